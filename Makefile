@@ -1,0 +1,32 @@
+# Two commands for a fresh machine with Python >= 3.12: `make run` and `make test`.
+SHELL := /bin/bash
+PORT ?= 8000
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+MANAGE := $(UV) run --frozen python manage.py
+
+.PHONY: run test lint format uv sync
+
+uv:
+	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || python3 -m pip install --user --quiet uv || python3 -m pip install --quiet --break-system-packages --user uv
+
+sync: uv
+	@$(UV) sync --frozen --quiet
+
+## Start the app with the demo data on SQLite at http://127.0.0.1:$(PORT)
+run: sync
+	@DEBUG=true $(MANAGE) migrate --no-input -v 0
+	@DEBUG=true $(MANAGE) load_demo
+	@echo "PlatformHub on http://127.0.0.1:$(PORT)/"
+	@DEBUG=true $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## Run the whole test suite (browser tests too, where Chromium is installed)
+test: sync
+	@$(UV) run --frozen pytest
+
+lint: sync
+	@$(UV) run --frozen ruff check .
+	@$(UV) run --frozen ruff format --check .
+
+format: sync
+	@$(UV) run --frozen ruff check --fix .
+	@$(UV) run --frozen ruff format .

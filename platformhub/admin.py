@@ -1,0 +1,34 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from platformhub.models import Membership, Person, Team
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+@admin.register(Team)
+class TeamAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "parent", "slack_channel"]
+    list_filter = ["parent"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ["display_name", "title", "timezone", "github_handle", "is_org_viewer"]
+    list_filter = ["is_org_viewer"]
+    search_fields = ["display_name", "user__username", "github_handle"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["person", "team", "role"]
+    list_filter = ["role", "team"]
+    autocomplete_fields = ["person", "team"]

@@ -1,0 +1,51 @@
+"""Reads for team pages: each returns everything its page needs in a fixed number of queries."""
+
+from django.contrib.auth.models import User
+from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
+
+from platformhub.models import Membership, Team
+from platformhub.permissions import access_for
+
+
+def team_list_visible_to(user: User) -> QuerySet[Team]:
+    """Top-level teams the user may read, each with its sub-teams and member counts."""
+    access = access_for(user)
+    teams = Team.objects.filter(parent__isnull=True)
+    if not (access.is_staff or access.is_org_viewer):
+        teams = teams.filter(pk__in=access.root_team_ids)
+    return teams.annotate(member_count=Count("memberships", distinct=True)).prefetch_related(
+        Prefetch(
+            "sub_teams",
+            queryset=Team.objects.annotate(member_count=Count("memberships")).order_by("name"),
+        )
+    )
+
+
+def _memberships_leads_first() -> QuerySet[Membership]:
+    return (
+        Membership.objects.select_related("person")
+        .annotate(
+            role_order=Case(
+                When(role=Membership.Role.LEAD, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("role_order", "person__display_name")
+    )
+
+
+def team_get_for_page_queryset() -> QuerySet[Team]:
+    """Teams with their parent, people (leads first) and sub-teams with their people."""
+    return Team.objects.select_related("parent").prefetch_related(
+        Prefetch("memberships", queryset=_memberships_leads_first()),
+        Prefetch(
+            "sub_teams",
+            queryset=Team.objects.order_by("name").prefetch_related(
+                Prefetch("memberships", queryset=_memberships_leads_first())
+            ),
+        ),
+    )
+
+
+def last_change(obj):
+    """The newest history record of `obj`, with who made it, for "changed by … at …" notices."""
+    return obj.history.select_related("history_user__person").first()

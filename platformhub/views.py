@@ -1,0 +1,93 @@
+"""Team pages. Views stay thin: access checks in `_get_team_for_user`, reads in selectors,
+writes in services, and HTMX requests get the page's partial instead of the whole page."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from platformhub import selectors, services
+from platformhub.concurrency import EditConflict
+from platformhub.forms import TeamAboutForm
+from platformhub.models import Team
+
+ABOUT_TARGET = "team-about"
+
+
+def _get_team_for_user(
+    request: HttpRequest,
+    slug: str,
+    *,
+    permission: str = "platformhub.view_team",
+    queryset: QuerySet[Team] | None = None,
+) -> Team:
+    """The team, if the user may see it (404 otherwise, so ids and slugs leak nothing) and
+    holds `permission` on it (403 otherwise)."""
+    try:
+        team = (queryset if queryset is not None else Team.objects.select_related("parent")).get(slug=slug)
+    except Team.DoesNotExist:
+        raise Http404("No such team") from None
+    if not request.user.has_perm("platformhub.view_team", team):
+        raise Http404("No such team")
+    if not request.user.has_perm(permission, team):
+        raise PermissionDenied
+    return team
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "platformhub/home.html", {"teams": selectors.team_list_visible_to(request.user)})
+
+
+@require_GET
+def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _get_team_for_user(request, slug, queryset=selectors.team_get_for_page_queryset())
+    context = {
+        "team": team,
+        "can_edit": request.user.has_perm("platformhub.change_team", team),
+        "now": timezone.now(),
+    }
+    if request.htmx and request.htmx.target == ABOUT_TARGET:
+        return render(request, "platformhub/team_detail.html#about", context)
+    return render(request, "platformhub/team_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def team_about_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Edit the mission and guidelines: a form swapped into the team page, or a page of its own."""
+    team = _get_team_for_user(request, slug, permission="platformhub.change_team")
+    template = "platformhub/team_about_edit.html#form" if request.htmx else "platformhub/team_about_edit.html"
+    if request.method == "GET":
+        form = TeamAboutForm(initial={"mission": team.mission, "guidelines": team.guidelines, "version": team.version})
+        return render(request, template, {"team": team, "form": form})
+
+    form = TeamAboutForm(request.POST)
+    if not form.is_valid():
+        return render(request, template, {"team": team, "form": form}, status=422)
+    try:
+        services.team_update_about(
+            team=team,
+            mission=form.cleaned_data["mission"],
+            guidelines=form.cleaned_data["guidelines"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except EditConflict as conflict:
+        return render(request, template, _conflict_context(team=conflict.current, data=request.POST), status=409)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return render(request, template, {"team": team, "form": form}, status=422)
+
+    if request.htmx:
+        return render(request, "platformhub/team_detail.html#about", {"team": team, "can_edit": True})
+    messages.success(request, "Saved the team's mission and guidelines.")
+    return redirect(team)
+
+
+def _conflict_context(*, team: Team, data) -> dict:
+    """Keep what the user typed, show what the other person saved, and let a second save win knowingly."""
+    resubmit = data.copy()
+    resubmit["version"] = team.version
+    return {"team": team, "form": TeamAboutForm(resubmit), "conflict": selectors.last_change(team)}

@@ -1,0 +1,58 @@
+"""Fixtures for the permission matrix: one team tree and a user in every role around it."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from platformhub.models import Membership, Team
+from tests.factories import MembershipFactory, PersonFactory, TeamFactory, UserFactory
+
+ROLES = ["lead", "engineer", "viewer", "outsider", "staff", "anonymous"]
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Production hashes passwords slowly on purpose; tests need not."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Org:
+    team: Team
+    sub_team: Team
+    other_team: Team
+    users: dict[str, User]
+
+
+@pytest.fixture
+def org(db) -> Org:
+    """Platform with an Infrastructure sub-team, an unrelated Payments team, and a user per role."""
+    team = TeamFactory(name="Platform", slug="platform")
+    sub_team = TeamFactory(name="Infrastructure", slug="infrastructure", parent=team)
+    other_team = TeamFactory(name="Payments", slug="payments")
+    lead = MembershipFactory(team=team, role=Membership.Role.LEAD, person__display_name="Lena Lead").person.user
+    engineer = MembershipFactory(team=team, person__display_name="Eric Engineer").person.user
+    outsider = MembershipFactory(team=other_team, person__display_name="Olga Outsider").person.user
+    viewer = PersonFactory(is_org_viewer=True, display_name="Vera Viewer").user
+    staff = UserFactory(is_staff=True)
+    return Org(
+        team=team,
+        sub_team=sub_team,
+        other_team=other_team,
+        users={"lead": lead, "engineer": engineer, "viewer": viewer, "outsider": outsider, "staff": staff},
+    )
+
+
+@pytest.fixture
+def client_as(org):
+    """`client_as("lead")` is a test client logged in as that role (or anonymous)."""
+
+    def make(role: str, **client_kwargs) -> Client:
+        client = Client(**client_kwargs)
+        if role != "anonymous":
+            client.force_login(org.users[role])
+        return client
+
+    return make
