@@ -3,20 +3,33 @@ from django import forms
 from platformhub.models import Team
 
 
+class MultilineField(forms.CharField):
+    """Text from a textarea, with the browser's CRLF line ends stored as plain newlines."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class VersionedForm(forms.Form):
     """Carries the version of the object the user started editing, for the conflict check."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
 
 class TeamAboutForm(VersionedForm):
-    mission = forms.CharField(
+    mission = MultilineField(
         label="Mission",
         required=False,
         max_length=Team._meta.get_field("mission").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    guidelines = forms.CharField(
+    guidelines = MultilineField(
         label="Guidelines",
         required=False,
         max_length=Team._meta.get_field("guidelines").max_length,

@@ -75,7 +75,7 @@ def team_about_edit(request: HttpRequest, slug: str) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         )
     except EditConflict as conflict:
-        return render(request, template, _conflict_context(team=conflict.current, data=request.POST), status=409)
+        return render(request, template, _conflict_context(team=conflict.current, form=form), status=409)
     except ValidationError as error:
         form.add_error(None, error)
         return render(request, template, {"team": team, "form": form}, status=422)
@@ -86,8 +86,14 @@ def team_about_edit(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(team)
 
 
-def _conflict_context(*, team: Team, data) -> dict:
+def _conflict_context(*, team: Team, form: TeamAboutForm) -> dict:
     """Keep what the user typed, show what the other person saved, and let a second save win knowingly."""
-    resubmit = data.copy()
+    resubmit = form.data.copy()
     resubmit["version"] = team.version
-    return {"team": team, "form": TeamAboutForm(resubmit), "conflict": selectors.last_change(team)}
+    return {
+        "team": team,
+        "form": TeamAboutForm(resubmit),
+        "conflict": selectors.last_change(team),
+        "mission_differs": team.mission != form.cleaned_data["mission"],
+        "guidelines_differ": team.guidelines != form.cleaned_data["guidelines"],
+    }
