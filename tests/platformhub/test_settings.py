@@ -60,7 +60,12 @@ def test_deploy_check_passes_with_only_the_three_required_variables(production_e
 def test_production_refuses_to_start_without_a_secret_key(production_env):
     del production_env["SECRET_KEY"]
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=REPO, env=production_env, capture_output=True, text=True, check=False
+        [sys.executable, "manage.py", "check"],
+        cwd=REPO,
+        env=production_env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
@@ -80,7 +85,8 @@ def test_production_responses_carry_the_security_headers(production_env):
     assert report["status"] == 200
     csp = headers["Content-Security-Policy"]
     assert "script-src 'self' 'nonce-" in csp
-    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
     assert "frame-ancestors 'none'" in csp
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
