@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from platformhub.models import Membership
 from tests.conftest import ROLES
-from tests.factories import MembershipFactory, TeamFactory
+from tests.factories import TEST_PASSWORD, MembershipFactory, TeamFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "team-about"}
 
@@ -226,3 +226,35 @@ def test_team_page_runs_a_constant_number_of_queries(db, client, django_assert_n
         response = client.get(team.get_absolute_url())
     assert response.status_code == 200
     assert response.content.decode().count('class="person"') == members + members - 1
+
+
+def test_forbidden_edit_shows_the_styled_403_page(org, client_as):
+    response = client_as("engineer").get(_edit_url(org.team))
+    assert response.status_code == 403
+    assert "You can't do that here" in response.content.decode()
+
+
+def test_server_errors_render_the_styled_500_page(org, rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_login_page_and_logging_in_and_out(org, client):
+    assert client.get(reverse("login")).status_code == 200
+    response = client.post(
+        reverse("login"), {"username": org.users["lead"].username, "password": TEST_PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert response.context["user"] == org.users["lead"]
+    response = client.post(reverse("logout"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("login")
+    assert not response.context["user"].is_authenticated
+
+
+def test_wrong_password_is_explained_on_the_login_form(org, client):
+    response = client.post(reverse("login"), {"username": org.users["lead"].username, "password": "nope"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
