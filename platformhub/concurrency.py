@@ -5,7 +5,8 @@ with a compare-and-set UPDATE inside the caller's transaction; when another writ
 first, nothing is written and `EditConflict` carries the current row so the form can show it.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import F
@@ -38,3 +39,34 @@ def save_versioned(instance: Versioned, *, expected_version: int, update_fields:
         raise EditConflict(current=model._default_manager.get(pk=instance.pk))
     instance.version = expected_version + 1
     instance.save(update_fields=[*update_fields, "version"])
+
+
+@dataclass(frozen=True)
+class Difference:
+    label: str
+    theirs: str
+
+
+def conflict_context(*, current: Versioned, form, fields: Iterable[str], rebuild: Callable) -> dict:
+    """What a 409 page needs: the user's form (input kept, now against the current version, so
+    saving again overwrites knowingly) and the fields where the other person's save differs.
+
+    `rebuild(data)` makes a bound form of the same kind from the adjusted data."""
+    data = form.data.copy()
+    data["version"] = current.version
+    differences = []
+    for name in fields:
+        theirs, mine = getattr(current, name), form.cleaned_data.get(name)
+        if hasattr(theirs, "all"):
+            theirs, mine = set(theirs.all()), set(mine or ())
+        if theirs != mine:
+            shown = ", ".join(sorted(str(item) for item in theirs)) if isinstance(theirs, set) else theirs
+            differences.append(
+                Difference(label=form.fields[name].label, theirs=str(shown) if shown != "" else "(empty)")
+            )
+    return {"form": rebuild(data), "differences": differences, "changed_by": _last_change(current)}
+
+
+def _last_change(obj):
+    history = getattr(obj, "history", None)
+    return history.select_related("history_user__person").first() if history is not None else None

@@ -12,14 +12,18 @@ class MultilineField(forms.CharField):
         return super().to_python(value).replace("\r\n", "\n")
 
 
-class VersionedForm(forms.Form):
-    """Carries the version of the object the user started editing, for the conflict check."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+class PlatformForm(forms.Form):
+    """Labels without a trailing colon, as the design shows them."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class VersionedForm(PlatformForm):
+    """Carries the version of the object the user started editing, for the conflict check."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class TeamAboutForm(VersionedForm):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import rules
 from django.contrib.auth.models import AnonymousUser, User
 
+from okrs.models import KeyResult, Objective
 from platformhub.models import Membership, Person, Team
 
 _ACCESS_ATTR = "_platformhub_access"
@@ -21,6 +22,7 @@ class Access:
     member_team_ids: frozenset[int]
     lead_team_ids: frozenset[int]
     root_team_ids: frozenset[int]
+    person_id: int | None
 
 
 def access_for(user: User | AnonymousUser) -> Access:
@@ -29,15 +31,16 @@ def access_for(user: User | AnonymousUser) -> Access:
     if cached is not None:
         return cached
     if not user.is_authenticated:
-        return Access(False, False, frozenset(), frozenset(), frozenset())
+        return Access(False, False, frozenset(), frozenset(), frozenset(), None)
     memberships = list(Membership.objects.filter(person__user=user).values_list("team_id", "team__parent_id", "role"))
-    is_viewer = Person.objects.filter(user=user, is_org_viewer=True).exists()
+    person = Person.objects.filter(user=user).values("pk", "is_org_viewer").first() or {}
     access = Access(
         is_staff=user.is_staff,
-        is_org_viewer=is_viewer,
+        is_org_viewer=person.get("is_org_viewer", False),
         member_team_ids=frozenset(team_id for team_id, _, _ in memberships),
         lead_team_ids=frozenset(team_id for team_id, _, role in memberships if role == Membership.Role.LEAD),
         root_team_ids=frozenset(parent_id or team_id for team_id, parent_id, _ in memberships),
+        person_id=person.get("pk"),
     )
     setattr(user, _ACCESS_ATTR, access)
     return access
@@ -73,8 +76,40 @@ def leads_team(user, team: Team) -> bool:
     return team.pk in led or team.parent_id in led
 
 
+@rules.predicate
+def owns_key_result(user, key_result: KeyResult) -> bool:
+    """Owners of a key result may update it even when they sit on another team."""
+    person_id = access_for(user).person_id
+    if person_id is None or not isinstance(key_result, KeyResult):
+        return False
+    return any(owner.pk == person_id for owner in key_result.owners.all())
+
+
+def _of_team(predicate):
+    """Apply a team predicate to the team an objective or key result belongs to."""
+
+    @rules.predicate(name=f"{predicate.name}_of_team")
+    def of_team(user, obj) -> bool:
+        return predicate.test(user, team_of(obj))
+
+    return of_team
+
+
+def team_of(obj: Team | Objective | KeyResult) -> Team:
+    if isinstance(obj, KeyResult):
+        return obj.objective.team
+    if isinstance(obj, Objective):
+        return obj.team
+    return obj
+
+
 can_view_team = is_staff | is_org_viewer | is_in_team_tree
 can_edit_team = is_staff | leads_team
 
 rules.add_perm("platformhub.view_team", can_view_team)
 rules.add_perm("platformhub.change_team", can_edit_team)
+
+# OKRs: `obj` is a Team (adding objectives, closing a quarter), an Objective or a KeyResult.
+rules.add_perm("okrs.view", _of_team(can_view_team))
+rules.add_perm("okrs.change", _of_team(can_edit_team))
+rules.add_perm("okrs.check_in", _of_team(can_edit_team | is_team_member) | owns_key_result)

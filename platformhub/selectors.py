@@ -44,8 +44,3 @@ def team_get_for_page_queryset() -> QuerySet[Team]:
             ),
         ),
     )
-
-
-def last_change(obj):
-    """The newest history record of `obj`, with who made it, for "changed by … at …" notices."""
-    return obj.history.select_related("history_user__person").first()

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "rules",
     "simple_history",
     "platformhub.apps.PlatformHubConfig",
+    "okrs",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from platformhub import views
 
@@ -10,5 +10,6 @@ urlpatterns = [
     path("teams/<slug:slug>/about/edit/", views.team_about_edit, name="team_about_edit"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("okrs.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,15 +2,16 @@
 writes in services, and HTMX requests get the page's partial instead of the whole page."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from platformhub import selectors, services
-from platformhub.concurrency import EditConflict
+from platformhub.access import get_for_user
+from platformhub.concurrency import EditConflict, conflict_context
 from platformhub.forms import TeamAboutForm
 from platformhub.models import Team
 
@@ -24,17 +25,8 @@ def _get_team_for_user(
     permission: str = "platformhub.view_team",
     queryset: QuerySet[Team] | None = None,
 ) -> Team:
-    """The team, if the user may see it (404 otherwise, so ids and slugs leak nothing) and
-    holds `permission` on it (403 otherwise)."""
-    try:
-        team = (queryset if queryset is not None else Team.objects.select_related("parent")).get(slug=slug)
-    except Team.DoesNotExist:
-        raise Http404("No such team") from None
-    if not request.user.has_perm("platformhub.view_team", team):
-        raise Http404("No such team")
-    if not request.user.has_perm(permission, team):
-        raise PermissionDenied
-    return team
+    queryset = queryset if queryset is not None else Team.objects.select_related("parent")
+    return get_for_user(request, queryset, permission=permission, slug=slug)
 
 
 @require_GET
@@ -75,7 +67,10 @@ def team_about_edit(request: HttpRequest, slug: str) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         )
     except EditConflict as conflict:
-        return render(request, template, _conflict_context(team=conflict.current, form=form), status=409)
+        context = conflict_context(
+            current=conflict.current, form=form, fields=["mission", "guidelines"], rebuild=TeamAboutForm
+        )
+        return render(request, template, {"team": conflict.current, **context}, status=409)
     except ValidationError as error:
         form.add_error(None, error)
         return render(request, template, {"team": team, "form": form}, status=422)
@@ -84,16 +79,3 @@ def team_about_edit(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "platformhub/team_detail.html#about", {"team": team, "can_edit": True})
     messages.success(request, "Saved the team's mission and guidelines.")
     return redirect(team)
-
-
-def _conflict_context(*, team: Team, form: TeamAboutForm) -> dict:
-    """Keep what the user typed, show what the other person saved, and let a second save win knowingly."""
-    resubmit = form.data.copy()
-    resubmit["version"] = team.version
-    return {
-        "team": team,
-        "form": TeamAboutForm(resubmit),
-        "conflict": selectors.last_change(team),
-        "mission_differs": team.mission != form.cleaned_data["mission"],
-        "guidelines_differ": team.guidelines != form.cleaned_data["guidelines"],
-    }

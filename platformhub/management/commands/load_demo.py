@@ -1,15 +1,19 @@
 from django.core.management.base import BaseCommand
 
+from okrs.demo import load_platform_okrs
 from platformhub.demo import DEMO_PASSWORD, load_platform_team
 
 
 class Command(BaseCommand):
-    help = "Load the Platform team from PostHog's handbook as demo data (idempotent)."
+    help = "Load the Platform team from PostHog's handbook as demo data. Safe to run again: it never overwrites."
 
     def handle(self, *args, **options) -> None:
         team, created = load_platform_team()
-        verb = "Loaded" if created else "Kept the existing"
-        self.stdout.write(self.style.SUCCESS(f"{verb} {team.name} team and its people."))
+        self._report(created, f"{team.name} team and its people")
+        self._report(load_platform_okrs(team), "Q4 2022 OKRs")
         self.stdout.write(
             f"Log in as ellie (lead), guido or daniel (engineers), or exec (org-wide viewer); password: {DEMO_PASSWORD}"
         )
+
+    def _report(self, created: bool, what: str) -> None:
+        self.stdout.write(self.style.SUCCESS(f"Loaded {what}.") if created else f"Kept the existing {what}.")

@@ -1,0 +1,69 @@
+"""A KR's progress over its quarter as coordinates for a small server-rendered SVG chart."""
+
+import datetime
+from dataclasses import dataclass
+
+from okrs.models import KeyResult
+from okrs.progress import ratio_for_value
+
+WIDTH, HEIGHT = 320, 120
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 34, 8, 8, 22
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class ProgressChart:
+    width: int
+    height: int
+    points: list[ChartPoint]
+    pace: tuple[float, float, float, float]  # the line from 0% at the start to 100% on the due date
+    gridlines: list[tuple[float, str]]  # y and label
+    start_label: str
+    due_label: str
+    left: float
+    right: float
+    bottom: float
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{point.x:.1f},{point.y:.1f}" for point in self.points)
+
+
+def progress_chart(key_result: KeyResult) -> ProgressChart:
+    """Progress after each check-in (oldest first), against the even pace to the due date."""
+    start = key_result.objective.period.start
+    end = max(key_result.due_date, key_result.objective.period.end)
+    span_days = max((end - start).days, 1)
+    left, right = PAD_LEFT, WIDTH - PAD_RIGHT
+    top, bottom = PAD_TOP, HEIGHT - PAD_BOTTOM
+
+    def x_for(day: datetime.date) -> float:
+        share = min(max((day - start).days / span_days, 0.0), 1.0)
+        return left + share * (right - left)
+
+    def y_for(ratio: float) -> float:
+        return bottom - ratio * (bottom - top)
+
+    points = [ChartPoint(x_for(start), y_for(0.0), f"{start:%-d %b}: start, 0%")]
+    for check_in in reversed(list(key_result.check_ins.all())):
+        ratio = ratio_for_value(key_result, check_in.value, done=check_in.done)
+        day = check_in.created_at.date()
+        points.append(ChartPoint(x_for(day), y_for(ratio), f"{day:%-d %b}: {round(ratio * 100)}%"))
+    return ProgressChart(
+        width=WIDTH,
+        height=HEIGHT,
+        points=points,
+        pace=(x_for(start), y_for(0.0), x_for(key_result.due_date), y_for(1.0)),
+        gridlines=[(y_for(ratio), f"{round(ratio * 100)}%") for ratio in (0.0, 0.5, 1.0)],
+        start_label=f"{start:%-d %b}",
+        due_label=f"{key_result.due_date:%-d %b}",
+        left=left,
+        right=right,
+        bottom=bottom,
+    )

@@ -1,0 +1,154 @@
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from okrs.models import TITLE_MAX, KeyResult, Objective
+from platformhub.forms import MultilineField, PlatformForm, VersionedForm
+
+
+class ObjectiveForm(PlatformForm):
+    title = forms.CharField(label="Title", max_length=TITLE_MAX)
+    why = MultilineField(label="Why", required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
+    owners = forms.ModelMultipleChoiceField(
+        label="Owners", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    parent = forms.ModelChoiceField(
+        label="Aligns to", queryset=None, required=False, empty_label="(no parent objective)"
+    )
+
+    def __init__(self, *args, people, parent_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owners"].queryset = people
+        self.fields["parent"].queryset = parent_choices
+        if not parent_choices.exists():
+            del self.fields["parent"]
+
+
+class ObjectiveEditForm(VersionedForm, ObjectiveForm):
+    archived = forms.BooleanField(label="Archived", required=False, help_text="Hide it from the quarter's list.")
+
+    @classmethod
+    def initial_for(cls, objective: Objective) -> dict:
+        return {
+            "title": objective.title,
+            "why": objective.why,
+            "owners": list(objective.owners.all()),
+            "parent": objective.parent_id,
+            "archived": objective.archived,
+            "version": objective.version,
+        }
+
+
+class KeyResultForm(PlatformForm):
+    title = forms.CharField(label="Title", max_length=TITLE_MAX)
+    kind = forms.ChoiceField(label="Measured as", choices=KeyResult.Kind.choices)
+    start_value = forms.DecimalField(label="Start", required=False, max_digits=20, decimal_places=4)
+    target_value = forms.DecimalField(label="Target", required=False, max_digits=20, decimal_places=4)
+    unit = forms.CharField(label="Unit", required=False, max_length=40, help_text="e.g. events / month, %, ms")
+    direction = forms.ChoiceField(label="Direction", choices=KeyResult.Direction.choices)
+    due_date = forms.DateField(
+        label="Due date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for the end of the quarter.",
+    )
+    owners = forms.ModelMultipleChoiceField(
+        label="Owners", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owners"].queryset = people
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == KeyResult.Kind.METRIC:
+            for name in ("start_value", "target_value"):
+                if cleaned.get(name) is None and name not in self.errors:
+                    self.add_error(name, "A metric needs a start and a target.")
+        return cleaned
+
+    def measure(self) -> dict:
+        """The measurement fields for the service, with the kind's fixed scale where it has one."""
+        data = self.cleaned_data
+        if data["kind"] == KeyResult.Kind.METRIC:
+            start, target = data["start_value"], data["target_value"]
+        else:
+            start, target = 0, 100
+        return {
+            "kind": data["kind"],
+            "unit": data["unit"] if data["kind"] == KeyResult.Kind.METRIC else "",
+            "direction": data["direction"],
+            "start_value": start,
+            "target_value": target,
+        }
+
+
+class KeyResultEditForm(VersionedForm, KeyResultForm):
+    @classmethod
+    def initial_for(cls, key_result: KeyResult) -> dict:
+        return {
+            "title": key_result.title,
+            "kind": key_result.kind,
+            "start_value": key_result.start_value.normalize(),
+            "target_value": key_result.target_value.normalize(),
+            "unit": key_result.unit,
+            "direction": key_result.direction,
+            "due_date": key_result.due_date,
+            "owners": list(key_result.owners.all()),
+            "version": key_result.version,
+        }
+
+
+class CheckInForm(VersionedForm):
+    value = forms.DecimalField(label="Value", required=False, max_digits=20, decimal_places=4)
+    done = forms.BooleanField(label="Done", required=False)
+    confidence = forms.ChoiceField(
+        label="Confidence", choices=KeyResult.Confidence.choices, initial=KeyResult.Confidence.HIGH
+    )
+    note = MultilineField(label="Note", required=False, max_length=5_000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, key_result: KeyResult, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key_result = key_result
+        if key_result.kind == KeyResult.Kind.MILESTONE:
+            del self.fields["value"]
+        else:
+            del self.fields["done"]
+            if key_result.kind == KeyResult.Kind.ISSUES:
+                del self.fields["value"]
+            else:
+                self.fields["value"].required = True
+                if key_result.kind == KeyResult.Kind.PERCENT:
+                    value = self.fields["value"]
+                    value.validators += [MinValueValidator(0), MaxValueValidator(100)]
+                    value.widget.attrs.update(min=0, max=100)
+                    value.help_text = "Percent, 0–100."
+                elif key_result.unit:
+                    self.fields["value"].help_text = f"In {key_result.unit}."
+
+    @classmethod
+    def initial_for(cls, key_result: KeyResult) -> dict:
+        return {
+            "value": key_result.current_value.normalize(),
+            "done": key_result.is_done,
+            "confidence": key_result.confidence or KeyResult.Confidence.HIGH,
+            "version": key_result.version,
+        }
+
+
+class ScoreForm(PlatformForm):
+    """One key result's final score when the quarter closes."""
+
+    score = forms.DecimalField(label="Score", min_value=0, max_value=1, max_digits=3, decimal_places=2)
+    comment = MultilineField(
+        label="Comment", required=False, max_length=2_000, widget=forms.Textarea(attrs={"rows": 1})
+    )
+
+
+class OpenNextPeriodForm(PlatformForm):
+    copy_unfinished = forms.BooleanField(
+        label="Copy unfinished objectives",
+        required=False,
+        initial=True,
+        help_text="Each with its unfinished key results, starting from where they stand now.",
+    )

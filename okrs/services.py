@@ -1,0 +1,317 @@
+"""Writes for OKRs. Every function validates, runs in one transaction, and refuses to touch
+a quarter the team has closed."""
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from okrs.models import CheckIn, KeyResult, Objective, Period, TeamPeriod
+from okrs.progress import key_result_progress
+from platformhub.concurrency import save_versioned
+from platformhub.models import Person, Team
+
+Direction = Literal["up", "down"]
+
+
+def period_get_or_create(*, year: int, quarter: int) -> Period:
+    start, end = Period.bounds(year, quarter)
+    period, _ = Period.objects.get_or_create(year=year, quarter=quarter, defaults={"start": start, "end": end})
+    return period
+
+
+def period_for_date(day: datetime.date) -> Period:
+    year, quarter = Period.quarter_of(day)
+    return period_get_or_create(year=year, quarter=quarter)
+
+
+def ensure_period_open(*, team: Team, period: Period) -> None:
+    """Raise if the team has closed (scored) this quarter: it is read-only until reopened."""
+    if TeamPeriod.objects.filter(team=team, period=period, closed_at__isnull=False).exists():
+        raise ValidationError(f"{period.name} is closed for {team.name}. A lead can reopen it to make changes.")
+
+
+def _next_order(queryset) -> int:
+    return (queryset.aggregate(highest=Max("order"))["highest"] or 0) + 1
+
+
+@transaction.atomic
+def objective_create(
+    *,
+    team: Team,
+    period: Period,
+    title: str,
+    why: str = "",
+    owners: Iterable[Person] = (),
+    parent: Objective | None = None,
+) -> Objective:
+    ensure_period_open(team=team, period=period)
+    objective = Objective(
+        team=team,
+        period=period,
+        title=title,
+        why=why,
+        parent=parent,
+        order=_next_order(Objective.objects.filter(team=team, period=period)),
+    )
+    objective.full_clean()
+    objective.save()
+    objective.owners.set(owners)
+    return objective
+
+
+@transaction.atomic
+def objective_update(
+    *,
+    objective: Objective,
+    expected_version: int,
+    title: str,
+    why: str,
+    owners: Iterable[Person],
+    parent: Objective | None,
+    archived: bool,
+) -> Objective:
+    ensure_period_open(team=objective.team, period=objective.period)
+    objective.title, objective.why, objective.parent, objective.archived = title, why, parent, archived
+    objective.full_clean()
+    save_versioned(
+        objective, expected_version=expected_version, update_fields=["title", "why", "parent", "archived", "updated_at"]
+    )
+    objective.owners.set(owners)
+    return objective
+
+
+@transaction.atomic
+def objective_delete(*, objective: Objective) -> None:
+    """Delete the objective with its key results and their check-ins (all kept in the history)."""
+    ensure_period_open(team=objective.team, period=objective.period)
+    for key_result in objective.key_results.all():
+        key_result.check_ins.all().delete()
+        key_result.delete()
+    objective.delete()
+
+
+def _swap_with_neighbour(item, siblings, direction: Direction) -> None:
+    """Move `item` one place up or down among `siblings`, renumbering them 1..n."""
+    ordered = list(siblings.order_by("order", "pk"))
+    index = next(i for i, sibling in enumerate(ordered) if sibling.pk == item.pk)
+    target = index - 1 if direction == "up" else index + 1
+    if not 0 <= target < len(ordered):
+        return
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    for position, sibling in enumerate(ordered, start=1):
+        if sibling.order != position:
+            sibling.order = position
+            sibling.save(update_fields=["order"])
+
+
+@transaction.atomic
+def objective_move(*, objective: Objective, direction: Direction) -> None:
+    ensure_period_open(team=objective.team, period=objective.period)
+    siblings = Objective.objects.filter(team=objective.team, period=objective.period, archived=False)
+    _swap_with_neighbour(objective, siblings, direction)
+
+
+@transaction.atomic
+def key_result_create(
+    *,
+    objective: Objective,
+    title: str,
+    kind: str,
+    unit: str = "",
+    direction: str = KeyResult.Direction.INCREASE,
+    start_value: Decimal = Decimal(0),
+    target_value: Decimal = Decimal(100),
+    due_date: datetime.date | None = None,
+    owners: Iterable[Person] = (),
+) -> KeyResult:
+    ensure_period_open(team=objective.team, period=objective.period)
+    key_result = KeyResult(
+        objective=objective,
+        title=title,
+        kind=kind,
+        unit=unit,
+        direction=direction,
+        start_value=start_value,
+        target_value=target_value,
+        current_value=start_value if kind == KeyResult.Kind.METRIC else Decimal(0),
+        due_date=due_date or objective.period.end,
+        order=_next_order(objective.key_results.all()),
+    )
+    key_result.full_clean()
+    key_result.save()
+    key_result.owners.set(owners)
+    return key_result
+
+
+@transaction.atomic
+def key_result_update(
+    *,
+    key_result: KeyResult,
+    expected_version: int,
+    title: str,
+    kind: str,
+    unit: str,
+    direction: str,
+    start_value: Decimal,
+    target_value: Decimal,
+    due_date: datetime.date | None,
+    owners: Iterable[Person],
+) -> KeyResult:
+    objective = key_result.objective
+    ensure_period_open(team=objective.team, period=objective.period)
+    key_result.title, key_result.kind, key_result.unit, key_result.direction = title, kind, unit, direction
+    key_result.start_value, key_result.target_value = start_value, target_value
+    key_result.due_date = due_date or objective.period.end
+    key_result.full_clean()
+    save_versioned(
+        key_result,
+        expected_version=expected_version,
+        update_fields=["title", "kind", "unit", "direction", "start_value", "target_value", "due_date", "updated_at"],
+    )
+    key_result.owners.set(owners)
+    return key_result
+
+
+@transaction.atomic
+def key_result_delete(*, key_result: KeyResult) -> None:
+    objective = key_result.objective
+    ensure_period_open(team=objective.team, period=objective.period)
+    key_result.check_ins.all().delete()
+    key_result.delete()
+
+
+@transaction.atomic
+def key_result_move(*, key_result: KeyResult, direction: Direction) -> None:
+    objective = key_result.objective
+    ensure_period_open(team=objective.team, period=objective.period)
+    _swap_with_neighbour(key_result, objective.key_results.all(), direction)
+
+
+@transaction.atomic
+def check_in_record(
+    *,
+    key_result: KeyResult,
+    author: Person | None,
+    expected_version: int,
+    confidence: str,
+    value: Decimal | None = None,
+    done: bool | None = None,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> CheckIn:
+    """Record a check-in and move the KR's current value, confidence and last check-in with it."""
+    objective = key_result.objective
+    ensure_period_open(team=objective.team, period=objective.period)
+    if key_result.kind == KeyResult.Kind.MILESTONE:
+        value = None
+        done = bool(done)
+    elif key_result.kind == KeyResult.Kind.ISSUES:
+        value, done = None, None
+    elif value is None:
+        raise ValidationError({"value": "Enter the current value."})
+    elif key_result.kind == KeyResult.Kind.PERCENT and not 0 <= value <= 100:
+        raise ValidationError({"value": "A percentage is between 0 and 100."})
+    check_in = CheckIn(
+        key_result=key_result,
+        author=author,
+        value=value,
+        done=done,
+        confidence=confidence,
+        note=note,
+        created_at=at or timezone.now(),
+    )
+    check_in.full_clean()
+    if value is not None:
+        key_result.current_value = value
+    if done is not None:
+        key_result.is_done = done
+    key_result.confidence = confidence
+    key_result.last_check_in_at = check_in.created_at
+    key_result.full_clean()
+    save_versioned(
+        key_result,
+        expected_version=expected_version,
+        update_fields=["current_value", "is_done", "confidence", "last_check_in_at", "updated_at"],
+    )
+    check_in.save()
+    return check_in
+
+
+@transaction.atomic
+def period_open_next(*, team: Team, period: Period, copy_unfinished: bool) -> Period:
+    """Open the quarter after `period`; optionally carry the team's unfinished objectives into it,
+    each with its unfinished key results starting from where they stand now."""
+    year, quarter = period.next_quarter()
+    next_period = period_get_or_create(year=year, quarter=quarter)
+    if not copy_unfinished:
+        return next_period
+    ensure_period_open(team=team, period=next_period)
+    already_copied = set(Objective.objects.filter(team=team, period=next_period).values_list("title", flat=True))
+    objectives = (
+        Objective.objects.filter(team=team, period=period, archived=False)
+        .prefetch_related("owners", "key_results__owners")
+        .order_by("order", "pk")
+    )
+    for objective in objectives:
+        unfinished = [kr for kr in objective.key_results.all() if key_result_progress(kr) < 1]
+        if not unfinished or objective.title in already_copied:
+            continue
+        copy = objective_create(
+            team=team, period=next_period, title=objective.title, why=objective.why, owners=objective.owners.all()
+        )
+        for key_result in unfinished:
+            carried = key_result_create(
+                objective=copy,
+                title=key_result.title,
+                kind=key_result.kind,
+                unit=key_result.unit,
+                direction=key_result.direction,
+                start_value=key_result.current_value if key_result.kind == KeyResult.Kind.METRIC else Decimal(0),
+                target_value=key_result.target_value,
+                owners=key_result.owners.all(),
+            )
+            if key_result.kind == KeyResult.Kind.PERCENT:
+                carried.current_value = key_result.current_value
+                carried.save(update_fields=["current_value"])
+    return next_period
+
+
+@transaction.atomic
+def period_close(
+    *, team: Team, period: Period, closed_by: Person | None, scores: dict[int, tuple[Decimal, str]]
+) -> TeamPeriod:
+    """Score every key result of the team's quarter and make the quarter read-only.
+
+    `scores` maps each KR id to (score from 0.0 to 1.0, comment); every KR needs one.
+    """
+    ensure_period_open(team=team, period=period)
+    key_results = list(KeyResult.objects.filter(objective__team=team, objective__period=period))
+    missing = [kr.title for kr in key_results if kr.pk not in scores]
+    if missing:
+        raise ValidationError(f"Score every key result before closing; missing: {', '.join(missing)}.")
+    for key_result in key_results:
+        key_result.final_score, key_result.score_comment = scores[key_result.pk]
+        key_result.full_clean()
+        key_result.save(update_fields=["final_score", "score_comment", "updated_at"])
+    team_period, _ = TeamPeriod.objects.get_or_create(team=team, period=period)
+    team_period.closed_at = timezone.now()
+    team_period.closed_by = closed_by
+    team_period.save(update_fields=["closed_at", "closed_by"])
+    return team_period
+
+
+@transaction.atomic
+def period_reopen(*, team: Team, period: Period) -> None:
+    """Make a closed quarter editable again; the scores stay until it is closed anew."""
+    team_period = TeamPeriod.objects.select_for_update().filter(team=team, period=period).first()
+    if team_period is None or not team_period.is_closed:
+        raise ValidationError(f"{period.name} is not closed for {team.name}.")
+    team_period.closed_at = None
+    team_period.closed_by = None
+    team_period.save(update_fields=["closed_at", "closed_by"])

@@ -1,0 +1,542 @@
+"""OKR pages and their in-place edits. Each edit works as an HTMX swap and as a plain form."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from okrs import selectors, services
+from okrs.charts import progress_chart
+from okrs.forms import (
+    CheckInForm,
+    KeyResultEditForm,
+    KeyResultForm,
+    ObjectiveEditForm,
+    ObjectiveForm,
+    OpenNextPeriodForm,
+    ScoreForm,
+)
+from okrs.models import KeyResult, Objective, Period
+from okrs.progress import suggested_score
+from platformhub.access import get_for_user
+from platformhub.concurrency import EditConflict, conflict_context
+from platformhub.models import Team
+
+LIST_TARGET = "okr-list"
+SUMMARY_TARGET = "kr-summary"
+
+
+def _period(period_slug: str) -> Period:
+    year, _, quarter = period_slug.partition("-q")
+    if not (year.isdigit() and quarter in {"1", "2", "3", "4"} and 2000 <= int(year) <= 2100):
+        raise Http404("No such quarter")
+    return services.period_get_or_create(year=int(year), quarter=int(quarter))
+
+
+def _team(request: HttpRequest, slug: str, *, permission: str = "okrs.view") -> Team:
+    return get_for_user(request, Team.objects.select_related("parent"), permission=permission, slug=slug)
+
+
+def _objective(request: HttpRequest, pk: int, *, permission: str) -> Objective:
+    queryset = Objective.objects.select_related("team__parent", "period").prefetch_related("owners")
+    return get_for_user(request, queryset, permission=permission, pk=pk)
+
+
+def _key_result(request: HttpRequest, pk: int, *, permission: str) -> KeyResult:
+    queryset = KeyResult.objects.select_related("objective__team__parent", "objective__period").prefetch_related(
+        "owners"
+    )
+    return get_for_user(request, queryset, permission=permission, pk=pk)
+
+
+def _page_context(request: HttpRequest, team: Team, period: Period) -> dict:
+    now = timezone.now()
+    page = selectors.team_okr_page(team=team, period=period, current=services.period_for_date(now.date()), now=now)
+    can_lead = request.user.has_perm("okrs.change", team)
+    return {
+        "page": page,
+        "team": team,
+        "period": period,
+        "is_closed": page.is_closed,
+        "can_edit": can_lead and not page.is_closed,
+        "can_lead": can_lead,
+    }
+
+
+def _card_context(request: HttpRequest, objective_id: int) -> dict:
+    objective = selectors.objective_for_card(objective_id=objective_id, now=timezone.now())
+    closed = selectors.team_period_is_closed(team=objective.team, period=objective.period)
+    return {
+        "objective": objective,
+        "team": objective.team,
+        "period": objective.period,
+        "is_closed": closed,
+        "can_edit": request.user.has_perm("okrs.change", objective.team) and not closed,
+    }
+
+
+def _render_card(request: HttpRequest, objective_id: int, *, retarget_card: bool = True) -> HttpResponse:
+    response = render(request, "okrs/team_okrs.html#objective", _card_context(request, objective_id))
+    return reswap(retarget(response, f"#objective-{objective_id}"), "outerHTML") if retarget_card else response
+
+
+def _render_list(request: HttpRequest, team: Team, period: Period) -> HttpResponse:
+    response = render(request, "okrs/team_okrs.html#okr_list", _page_context(request, team, period))
+    return reswap(retarget(response, f"#{LIST_TARGET}"), "outerHTML")
+
+
+def _add_service_errors(form, error: ValidationError, field_map: dict[str, str] | None = None) -> None:
+    """Put a service's validation errors next to the form fields they are about."""
+    field_map = field_map or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages_ in error.message_dict.items():
+        field = field_map.get(field, field)
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@require_GET
+def team_okrs_current(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _team(request, slug)
+    period = selectors.default_period(today=timezone.localdate(), objectives=Objective.objects.filter(team=team))
+    return redirect("okrs:team_okrs", slug=team.slug, period=period.slug)
+
+
+@require_GET
+def team_okrs(request: HttpRequest, slug: str, period: str) -> HttpResponse:
+    team = _team(request, slug)
+    context = _page_context(request, team, _period(period))
+    if request.htmx and request.htmx.target == LIST_TARGET:
+        return render(request, "okrs/team_okrs.html#okr_list", context)
+    return render(request, "okrs/team_okrs.html", context)
+
+
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    period_slug = request.GET.get("period")
+    period = (
+        _period(period_slug)
+        if period_slug
+        else selectors.default_period(today=timezone.localdate(), objectives=Objective.objects.all())
+    )
+    teams = selectors.org_overview(user=request.user, period=period, now=timezone.now())
+    periods = Period.objects.filter(objectives__isnull=False).distinct().order_by("start")
+    return render(request, "okrs/overview.html", {"teams": teams, "period": period, "periods": periods})
+
+
+# Objectives
+
+
+@require_http_methods(["GET", "POST"])
+def objective_create(request: HttpRequest, slug: str, period: str) -> HttpResponse:
+    team = _team(request, slug, permission="okrs.change")
+    period = _period(period)
+    form_kwargs = {
+        "people": selectors.people_for_team(team),
+        "parent_choices": selectors.parent_objective_choices(team=team, period=period),
+    }
+    template = "okrs/objective_form.html#form" if request.htmx else "okrs/objective_form.html"
+    context = {"team": team, "period": period}
+    if request.method == "GET":
+        return render(request, template, {**context, "form": ObjectiveForm(**form_kwargs)})
+    form = ObjectiveForm(request.POST, **form_kwargs)
+    if form.is_valid():
+        try:
+            objective = services.objective_create(team=team, period=period, **form.cleaned_data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            if request.htmx:
+                return _render_list(request, team, period)
+            messages.success(request, f"Added “{objective.title}”.")
+            return redirect(objective)
+    return render(request, template, {**context, "form": form}, status=422)
+
+
+@require_GET
+def objective_card(request: HttpRequest, pk: int) -> HttpResponse:
+    objective = _objective(request, pk, permission="okrs.view")
+    if request.htmx:
+        return _render_card(request, objective.pk, retarget_card=False)
+    return redirect(objective)
+
+
+@require_http_methods(["GET", "POST"])
+def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    objective = _objective(request, pk, permission="okrs.change")
+    form_kwargs = {
+        "people": selectors.people_for_team(objective.team),
+        "parent_choices": selectors.parent_objective_choices(team=objective.team, period=objective.period),
+    }
+    template = "okrs/objective_form.html#form" if request.htmx else "okrs/objective_form.html"
+    context = {"team": objective.team, "period": objective.period, "objective": objective}
+    if request.method == "GET":
+        form = ObjectiveEditForm(initial=ObjectiveEditForm.initial_for(objective), **form_kwargs)
+        return render(request, template, {**context, "form": form})
+    form = ObjectiveEditForm(request.POST, **form_kwargs)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.objective_update(
+                objective=objective,
+                expected_version=data["version"],
+                title=data["title"],
+                why=data["why"],
+                owners=data["owners"],
+                parent=data.get("parent"),
+                archived=data["archived"],
+            )
+        except EditConflict as conflict:
+            fields = [name for name in ("title", "why", "owners", "parent", "archived") if name in form.fields]
+            conflict_data = conflict_context(
+                current=conflict.current,
+                form=form,
+                fields=fields,
+                rebuild=lambda data: ObjectiveEditForm(data, **form_kwargs),
+            )
+            return render(request, template, {**context, **conflict_data}, status=409)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            if request.htmx:
+                if objective.archived:
+                    return _render_list(request, objective.team, objective.period)
+                return _render_card(request, objective.pk, retarget_card=False)
+            messages.success(request, f"Saved “{objective.title}”.")
+            return redirect(objective)
+    return render(request, template, {**context, "form": form}, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+def objective_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    objective = _objective(request, pk, permission="okrs.change")
+    if request.method == "GET":
+        template = "okrs/confirm_delete.html#confirm" if request.htmx else "okrs/confirm_delete.html"
+        context = {
+            "thing": objective,
+            "kind": "objective",
+            "consequence": f"Its {objective.key_results.count()} key result(s) and their check-ins go with it.",
+            "action": reverse("okrs:objective_delete", args=[objective.pk]),
+            "cancel": reverse("okrs:objective_card", args=[objective.pk]),
+            "back": objective.get_absolute_url(),
+            "replace_id": f"objective-{objective.pk}",
+            "target": f"#objective-{objective.pk}",
+            "team": objective.team,
+            "period": objective.period,
+        }
+        return render(request, template, context)
+    team, period = objective.team, objective.period
+    try:
+        services.objective_delete(objective=objective)
+    except ValidationError as error:
+        raise PermissionDenied(error.messages[0]) from error
+    if request.htmx:
+        return _render_list(request, team, period)
+    messages.success(request, f"Deleted “{objective.title}”.")
+    return redirect("okrs:team_okrs", slug=team.slug, period=period.slug)
+
+
+@require_POST
+def objective_move(request: HttpRequest, pk: int) -> HttpResponse:
+    objective = _objective(request, pk, permission="okrs.change")
+    direction = request.POST.get("direction")
+    if direction not in ("up", "down"):
+        return HttpResponse("Say whether to move up or down.", status=400)
+    try:
+        services.objective_move(objective=objective, direction=direction)
+    except ValidationError as error:
+        raise PermissionDenied(error.messages[0]) from error
+    if request.htmx:
+        return _render_list(request, objective.team, objective.period)
+    return redirect(objective)
+
+
+# Key results
+
+
+@require_http_methods(["GET", "POST"])
+def key_result_create(request: HttpRequest, objective_pk: int) -> HttpResponse:
+    objective = _objective(request, objective_pk, permission="okrs.change")
+    form_kwargs = {"people": selectors.people_for_team(objective.team)}
+    template = "okrs/key_result_form.html#form" if request.htmx else "okrs/key_result_form.html"
+    context = {"objective": objective, "team": objective.team, "period": objective.period}
+    if request.method == "GET":
+        return render(request, template, {**context, "form": KeyResultForm(**form_kwargs)})
+    form = KeyResultForm(request.POST, **form_kwargs)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            key_result = services.key_result_create(
+                objective=objective,
+                title=data["title"],
+                due_date=data["due_date"],
+                owners=data["owners"],
+                **form.measure(),
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            if request.htmx:
+                return _render_card(request, objective.pk)
+            messages.success(request, f"Added “{key_result.title}”.")
+            return redirect(objective)
+    return render(request, template, {**context, "form": form}, status=422)
+
+
+@require_GET
+def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _key_result(request, pk, permission="okrs.view")
+    context = _detail_context(request, pk)
+    if request.htmx and request.htmx.target == SUMMARY_TARGET:
+        return render(request, "okrs/key_result_detail.html#summary", context)
+    return render(request, "okrs/key_result_detail.html", context)
+
+
+def _detail_context(request: HttpRequest, pk: int, form: CheckInForm | None = None) -> dict:
+    key_result = selectors.key_result_for_page(key_result_id=pk, now=timezone.now())
+    objective = key_result.objective
+    closed = selectors.team_period_is_closed(team=objective.team, period=objective.period)
+    can_check_in = request.user.has_perm("okrs.check_in", key_result) and not closed
+    if form is None and can_check_in:
+        form = CheckInForm(initial=CheckInForm.initial_for(key_result), key_result=key_result)
+    return {
+        "key_result": key_result,
+        "objective": objective,
+        "team": objective.team,
+        "period": objective.period,
+        "check_ins": list(key_result.check_ins.all()),
+        "chart": progress_chart(key_result),
+        "can_edit": request.user.has_perm("okrs.change", key_result) and not closed,
+        "can_check_in": can_check_in,
+        "form": form,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    key_result = _key_result(request, pk, permission="okrs.change")
+    objective = key_result.objective
+    form_kwargs = {"people": selectors.people_for_team(objective.team)}
+    template = "okrs/key_result_form.html#form" if request.htmx else "okrs/key_result_form.html"
+    context = {"objective": objective, "team": objective.team, "period": objective.period, "key_result": key_result}
+    if request.method == "GET":
+        form = KeyResultEditForm(initial=KeyResultEditForm.initial_for(key_result), **form_kwargs)
+        return render(request, template, {**context, "form": form})
+    form = KeyResultEditForm(request.POST, **form_kwargs)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.key_result_update(
+                key_result=key_result,
+                expected_version=data["version"],
+                title=data["title"],
+                due_date=data["due_date"],
+                owners=data["owners"],
+                **form.measure(),
+            )
+        except EditConflict as conflict:
+            conflict_data = conflict_context(
+                current=conflict.current,
+                form=form,
+                fields=["title", "kind", "start_value", "target_value", "unit", "direction", "due_date", "owners"],
+                rebuild=lambda data: KeyResultEditForm(data, **form_kwargs),
+            )
+            return render(request, template, {**context, **conflict_data}, status=409)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            if request.htmx:
+                return _render_card(request, objective.pk)
+            messages.success(request, f"Saved “{key_result.title}”.")
+            return redirect(key_result)
+    return render(request, template, {**context, "form": form}, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+def key_result_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    key_result = _key_result(request, pk, permission="okrs.change")
+    objective = key_result.objective
+    if request.method == "GET":
+        template = "okrs/confirm_delete.html#confirm" if request.htmx else "okrs/confirm_delete.html"
+        context = {
+            "thing": key_result,
+            "kind": "key result",
+            "consequence": f"Its {key_result.check_ins.count()} check-in(s) go with it.",
+            "action": reverse("okrs:key_result_delete", args=[key_result.pk]),
+            "cancel": reverse("okrs:objective_card", args=[objective.pk]),
+            "back": key_result.get_absolute_url(),
+            "replace_id": f"kr-{key_result.pk}",
+            "target": f"#objective-{objective.pk}",
+            "team": objective.team,
+            "period": objective.period,
+        }
+        return render(request, template, context)
+    try:
+        services.key_result_delete(key_result=key_result)
+    except ValidationError as error:
+        raise PermissionDenied(error.messages[0]) from error
+    if request.htmx:
+        return _render_card(request, objective.pk)
+    messages.success(request, f"Deleted “{key_result.title}”.")
+    return redirect(objective)
+
+
+@require_POST
+def key_result_move(request: HttpRequest, pk: int) -> HttpResponse:
+    key_result = _key_result(request, pk, permission="okrs.change")
+    direction = request.POST.get("direction")
+    if direction not in ("up", "down"):
+        return HttpResponse("Say whether to move up or down.", status=400)
+    try:
+        services.key_result_move(key_result=key_result, direction=direction)
+    except ValidationError as error:
+        raise PermissionDenied(error.messages[0]) from error
+    if request.htmx:
+        return _render_card(request, key_result.objective_id)
+    return redirect(key_result.objective)
+
+
+@require_http_methods(["GET", "POST"])
+def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record progress on a KR. From the team page the objective card comes back with the
+    new bar and status; from the KR page its summary, chart and history do."""
+    key_result = _key_result(request, pk, permission="okrs.check_in")
+    from_detail = request.htmx and request.htmx.target == SUMMARY_TARGET
+    template = "okrs/check_in_form.html#form" if request.htmx else "okrs/check_in_form.html"
+    context = {"key_result": key_result, "objective": key_result.objective, "team": key_result.objective.team}
+    if request.method == "GET":
+        form = CheckInForm(initial=CheckInForm.initial_for(key_result), key_result=key_result)
+        return render(request, template, {**context, "form": form})
+    form = CheckInForm(request.POST, key_result=key_result)
+    status = 422
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.check_in_record(
+                key_result=key_result,
+                author=getattr(request.user, "person", None),
+                expected_version=data["version"],
+                confidence=data["confidence"],
+                value=data.get("value"),
+                done=data.get("done"),
+                note=data["note"],
+            )
+        except EditConflict as conflict:
+            current = conflict.current
+            form = CheckInForm({**form.data.dict(), "version": current.version}, key_result=current)
+            latest = current.check_ins.select_related("author").first()
+            context["latest_check_in"] = latest
+            status = 409
+        except ValidationError as error:
+            _add_service_errors(form, error, {"current_value": "value"})
+        else:
+            if from_detail:
+                return render(request, "okrs/key_result_detail.html#summary", _detail_context(request, pk))
+            if request.htmx:
+                return _render_card(request, key_result.objective_id)
+            messages.success(request, "Checked in.")
+            return redirect(key_result)
+    if from_detail:
+        return render(
+            request,
+            "okrs/key_result_detail.html#summary",
+            {**_detail_context(request, pk, form), **context},
+            status=status,
+        )
+    return render(request, template, {**context, "form": form}, status=status)
+
+
+# Quarters
+
+
+@require_http_methods(["GET", "POST"])
+def period_open_next(request: HttpRequest, slug: str, period: str) -> HttpResponse:
+    team = _team(request, slug, permission="okrs.change")
+    period = _period(period)
+    year, quarter = period.next_quarter()
+    next_name = f"Q{quarter} {year}"
+    if request.method == "POST":
+        form = OpenNextPeriodForm(request.POST)
+        if form.is_valid():
+            try:
+                next_period = services.period_open_next(
+                    team=team, period=period, copy_unfinished=form.cleaned_data["copy_unfinished"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Opened {next_period.name}.")
+                return redirect("okrs:team_okrs", slug=team.slug, period=next_period.slug)
+        return render(
+            request,
+            "okrs/period_open_next.html",
+            {"team": team, "period": period, "next_name": next_name, "form": form},
+            status=422,
+        )
+    return render(
+        request,
+        "okrs/period_open_next.html",
+        {"team": team, "period": period, "next_name": next_name, "form": OpenNextPeriodForm()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def period_close(request: HttpRequest, slug: str, period: str) -> HttpResponse:
+    team = _team(request, slug, permission="okrs.change")
+    period = _period(period)
+    key_results = list(
+        KeyResult.objects.filter(objective__team=team, objective__period=period)
+        .select_related("objective__period")
+        .order_by("objective__order", "objective__pk", "order", "pk")
+    )
+    if request.method == "GET":
+        forms = [
+            ScoreForm(prefix=f"kr{kr.pk}", initial={"score": suggested_score(kr), "comment": kr.score_comment})
+            for kr in key_results
+        ]
+        status = 200
+    else:
+        forms = [ScoreForm(request.POST, prefix=f"kr{kr.pk}") for kr in key_results]
+        status = 422
+        if all(form.is_valid() for form in forms):
+            scores = {
+                kr.pk: (form.cleaned_data["score"], form.cleaned_data["comment"])
+                for kr, form in zip(key_results, forms, strict=True)
+            }
+            try:
+                services.period_close(
+                    team=team, period=period, closed_by=getattr(request.user, "person", None), scores=scores
+                )
+            except ValidationError as error:
+                messages.error(request, error.messages[0])
+            else:
+                messages.success(
+                    request, f"Closed {period.name} for {team.name}. It is read-only until a lead reopens it."
+                )
+                return redirect("okrs:team_okrs", slug=team.slug, period=period.slug)
+    rows = list(zip(key_results, forms, strict=True))
+    closed = selectors.team_period_is_closed(team=team, period=period)
+    return render(
+        request,
+        "okrs/period_close.html",
+        {"team": team, "period": period, "rows": rows, "closed": closed},
+        status=status,
+    )
+
+
+@require_POST
+def period_reopen(request: HttpRequest, slug: str, period: str) -> HttpResponse:
+    team = _team(request, slug, permission="okrs.change")
+    period = _period(period)
+    try:
+        services.period_reopen(team=team, period=period)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"Reopened {period.name} for {team.name}.")
+    return redirect("okrs:team_okrs", slug=team.slug, period=period.slug)
