@@ -198,7 +198,7 @@ class CheckIn(models.Model):
     """One update on a key result. Never edited or deleted: the history is kept forever."""
 
     key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
-    author = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="check_ins")
+    author = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="check_ins")
     value = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
     done = models.BooleanField(null=True, blank=True)
     confidence = models.CharField(max_length=8, choices=KeyResult.Confidence.choices)

@@ -9,14 +9,14 @@ from platformhub.permissions import team_of
 
 
 def get_for_user[M: Model](request: HttpRequest, queryset: QuerySet[M], *, permission: str, **lookup) -> M:
-    """The object matching `lookup`, if the user may read its team (else 404) and holds
-    `permission` on it (else 403)."""
+    """The object matching `lookup` if the user holds `permission` on it; otherwise 403 when
+    they may at least read its team, and 404 when they may not even know it exists."""
     try:
         obj = queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError):
         raise Http404(f"No such {queryset.model._meta.verbose_name}") from None
-    if not request.user.has_perm("platformhub.view_team", team_of(obj)):
-        raise Http404(f"No such {queryset.model._meta.verbose_name}")
-    if not request.user.has_perm(permission, obj):
+    if request.user.has_perm(permission, obj):
+        return obj
+    if request.user.has_perm("platformhub.view_team", team_of(obj)):
         raise PermissionDenied
-    return obj
+    raise Http404(f"No such {queryset.model._meta.verbose_name}")

@@ -110,6 +110,6 @@ rules.add_perm("platformhub.view_team", can_view_team)
 rules.add_perm("platformhub.change_team", can_edit_team)
 
 # OKRs: `obj` is a Team (adding objectives, closing a quarter), an Objective or a KeyResult.
-rules.add_perm("okrs.view", _of_team(can_view_team))
+rules.add_perm("okrs.view", _of_team(can_view_team) | owns_key_result)
 rules.add_perm("okrs.change", _of_team(can_edit_team))
 rules.add_perm("okrs.check_in", _of_team(can_edit_team | is_team_member) | owns_key_result)

@@ -1,0 +1,414 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from okrs.models import CheckIn, KeyResult, Objective
+from okrs.services import check_in_record, key_result_create, objective_create, period_close
+from tests.factories import MembershipFactory, PersonFactory, TeamFactory
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+ALL_ROLES = ["lead", "engineer", "viewer", "outsider", "staff", "anonymous"]
+
+
+def _kr_form(**overrides):
+    data = {
+        "title": "Load test weekly",
+        "kind": "metric",
+        "start_value": "0",
+        "target_value": "12",
+        "unit": "runs",
+        "direction": "increase",
+        "due_date": "",
+    }
+    return {**data, **overrides}
+
+
+# Each row: name, method, url(okr), form data(okr) or None, roles allowed to do it.
+LEADS = {"lead", "staff"}
+READERS = {"lead", "engineer", "viewer", "staff"}
+CHECKERS = {"lead", "engineer", "staff"}
+ROUTES = [
+    ("team okrs (current)", "get", lambda o: reverse("okrs:team_okrs_current", args=["platform"]), None, READERS),
+    ("team okrs", "get", lambda o: reverse("okrs:team_okrs", args=["platform", "2022-q4"]), None, READERS),
+    (
+        "add objective form",
+        "get",
+        lambda o: reverse("okrs:objective_create", args=["platform", "2022-q4"]),
+        None,
+        LEADS,
+    ),
+    (
+        "add objective",
+        "post",
+        lambda o: reverse("okrs:objective_create", args=["platform", "2022-q4"]),
+        lambda o: {"title": "New objective", "why": ""},
+        LEADS,
+    ),
+    ("objective card", "get", lambda o: reverse("okrs:objective_card", args=[o.objective.pk]), None, READERS),
+    ("edit objective form", "get", lambda o: reverse("okrs:objective_edit", args=[o.objective.pk]), None, LEADS),
+    (
+        "edit objective",
+        "post",
+        lambda o: reverse("okrs:objective_edit", args=[o.objective.pk]),
+        lambda o: {"title": "Renamed", "why": "", "version": o.objective.version},
+        LEADS,
+    ),
+    ("delete objective form", "get", lambda o: reverse("okrs:objective_delete", args=[o.objective.pk]), None, LEADS),
+    (
+        "delete objective",
+        "post",
+        lambda o: reverse("okrs:objective_delete", args=[o.objective.pk]),
+        lambda o: {},
+        LEADS,
+    ),
+    (
+        "move objective",
+        "post",
+        lambda o: reverse("okrs:objective_move", args=[o.objective.pk]),
+        lambda o: {"direction": "down"},
+        LEADS,
+    ),
+    ("add KR form", "get", lambda o: reverse("okrs:key_result_create", args=[o.objective.pk]), None, LEADS),
+    ("add KR", "post", lambda o: reverse("okrs:key_result_create", args=[o.objective.pk]), lambda o: _kr_form(), LEADS),
+    ("KR detail", "get", lambda o: reverse("okrs:key_result_detail", args=[o.kr.pk]), None, READERS),
+    ("edit KR form", "get", lambda o: reverse("okrs:key_result_edit", args=[o.kr.pk]), None, LEADS),
+    (
+        "edit KR",
+        "post",
+        lambda o: reverse("okrs:key_result_edit", args=[o.kr.pk]),
+        lambda o: _kr_form(version=o.kr.version),
+        LEADS,
+    ),
+    ("delete KR form", "get", lambda o: reverse("okrs:key_result_delete", args=[o.kr.pk]), None, LEADS),
+    ("delete KR", "post", lambda o: reverse("okrs:key_result_delete", args=[o.kr.pk]), lambda o: {}, LEADS),
+    (
+        "move KR",
+        "post",
+        lambda o: reverse("okrs:key_result_move", args=[o.kr.pk]),
+        lambda o: {"direction": "up"},
+        LEADS,
+    ),
+    ("check-in form", "get", lambda o: reverse("okrs:check_in", args=[o.kr.pk]), None, CHECKERS),
+    (
+        "check in",
+        "post",
+        lambda o: reverse("okrs:check_in", args=[o.kr.pk]),
+        lambda o: {"value": "1", "confidence": "high", "note": "", "version": o.kr.version},
+        CHECKERS,
+    ),
+    ("open next form", "get", lambda o: reverse("okrs:period_open_next", args=["platform", "2022-q4"]), None, LEADS),
+    (
+        "open next",
+        "post",
+        lambda o: reverse("okrs:period_open_next", args=["platform", "2022-q4"]),
+        lambda o: {"copy_unfinished": "on"},
+        LEADS,
+    ),
+    ("close form", "get", lambda o: reverse("okrs:period_close", args=["platform", "2022-q4"]), None, LEADS),
+    (
+        "close",
+        "post",
+        lambda o: reverse("okrs:period_close", args=["platform", "2022-q4"]),
+        lambda o: {f"kr{o.kr.pk}-score": "0.5", f"kr{o.kr.pk}-comment": ""},
+        LEADS,
+    ),
+]
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize(("name", "method", "url", "data", "allowed"), ROUTES, ids=[route[0] for route in ROUTES])
+def test_okr_routes_by_role(okr, client_as, role, name, method, url, data, allowed):
+    client = client_as(role)
+    if method == "get":
+        response = client.get(url(okr))
+    else:
+        response = client.post(url(okr), data(okr))
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    elif role == "outsider":
+        assert response.status_code == 404
+    elif role in allowed:
+        expected = {200, 302} if method == "get" else {302}
+        assert response.status_code in expected, response.content.decode()[:2000]
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", ["lead", "staff"])
+def test_reopen_is_for_leads_and_staff(okr, client_as, org, role):
+    period_close(team=org.team, period=okr.period, closed_by=None, scores={okr.kr.pk: (Decimal("0.5"), "")})
+    response = client_as(role).post(reverse("okrs:period_reopen", args=["platform", "2022-q4"]))
+    assert response.status_code == 302
+    assert not org.team.team_periods.get().is_closed
+
+
+@pytest.mark.parametrize(("role", "expected"), [("engineer", 403), ("viewer", 403), ("outsider", 404)])
+def test_others_cannot_reopen_a_quarter(okr, client_as, org, role, expected):
+    period_close(team=org.team, period=okr.period, closed_by=None, scores={okr.kr.pk: (Decimal("0.5"), "")})
+    assert client_as(role).post(reverse("okrs:period_reopen", args=["platform", "2022-q4"])).status_code == expected
+    assert org.team.team_periods.get().is_closed
+
+
+def test_overview_lists_only_teams_the_user_reads(okr, client_as, org):
+    objective_create(team=org.other_team, period=okr.period, title="Payments objective")
+    url = reverse("okrs:overview") + "?period=2022-q4"
+    outsider_page = client_as("outsider").get(url).content.decode()
+    viewer_page = client_as("viewer").get(url).content.decode()
+    assert "Payments objective" in outsider_page and "High uptime" not in outsider_page
+    assert "Payments objective" in viewer_page and "High uptime" in viewer_page
+    assert client_as("anonymous").get(url).status_code == 302
+
+
+def test_a_key_result_owner_on_another_team_may_check_in(okr, client):
+    owner = MembershipFactory(team=TeamFactory()).person
+    okr.kr.owners.add(owner)
+    client.force_login(owner.user)
+    response = client.post(
+        reverse("okrs:check_in", args=[okr.kr.pk]), {"value": "2", "confidence": "medium", "version": okr.kr.version}
+    )
+    assert response.status_code == 302
+    okr.kr.refresh_from_db()
+    assert okr.kr.current_value == 2
+
+
+def test_unknown_quarter_and_objective_are_404(okr, client_as):
+    client = client_as("lead")
+    assert client.get("/teams/platform/okrs/1999-q4/").status_code == 404
+    assert client.get(reverse("okrs:objective_edit", args=[999_999])).status_code == 404
+
+
+def test_team_okr_page_shows_bars_status_confidence_owners_and_why(okr, client_as, org):
+    check_in_record(
+        key_result=okr.kr, author=None, expected_version=okr.kr.version, confidence="medium", value=Decimal(1)
+    )
+    content = client_as("viewer").get(reverse("okrs:team_okrs", args=["platform", "2022-q4"])).content.decode()
+    assert "A lack of reliability will cause churn." in content
+    assert 'aria-valuenow="33"' in content
+    assert "1 of 3 databases (from 0)" in content
+    assert "Medium confidence" in content
+    assert "Off track" in content  # Q4 2022 is over and the KR is a third done
+    assert org.users["engineer"].person.display_name in content
+
+
+def test_viewer_sees_no_edit_or_check_in_controls(okr, client_as):
+    content = client_as("viewer").get(reverse("okrs:team_okrs", args=["platform", "2022-q4"])).content.decode()
+    for control in ("Add objective", "Add key result", ">Check in<", ">Edit<", ">Delete<"):
+        assert control not in content
+
+
+def test_engineer_sees_check_in_but_not_edit_controls(okr, client_as):
+    content = client_as("engineer").get(reverse("okrs:team_okrs", args=["platform", "2022-q4"])).content.decode()
+    assert "Check in<span" in content
+    assert "Add objective" not in content and "Add key result" not in content
+
+
+def test_sub_team_objectives_show_under_the_objective_they_align_to(okr, client_as, org):
+    objective_create(team=org.sub_team, period=okr.period, title="RDS replicas", parent=okr.objective)
+    content = client_as("engineer").get(reverse("okrs:team_okrs", args=["platform", "2022-q4"])).content.decode()
+    card = content.split(f'id="objective-{okr.objective.pk}"')[1]
+    assert "Sub-team objectives" in card and "RDS replicas" in card
+
+
+def test_htmx_add_objective_swaps_in_the_refreshed_list(okr, client_as):
+    response = client_as("lead").post(
+        reverse("okrs:objective_create", args=["platform", "2022-q4"]), {"title": "Be SOC 2 ready", "why": ""}, **HTMX
+    )
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#okr-list"
+    content = response.content.decode()
+    assert content.lstrip().startswith('<div id="okr-list"')
+    assert "Be SOC 2 ready" in content and "High uptime" in content
+
+
+@pytest.mark.parametrize(
+    ("title", "message"),
+    [("", "This field is required."), ("x" * 201, "Ensure this value has at most 200 characters")],
+)
+def test_bad_objective_title_is_explained_next_to_the_field(okr, client_as, title, message):
+    response = client_as("lead").post(
+        reverse("okrs:objective_create", args=["platform", "2022-q4"]), {"title": title, "why": "Keep me"}, **HTMX
+    )
+    content = response.content.decode()
+    assert response.status_code == 422
+    assert message in content
+    assert "Keep me" in content
+    assert Objective.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field_message"),
+    [
+        ({"target_value": "0"}, "The target must differ from the start"),
+        ({"target_value": "ten"}, "Enter a number."),
+        ({"due_date": "2023-01-15"}, "Pick a date within Q4 2022"),
+        ({"direction": "decrease"}, "To decrease, the target must be below the start."),
+        ({"title": ""}, "This field is required."),
+    ],
+)
+def test_bad_key_result_input_is_explained_and_kept(okr, client_as, overrides, field_message):
+    response = client_as("lead").post(
+        reverse("okrs:key_result_create", args=[okr.objective.pk]), _kr_form(**overrides), **HTMX
+    )
+    content = response.content.decode()
+    assert response.status_code == 422
+    assert field_message in content
+    assert 'value="runs"' in content
+    assert KeyResult.objects.count() == 1
+
+
+def test_check_in_value_must_be_a_number(okr, client_as):
+    response = client_as("engineer").post(
+        reverse("okrs:check_in", args=[okr.kr.pk]),
+        {"value": "two", "confidence": "high", "note": "my note", "version": okr.kr.version},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    assert "Enter a number." in response.content.decode()
+    assert "my note" in response.content.decode()
+    assert not CheckIn.objects.exists()
+
+
+def test_htmx_check_in_from_the_team_page_returns_the_card_with_the_new_bar(okr, client_as):
+    response = client_as("engineer").post(
+        reverse("okrs:check_in", args=[okr.kr.pk]),
+        {"value": "2", "confidence": "high", "note": "", "version": okr.kr.version},
+        HTTP_HX_TARGET=f"kr-{okr.kr.pk}",
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == f"#objective-{okr.objective.pk}"
+    assert 'aria-valuenow="67"' in response.content.decode()
+
+
+def test_htmx_check_in_from_the_kr_page_returns_summary_chart_and_history(okr, client_as):
+    response = client_as("engineer").post(
+        reverse("okrs:check_in", args=[okr.kr.pk]),
+        {"value": "3", "confidence": "high", "note": "All moved", "version": okr.kr.version},
+        HTTP_HX_TARGET="kr-summary",
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.lstrip().startswith('<div id="kr-summary"')
+    assert 'aria-valuenow="100"' in content and "Done" in content
+    assert "<polyline" in content and "All moved" in content
+
+
+def test_a_check_in_against_a_newer_version_shows_the_other_check_in(okr, client_as):
+    stale_version = okr.kr.version
+    client_as("lead").post(
+        reverse("okrs:check_in", args=[okr.kr.pk]),
+        {"value": "1", "confidence": "low", "note": "theirs", "version": stale_version},
+    )
+    response = client_as("engineer").post(
+        reverse("okrs:check_in", args=[okr.kr.pk]),
+        {"value": "2", "confidence": "high", "note": "mine", "version": stale_version},
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert response.status_code == 409
+    assert "theirs" in content and "mine" in content
+    assert CheckIn.objects.count() == 1
+
+
+def test_editing_an_objective_someone_else_changed_shows_both_versions(okr, client_as):
+    url = reverse("okrs:objective_edit", args=[okr.objective.pk])
+    client_as("staff").post(url, {"title": "Staff title", "why": "", "version": 1})
+    response = client_as("lead").post(url, {"title": "Lead title", "why": "", "version": 1}, **HTMX)
+    content = response.content.decode()
+    assert response.status_code == 409
+    assert "Their title" in content and "Staff title" in content
+    assert 'value="Lead title"' in content
+    okr.objective.refresh_from_db()
+    assert okr.objective.title == "Staff title"
+
+
+def test_a_closed_quarter_hides_controls_and_refuses_edits(okr, client_as, org):
+    period_close(team=org.team, period=okr.period, closed_by=None, scores={okr.kr.pk: (Decimal("0.4"), "ok")})
+    page = client_as("lead").get(reverse("okrs:team_okrs", args=["platform", "2022-q4"])).content.decode()
+    assert "Add objective" not in page and "Check in<span" not in page
+    assert "Reopen Q4 2022" in page and "Score 0.40" in page
+    response = client_as("lead").post(
+        reverse("okrs:objective_edit", args=[okr.objective.pk]), {"title": "Sneaky", "why": "", "version": 1}
+    )
+    assert response.status_code == 422
+    assert "Q4 2022 is closed for Platform" in response.content.decode()
+
+
+def test_closing_prefills_scores_from_progress(okr, client_as):
+    check_in_record(
+        key_result=okr.kr, author=None, expected_version=okr.kr.version, confidence="high", value=Decimal(2)
+    )
+    content = client_as("lead").get(reverse("okrs:period_close", args=["platform", "2022-q4"])).content.decode()
+    assert f'name="kr{okr.kr.pk}-score" value="0.7"' in content
+
+
+def test_deleting_asks_first_then_removes_the_objective(okr, client_as):
+    client = client_as("lead")
+    confirm = client.get(reverse("okrs:objective_delete", args=[okr.objective.pk]), **HTMX).content.decode()
+    assert "Delete the objective “High uptime”?" in confirm
+    response = client.post(reverse("okrs:objective_delete", args=[okr.objective.pk]), **HTMX)
+    assert response["HX-Retarget"] == "#okr-list"
+    assert not Objective.objects.exists()
+
+
+def test_moving_a_key_result_up_reorders_the_card(okr, client_as):
+    second = key_result_create(objective=okr.objective, title="Second KR", kind="percent")
+    response = client_as("lead").post(reverse("okrs:key_result_move", args=[second.pk]), {"direction": "up"}, **HTMX)
+    content = response.content.decode()
+    assert content.index("Second KR") < content.index("Migrate postgres out of heroku")
+
+
+def test_a_bad_move_direction_is_a_400(okr, client_as):
+    response = client_as("lead").post(
+        reverse("okrs:objective_move", args=[okr.objective.pk]), {"direction": "sideways"}
+    )
+    assert response.status_code == 400
+
+
+def _quarter_with(org, period, objectives: int):
+    people = [PersonFactory() for _ in range(3)]
+    for number in range(objectives):
+        objective = objective_create(team=org.team, period=period, title=f"Objective {number}", owners=people[:2])
+        objective_create(team=org.sub_team, period=period, title=f"Aligned {number}", parent=objective)
+        for kr_number in range(4):
+            kr = key_result_create(
+                objective=objective, title=f"KR {kr_number}", kind="percent", owners=people[kr_number % 3 :]
+            )
+            CheckIn.objects.bulk_create(
+                CheckIn(key_result=kr, value=Decimal(day), confidence="high", created_at=okr_time(day))
+                for day in range(20)
+            )
+
+
+def okr_time(day: int):
+    import datetime
+
+    return datetime.datetime(2022, 10, 1 + day, 9, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize("objectives", [2, 40])
+def test_team_okr_page_runs_a_constant_number_of_queries(org, client_as, django_assert_num_queries, objectives):
+    from okrs.services import period_get_or_create
+
+    _quarter_with(org, period_get_or_create(year=2022, quarter=4), objectives)
+    client = client_as("engineer")
+    # session, user, access (2), team, quarter, current quarter, objectives + owners + KRs + KR owners,
+    # aligned children (+ owners, KRs, KR owners), unaligned (+ 3), team period, quarters
+    with django_assert_num_queries(21):
+        response = client.get(reverse("okrs:team_okrs", args=["platform", "2022-q4"]))
+    assert response.content.decode().count('class="card objective"') == objectives
+
+
+@pytest.mark.parametrize("objectives", [2, 40])
+def test_org_overview_runs_a_constant_number_of_queries(org, client_as, django_assert_num_queries, objectives):
+    from okrs.services import period_get_or_create
+
+    _quarter_with(org, period_get_or_create(year=2022, quarter=4), objectives)
+    client = client_as("viewer")
+    # session, user, access (2), quarter, teams, objectives + owners + KRs + KR owners, quarters
+    with django_assert_num_queries(11):
+        response = client.get(reverse("okrs:overview") + "?period=2022-q4")
+    assert response.content.decode().count("key results</span>") >= objectives
