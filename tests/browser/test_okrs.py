@@ -1,0 +1,101 @@
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from platformhub.demo import DEMO_PASSWORD
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+Q4_2022 = "/teams/platform/okrs/2022-q4/"
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=None)
+
+
+def test_lead_adds_an_objective_and_a_key_result_and_renames_it_in_place(page, demo):
+    log_in(page, "ellie", DEMO_PASSWORD)
+    page.goto(Q4_2022)
+    screenshot(page, "okrs-team-ellie")
+
+    page.get_by_role("button", name="Add objective").click()
+    page.get_by_role("textbox", name="Title").fill("Be ready for 5 billion events a month")
+    page.get_by_role("textbox", name="Why").fill("Our biggest customers are growing fast.")
+    page.get_by_role("button", name="Save").click()
+    objective = page.get_by_role("article", name="Be ready for 5 billion events a month")
+    expect(objective).to_be_visible()
+    assert page.url.endswith(Q4_2022), "added in place, without leaving the page"
+
+    objective.get_by_role("button", name="Add key result").click()
+    form = objective.locator("form")
+    form.get_by_role("textbox", name="Title").fill("Events ingested per month")
+    form.get_by_role("spinbutton", name="Start").fill("1")
+    form.get_by_role("spinbutton", name="Target").fill("5")
+    form.get_by_role("textbox", name="Unit").fill("billion events")
+    screenshot(page, "okrs-add-key-result")
+    form.get_by_role("button", name="Save").click()
+    expect(objective.get_by_text("1 of 5 billion events (from 1)")).to_be_visible()
+
+    objective.get_by_role("button", name="Edit key result “Events ingested per month”").click()
+    objective.get_by_role("textbox", name="Title").fill("Events ingested per month, EU and US")
+    objective.get_by_role("button", name="Save").click()
+    expect(objective.get_by_role("link", name="Events ingested per month, EU and US")).to_be_visible()
+
+    page.reload()
+    expect(page.get_by_role("link", name="Events ingested per month, EU and US")).to_be_visible()
+
+
+def test_lead_sees_why_a_key_result_is_refused(page, demo):
+    log_in(page, "ellie", DEMO_PASSWORD)
+    page.goto(Q4_2022)
+    objective = page.get_by_role("article", name="High uptime and increase the resilience/redundancy")
+    objective.get_by_role("button", name="Add key result").click()
+    form = objective.locator("form")
+    form.get_by_role("textbox", name="Title").fill("p95 latency")
+    form.get_by_role("spinbutton", name="Start").fill("300")
+    form.get_by_role("spinbutton", name="Target").fill("300")
+    form.get_by_role("button", name="Save").click()
+    expect(form.get_by_text("The target must differ from the start")).to_be_visible()
+    expect(form.get_by_role("textbox", name="Title")).to_have_value("p95 latency")
+    screenshot(page, "okrs-key-result-error")
+
+
+def test_engineer_checks_in_and_sees_the_bar_move(page, demo):
+    log_in(page, "guido", DEMO_PASSWORD)
+    page.goto(Q4_2022)
+    key_result = page.locator(".kr", has_text="Regular synthetic load testing on production")
+    bar = key_result.get_by_role("progressbar")
+    expect(bar).to_have_attribute("aria-valuenow", "50")
+
+    key_result.get_by_role("button", name="Check in").click()
+    form = page.locator("form.check-in-form")
+    form.get_by_role("spinbutton", name="Value").fill("9")
+    form.get_by_role("combobox", name="Confidence").select_option("medium")
+    form.get_by_role("textbox", name="Note").fill("Automated in CI at last.")
+    screenshot(page, "okrs-check-in-guido")
+    form.get_by_role("button", name="Check in").click()
+
+    updated = page.locator(".kr", has_text="Regular synthetic load testing on production").get_by_role("progressbar")
+    expect(updated).to_have_attribute("aria-valuenow", "75")
+    expect(
+        page.locator(".kr", has_text="Regular synthetic load testing").get_by_text("Medium confidence")
+    ).to_be_visible()
+
+    page.get_by_role("link", name="Regular synthetic load testing on production").click()
+    expect(page.get_by_text("Automated in CI at last.")).to_be_visible()
+    expect(page.locator("svg.chart__svg circle")).to_have_count(6)
+    screenshot(page, "okrs-key-result-detail-guido")
+
+
+def test_exec_reads_everything_and_sees_no_edit_controls(page, demo):
+    log_in(page, "exec", DEMO_PASSWORD)
+    page.goto(Q4_2022)
+    expect(page.get_by_role("article", name="High uptime and increase the resilience/redundancy")).to_be_visible()
+    for name in ("Add objective", "Add key result", "Check in", "Edit", "Delete"):
+        expect(page.get_by_role("button", name=name)).to_have_count(0)
+    screenshot(page, "okrs-team-exec")
+    page.goto("/okrs/")
+    expect(page.get_by_role("heading", name="Platform", exact=True)).to_be_visible()
+    screenshot(page, "okrs-overview-exec")
