@@ -99,3 +99,24 @@ def test_exec_reads_everything_and_sees_no_edit_controls(page, demo):
     page.goto("/okrs/")
     expect(page.get_by_role("heading", name="Platform", exact=True)).to_be_visible()
     screenshot(page, "okrs-overview-exec")
+
+
+def test_everything_works_without_javascript(browser, live_server, demo):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    log_in(page, "ellie", DEMO_PASSWORD)
+    page.goto(Q4_2022)
+
+    page.get_by_role("button", name="Add objective").click()
+    page.get_by_role("textbox", name="Title").fill("Objective added without JavaScript")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Added “Objective added without JavaScript”.")).to_be_visible()
+    expect(page.get_by_role("article", name="Objective added without JavaScript")).to_be_visible()
+
+    page.locator(".kr", has_text="Progress made on SOC2").get_by_role("button", name="Check in").click()
+    page.get_by_role("spinbutton", name="Value").fill("90")
+    page.get_by_role("button", name="Check in").click()
+    expect(page.get_by_text("Checked in.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Progress made on SOC2")).to_be_visible()
+    expect(page.get_by_text("90% of 100%")).to_be_visible()
+    context.close()
