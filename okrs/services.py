@@ -90,9 +90,6 @@ def objective_update(
 def objective_delete(*, objective: Objective) -> None:
     """Delete the objective with its key results and their check-ins (all kept in the history)."""
     ensure_period_open(team=objective.team, period=objective.period)
-    for key_result in objective.key_results.all():
-        key_result.check_ins.all().delete()
-        key_result.delete()
     objective.delete()
 
 
@@ -182,7 +179,6 @@ def key_result_update(
 def key_result_delete(*, key_result: KeyResult) -> None:
     objective = key_result.objective
     ensure_period_open(team=objective.team, period=objective.period)
-    key_result.check_ins.all().delete()
     key_result.delete()
 
 

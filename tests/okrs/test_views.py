@@ -420,3 +420,13 @@ def test_org_overview_runs_a_constant_number_of_queries(org, client_as, django_a
     with django_assert_num_queries(11):
         response = client.get(reverse("okrs:overview") + "?period=2022-q4")
     assert response.content.decode().count("key results</span>") >= objectives
+
+
+def test_deleting_an_objective_keeps_its_key_results_and_check_ins_in_the_history(okr, client_as):
+    check_in_record(
+        key_result=okr.kr, author=None, expected_version=okr.kr.version, confidence="high", value=Decimal(1)
+    )
+    client_as("lead").post(reverse("okrs:objective_delete", args=[okr.objective.pk]))
+    assert KeyResult.history.filter(id=okr.kr.pk, history_type="-").exists()
+    assert CheckIn.history.filter(key_result_id=okr.kr.pk, history_type="-").exists()
+    assert Objective.history.filter(id=okr.objective.pk, history_type="-").exists()
