@@ -5,8 +5,18 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from okrs.models import KeyResult, Objective
-from okrs.services import check_in_record, key_result_create, objective_create, period_get_or_create
+from okrs.models import Horizon, KeyResult, Objective, RoadmapItem
+from okrs.selectors import roadmap_item_summaries
+from okrs.services import (
+    check_in_record,
+    horizon_create,
+    key_result_create,
+    objective_create,
+    period_get_or_create,
+    roadmap_item_create,
+    roadmap_item_link_key_result,
+    roadmap_snapshot_take,
+)
 from platformhub.models import Person, Team
 
 HIGH, MEDIUM, LOW = KeyResult.Confidence.HIGH, KeyResult.Confidence.MEDIUM, KeyResult.Confidence.LOW
@@ -174,3 +184,114 @@ def _check_ins(key_result: KeyResult, entries) -> None:
             note=note,
             at=at,
         )
+
+
+SIX_MONTH_ITEMS = [
+    # title, status, commitment, health, KRs that deliver it
+    ("No Heroku", RoadmapItem.Status.IN_PROGRESS, "committed", "on_track", ["Migrate postgres out of heroku"]),
+    ("5 Billion / month events", RoadmapItem.Status.PLANNED, "likely", "at_risk", []),
+    ("SOC 2 Ready", RoadmapItem.Status.IN_PROGRESS, "committed", "at_risk", ["Progress made on SOC2"]),
+    (
+        "All infra is managed as code on prod / staging + EU Ready 🎈",
+        RoadmapItem.Status.IN_PROGRESS,
+        "committed",
+        "on_track",
+        ["EU Cloud is successfully managed"],
+    ),
+    (
+        "Rock solid, reliable infrastructure with regular production load testing to inform scaling plans",
+        RoadmapItem.Status.IN_PROGRESS,
+        "likely",
+        "off_track",
+        ["Regular synthetic load testing on production"],
+    ),
+]
+THREE_YEAR_ITEMS = [
+    ("All infrastructure is managed as code", RoadmapItem.Status.PLANNED, "likely", "on_track", []),
+    ("Cloud is global", RoadmapItem.Status.IN_PROGRESS, "likely", "on_track", ["EU Cloud is successfully managed"]),
+    (
+        "Best in class security and privacy compliance",
+        RoadmapItem.Status.IN_PROGRESS,
+        "committed",
+        "on_track",
+        ["Progress made on SOC2"],
+    ),
+    ("Scale beyond 1 Trillion events / month", RoadmapItem.Status.PLANNED, "candidate", "on_track", []),
+    ("Support non-k8s Deploys 🤖", RoadmapItem.Status.PLANNED, "candidate", "on_track", []),
+    ("Painless developer/contributor experience", RoadmapItem.Status.PLANNED, "candidate", "on_track", []),
+]
+
+
+def load_platform_roadmap(platform: Team) -> bool:
+    """The handbook's 6-month and 3-year roadmap, linked to the Q4 2022 KRs, with an earlier
+    snapshot (the Q3 2022 review) so "what changed" has a story. Skipped if the team has items."""
+    if RoadmapItem.objects.filter(team=platform).exists():
+        return False
+    _create_roadmap(platform)
+    return True
+
+
+@transaction.atomic
+def _create_roadmap(platform: Team) -> None:
+    six_month = Horizon.objects.filter(team=None, name="6 month").first() or horizon_create(
+        team=None, name="6 month", target_date=datetime.date(2023, 6, 30)
+    )
+    three_year = Horizon.objects.filter(team=None, name="3-year").first() or horizon_create(
+        team=None, name="3-year", target_date=datetime.date(2025, 12, 31)
+    )
+    key_results = {
+        kr.title: kr for kr in KeyResult.objects.filter(objective__team=platform).select_related("objective")
+    }
+    people = {person.user.username: person for person in Person.objects.select_related("user")}
+    items = {}
+    for horizon, entries in ((six_month, SIX_MONTH_ITEMS), (three_year, THREE_YEAR_ITEMS)):
+        for title, status, commitment, health, delivered_by in entries:
+            item = roadmap_item_create(
+                team=platform,
+                horizon=horizon,
+                title=title,
+                status=status,
+                commitment=commitment,
+                health=health,
+                owners=[people["ellie"]],
+            )
+            for kr_title in delivered_by:
+                roadmap_item_link_key_result(item=item, key_result=key_results[kr_title])
+            items[title] = item
+    _q3_review(platform, items, six_month, three_year, people["ellie"])
+
+
+def _q3_review(platform: Team, items: dict, six_month, three_year, ellie) -> None:
+    """How the roadmap looked at the end of Q3 2022, before this quarter's changes."""
+    current = {entry["title"]: entry for entry in roadmap_item_summaries(team=platform, now=_at(12, 31))}
+    before = []
+    for title, entry in current.items():
+        if title == "Painless developer/contributor experience":
+            continue  # added since
+        entry = dict(entry)
+        if title == "No Heroku":
+            entry.update(status="planned", health="at_risk", progress=0)
+        if title == "SOC 2 Ready":
+            entry.update(commitment="likely", progress=10)
+        if title == "5 Billion / month events":
+            entry.update(horizon_id=three_year.pk, horizon=three_year.name)
+        before.append(entry)
+    before.append(
+        {
+            "id": 0,
+            "title": "Self-hosted Kafka upgrades",
+            "horizon_id": six_month.pk,
+            "horizon": six_month.name,
+            "status": "planned",
+            "commitment": "candidate",
+            "health": "on_track",
+            "progress": None,
+        }
+    )
+    roadmap_snapshot_take(
+        team=platform,
+        name="Q3 2022 review",
+        taken_by=ellie,
+        items=before,
+        at=datetime.datetime(2022, 9, 28, 15, 0, tzinfo=datetime.UTC),
+    )

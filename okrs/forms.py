@@ -1,7 +1,7 @@
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from okrs.models import TITLE_MAX, KeyResult, Objective
+from okrs.models import TITLE_MAX, Horizon, KeyResult, Objective, RoadmapItem
 from platformhub.forms import MultilineField, PlatformForm, VersionedForm
 
 
@@ -152,3 +152,72 @@ class OpenNextPeriodForm(PlatformForm):
         initial=True,
         help_text="Each with its unfinished key results, starting from where they stand now.",
     )
+
+
+class RoadmapItemForm(PlatformForm):
+    title = forms.CharField(label="Title", max_length=TITLE_MAX, help_text="Emoji welcome 🎈")
+    description = MultilineField(
+        label="Description", required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    status = forms.ChoiceField(label="Status", choices=RoadmapItem.Status.choices)
+    commitment = forms.ChoiceField(label="Commitment", choices=RoadmapItem.Commitment.choices)
+    health = forms.ChoiceField(label="Health", choices=RoadmapItem.Health.choices)
+    owners = forms.ModelMultipleChoiceField(
+        label="Owners", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owners"].queryset = people
+
+
+class RoadmapItemEditForm(VersionedForm, RoadmapItemForm):
+    @classmethod
+    def initial_for(cls, item: RoadmapItem) -> dict:
+        return {
+            "title": item.title,
+            "description": item.description,
+            "status": item.status,
+            "commitment": item.commitment,
+            "health": item.health,
+            "owners": list(item.owners.all()),
+            "version": item.version,
+        }
+
+
+class RoadmapMoveForm(PlatformForm):
+    horizon = forms.ModelChoiceField(label="Move to", queryset=Horizon.objects.none(), required=False)
+    direction = forms.ChoiceField(label="Direction", choices=[("up", "Up"), ("down", "Down")], required=False)
+
+    def __init__(self, *args, horizons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["horizon"].queryset = horizons
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("horizon") and not cleaned.get("direction") and not self.errors:
+            raise forms.ValidationError("Pick a horizon to move the item to.")
+        return cleaned
+
+
+class LinkKeyResultForm(PlatformForm):
+    key_result = forms.ModelChoiceField(label="Key result", queryset=KeyResult.objects.none())
+
+    def __init__(self, *args, key_results, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["key_result"]
+        field.queryset = key_results
+        field.label_from_instance = lambda kr: f"{kr.objective.period.name} · {kr.title}"
+
+
+class HorizonForm(PlatformForm):
+    name = forms.CharField(label="Name", max_length=60, help_text="e.g. 6 month, 3-year, FY2027")
+    target_date = forms.DateField(label="Target date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class SnapshotForm(PlatformForm):
+    name = forms.CharField(label="Name", max_length=100, help_text="e.g. Q4 2022 review")
+
+
+class ShareLinkForm(PlatformForm):
+    label = forms.CharField(label="Label", max_length=100, required=False, help_text="Who the link is for.")

@@ -213,3 +213,117 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_result} @ {self.created_at:%Y-%m-%d}"
+
+
+# Roadmap: horizons whose items are delivered by quarterly key results.
+
+
+class Horizon(Versioned):
+    """A lane of the roadmap ("6 month", "3-year"); org-wide when it has no team."""
+
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="horizons")
+    name = models.CharField(max_length=60)
+    target_date = models.DateField(null=True, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["team", "name"], name="unique_horizon_name")]
+
+    def __str__(self) -> str:
+        return self.name if self.team_id is None else f"{self.name} ({self.team})"
+
+
+class RoadmapItem(Versioned):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        DROPPED = "dropped", "Dropped"
+
+    class Commitment(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate"
+        LIKELY = "likely", "Likely"
+        COMMITTED = "committed", "Committed"
+
+    class Health(models.TextChoices):
+        ON_TRACK = "on_track", "On track"
+        AT_RISK = "at_risk", "At risk"
+        OFF_TRACK = "off_track", "Off track"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="roadmap_items")
+    horizon = models.ForeignKey(Horizon, on_delete=models.PROTECT, related_name="items")
+    title = models.CharField(max_length=TITLE_MAX)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(10_000)], help_text="Markdown.")
+    owners = models.ManyToManyField(Person, blank=True, related_name="roadmap_items")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
+    commitment = models.CharField(max_length=16, choices=Commitment.choices, default=Commitment.CANDIDATE)
+    health = models.CharField(max_length=16, choices=Health.choices, default=Health.ON_TRACK)
+    order = models.PositiveIntegerField(default=0)
+    key_results = models.ManyToManyField(KeyResult, blank=True, related_name="roadmap_items")
+    objectives = models.ManyToManyField(Objective, blank=True, related_name="roadmap_items")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[owners, key_results, objectives])
+
+    class Meta:
+        ordering = ["order", "pk"]
+        indexes = [models.Index(fields=["team", "horizon", "order"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.horizon_id and self.horizon.team_id not in (None, self.team_id):
+            raise ValidationError({"horizon": "Pick one of this team's horizons or an org-wide one."})
+
+
+class RoadmapSnapshot(models.Model):
+    """A team's roadmap as it stood at a moment (e.g. a quarterly review), to compare with later.
+
+    `items` holds one dict per item: id, title, horizon, status, commitment, health, progress.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="roadmap_snapshots")
+    name = models.CharField(max_length=100)
+    taken_at = models.DateTimeField()
+    taken_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    items = models.JSONField(default=list)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-taken_at", "-pk"]
+        get_latest_by = "taken_at"
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.name}"
+
+
+class RoadmapShareLink(models.Model):
+    """A secret link that shows one team's roadmap, read-only, without logging in.
+
+    Only the SHA-256 of the token is stored; the link is shown once, when it is created.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="roadmap_share_links")
+    label = models.CharField(max_length=100, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.team} roadmap link {self.label or self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

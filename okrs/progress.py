@@ -147,3 +147,28 @@ def objective_score(key_results: list[KeyResult]) -> Decimal | None:
 def suggested_score(key_result: KeyResult) -> Decimal:
     """The score a lead starts from when closing the quarter: progress, to one decimal."""
     return Decimal(str(round(key_result_progress(key_result), 1)))
+
+
+@dataclass(frozen=True)
+class RollUp:
+    """A roadmap item's progress: the mean of its linked key results, with how it was computed."""
+
+    parts: list[tuple[str, int]]  # (key result, percent)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.parts:
+            return None
+        return round(sum(percent for _, percent in self.parts) / len(self.parts))
+
+    @property
+    def explanation(self) -> str:
+        if not self.parts:
+            return "No key result linked yet, so no progress to show."
+        shown = ", ".join(f"{title} {percent}%" for title, percent in self.parts)
+        noun = "key result" if len(self.parts) == 1 else f"{len(self.parts)} key results"
+        return f"Mean of {noun}: {shown}."
+
+
+def roadmap_item_rollup(key_results: list[KeyResult]) -> RollUp:
+    return RollUp(parts=[(kr.title, round(key_result_progress(kr) * 100)) for kr in key_results])

@@ -2,14 +2,30 @@
 attaches the computed progress and status (from okrs.progress) to the objects."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
-from okrs.models import CheckIn, KeyResult, Objective, Period, TeamPeriod
-from okrs.progress import Status, key_result_state, objective_progress, objective_score, objective_status
-from okrs.services import period_for_date
+from okrs.models import (
+    CheckIn,
+    Horizon,
+    KeyResult,
+    Objective,
+    Period,
+    RoadmapItem,
+    RoadmapShareLink,
+    TeamPeriod,
+)
+from okrs.progress import (
+    Status,
+    key_result_state,
+    objective_progress,
+    objective_score,
+    objective_status,
+    roadmap_item_rollup,
+)
+from okrs.services import period_for_date, share_token_hash
 from platformhub.models import Person, Team
 from platformhub.permissions import access_for
 
@@ -195,16 +211,190 @@ class TeamOverview:
 
 def org_overview(*, user: User, period: Period, now: datetime.datetime) -> list[TeamOverview]:
     """Every team the user may read, with its objectives for the quarter and their roll-up."""
+    quarter_objectives = Prefetch(
+        "objectives", _objectives(period).filter(archived=False), to_attr="quarter_objectives"
+    )
+    teams = list(readable_teams(user).prefetch_related(quarter_objectives))
+    teams.sort(key=lambda team: (team.parent.name if team.parent else team.name, team.parent_id is not None, team.name))
+    return [TeamOverview(team=team, objectives=attach_progress(team.quarter_objectives, now)) for team in teams]
+
+
+# Roadmap
+
+
+@dataclass
+class Lane:
+    """A column of the roadmap: "Now" (this quarter's objectives) or a horizon's items."""
+
+    key: str
+    name: str
+    horizon: Horizon | None = None
+    items: list[RoadmapItem] = field(default_factory=list)
+    objectives: list[Objective] = field(default_factory=list)
+
+
+@dataclass
+class RoadmapPage:
+    team: Team | None
+    teams: list[Team]
+    health: str | None
+    period: Period
+    lanes: list[Lane]
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(lane.items) for lane in self.lanes)
+
+
+def readable_teams(user: User) -> QuerySet[Team]:
+    """Every team the user may read: all for staff and org-wide viewers, else their trees."""
     access = access_for(user)
     teams = Team.objects.select_related("parent").order_by("name")
-    if not (access.is_staff or access.is_org_viewer):
-        teams = teams.filter(Q(pk__in=access.root_team_ids) | Q(parent_id__in=access.root_team_ids))
-    teams = list(
-        teams.prefetch_related(
-            Prefetch("objectives", _objectives(period).filter(archived=False), to_attr="quarter_objectives")
+    if access.is_staff or access.is_org_viewer:
+        return teams
+    return teams.filter(Q(pk__in=access.root_team_ids) | Q(parent_id__in=access.root_team_ids))
+
+
+def team_tree(team: Team) -> list[Team]:
+    """The team and its sub-teams."""
+    return list(Team.objects.filter(Q(pk=team.pk) | Q(parent_id=team.pk)).select_related("parent"))
+
+
+def _team_tree_ids(team: Team) -> QuerySet[Team]:
+    return Team.objects.filter(Q(pk=team.pk) | Q(parent_id=team.pk)).values("pk")
+
+
+def _roadmap_items() -> QuerySet[RoadmapItem]:
+    return (
+        RoadmapItem.objects.select_related("team", "horizon")
+        .prefetch_related(
+            "owners",
+            "objectives",
+            Prefetch(
+                "key_results",
+                queryset=KeyResult.objects.select_related("objective__period", "objective__team").order_by(
+                    "objective__period__start", "objective__order", "order", "pk"
+                ),
+            ),
         )
+        .order_by("order", "pk")
     )
-    ordered = sorted(
-        teams, key=lambda team: (team.parent.name if team.parent else team.name, team.parent_id is not None, team.name)
+
+
+def _with_rollup(items, now: datetime.datetime) -> list[RoadmapItem]:
+    items = list(items)
+    for item in items:
+        item.krs = list(item.key_results.all())
+        for key_result in item.krs:
+            key_result.state = key_result_state(key_result, now)
+        item.rollup = roadmap_item_rollup(item.krs)
+    return items
+
+
+def roadmap_page(*, teams: list[Team], team: Team | None, health: str | None, now: datetime.datetime) -> RoadmapPage:
+    """The roadmap of one team (with its sub-teams) or of all `teams` (those the reader may see),
+    in lanes: Now (the quarter's objectives), then each horizon with its items and their KRs."""
+    if team is not None:
+        team_ids = [t.pk for t in teams if t.pk == team.pk or t.parent_id == team.pk]
+    else:
+        team_ids = [t.pk for t in teams]
+    items = _roadmap_items().filter(team_id__in=team_ids)
+    if health:
+        items = items.filter(health=health)
+    horizons = list(
+        Horizon.objects.filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
+        .select_related("team")
+        .order_by(F("team_id").asc(nulls_first=True), "order", "pk")
     )
-    return [TeamOverview(team=team, objectives=attach_progress(team.quarter_objectives, now)) for team in ordered]
+    objectives = Objective.objects.filter(team_id__in=team_ids, archived=False)
+    period = default_period(today=now.date(), objectives=objectives)
+    now_objectives = attach_progress(
+        _objectives(period).filter(team_id__in=team_ids, archived=False, parent__isnull=True), now
+    )
+    lanes = [Lane(key="now", name=f"Now · {period.name}", objectives=now_objectives)]
+    by_horizon = {horizon.pk: Lane(key=f"h{horizon.pk}", name=str(horizon), horizon=horizon) for horizon in horizons}
+    for item in _with_rollup(items, now):
+        item.move_choices = [h for h in horizons if h.team_id in (None, item.team_id) and h.pk != item.horizon_id]
+        by_horizon[item.horizon_id].items.append(item)
+    lanes.extend(by_horizon.values())
+    return RoadmapPage(team=team, teams=teams, health=health, period=period, lanes=lanes)
+
+
+def roadmap_item_summaries(*, team: Team, now: datetime.datetime) -> list[dict]:
+    """The team's roadmap as plain data: what a snapshot stores and what "what changed" compares."""
+    items = _with_rollup(_roadmap_items().filter(team_id__in=_team_tree_ids(team)), now)
+    return [
+        {
+            "id": item.pk,
+            "title": item.title,
+            "horizon_id": item.horizon_id,
+            "horizon": item.horizon.name,
+            "status": item.status,
+            "commitment": item.commitment,
+            "health": item.health,
+            "progress": item.rollup.percent,
+        }
+        for item in items
+    ]
+
+
+@dataclass(frozen=True)
+class RoadmapChange:
+    kind: str  # added, removed, moved, status, commitment, health, progress
+    title: str
+    before: str = ""
+    after: str = ""
+
+
+_LABELS = {
+    "status": dict(RoadmapItem.Status.choices),
+    "commitment": dict(RoadmapItem.Commitment.choices),
+    "health": dict(RoadmapItem.Health.choices),
+}
+
+
+def _progress_label(percent: int | None) -> str:
+    return "no linked KR" if percent is None else f"{percent}%"
+
+
+def roadmap_diff(*, before: list[dict], after: list[dict]) -> list[RoadmapChange]:
+    """What changed between two roadmaps: items added, removed, moved between horizons, and
+    status, commitment, health or progress changes, in that order."""
+    old = {entry["id"]: entry for entry in before}
+    new = {entry["id"]: entry for entry in after}
+    changes = [
+        RoadmapChange("added", entry["title"], after=entry["horizon"]) for i, entry in new.items() if i not in old
+    ]
+    changes += [
+        RoadmapChange("removed", entry["title"], before=entry["horizon"]) for i, entry in old.items() if i not in new
+    ]
+    for item_id, entry in new.items():
+        previous = old.get(item_id)
+        if previous is None:
+            continue
+        if previous["horizon_id"] != entry["horizon_id"]:
+            changes.append(RoadmapChange("moved", entry["title"], previous["horizon"], entry["horizon"]))
+        for name, labels in _LABELS.items():
+            if previous[name] != entry[name]:
+                changes.append(
+                    RoadmapChange(name, entry["title"], labels.get(previous[name], previous[name]), labels[entry[name]])
+                )
+        if previous["progress"] != entry["progress"]:
+            changes.append(
+                RoadmapChange(
+                    "progress",
+                    entry["title"],
+                    _progress_label(previous["progress"]),
+                    _progress_label(entry["progress"]),
+                )
+            )
+    return changes
+
+
+def share_link_for_token(token: str) -> RoadmapShareLink | None:
+    """The active link this token opens, if any."""
+    return (
+        RoadmapShareLink.objects.select_related("team")
+        .filter(token_hash=share_token_hash(token), revoked_at__isnull=True)
+        .first()
+    )

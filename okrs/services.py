@@ -2,6 +2,8 @@
 a quarter the team has closed."""
 
 import datetime
+import hashlib
+import secrets
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Literal
@@ -11,7 +13,17 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from okrs.models import CheckIn, KeyResult, Objective, Period, TeamPeriod
+from okrs.models import (
+    CheckIn,
+    Horizon,
+    KeyResult,
+    Objective,
+    Period,
+    RoadmapItem,
+    RoadmapShareLink,
+    RoadmapSnapshot,
+    TeamPeriod,
+)
 from okrs.progress import key_result_progress
 from platformhub.concurrency import save_versioned
 from platformhub.models import Person, Team
@@ -311,3 +323,134 @@ def period_reopen(*, team: Team, period: Period) -> None:
     team_period.closed_at = None
     team_period.closed_by = None
     team_period.save(update_fields=["closed_at", "closed_by"])
+
+
+# Roadmap
+
+
+@transaction.atomic
+def horizon_create(*, team: Team | None, name: str, target_date: datetime.date | None = None) -> Horizon:
+    horizon = Horizon(
+        team=team, name=name, target_date=target_date, order=_next_order(Horizon.objects.filter(team=team))
+    )
+    horizon.full_clean()
+    horizon.save()
+    return horizon
+
+
+@transaction.atomic
+def roadmap_item_create(
+    *,
+    team: Team,
+    horizon: Horizon,
+    title: str,
+    description: str = "",
+    owners: Iterable[Person] = (),
+    status: str = RoadmapItem.Status.PLANNED,
+    commitment: str = RoadmapItem.Commitment.CANDIDATE,
+    health: str = RoadmapItem.Health.ON_TRACK,
+) -> RoadmapItem:
+    item = RoadmapItem(
+        team=team,
+        horizon=horizon,
+        title=title,
+        description=description,
+        status=status,
+        commitment=commitment,
+        health=health,
+        order=_next_order(RoadmapItem.objects.filter(team=team, horizon=horizon)),
+    )
+    item.full_clean()
+    item.save()
+    item.owners.set(owners)
+    return item
+
+
+@transaction.atomic
+def roadmap_item_update(
+    *,
+    item: RoadmapItem,
+    expected_version: int,
+    title: str,
+    description: str,
+    owners: Iterable[Person],
+    status: str,
+    commitment: str,
+    health: str,
+) -> RoadmapItem:
+    item.title, item.description = title, description
+    item.status, item.commitment, item.health = status, commitment, health
+    item.full_clean()
+    save_versioned(
+        item,
+        expected_version=expected_version,
+        update_fields=["title", "description", "status", "commitment", "health", "updated_at"],
+    )
+    item.owners.set(owners)
+    return item
+
+
+@transaction.atomic
+def roadmap_item_delete(*, item: RoadmapItem) -> None:
+    item.delete()
+
+
+@transaction.atomic
+def roadmap_item_move(*, item: RoadmapItem, horizon: Horizon | None = None, direction: Direction | None = None) -> None:
+    """Move an item to the end of another horizon, or one place up or down in its own."""
+    if horizon is not None and horizon.pk != item.horizon_id:
+        item.horizon = horizon
+        item.order = _next_order(RoadmapItem.objects.filter(team=item.team, horizon=horizon))
+        item.full_clean()
+        item.save(update_fields=["horizon", "order", "updated_at"])
+    elif direction is not None:
+        _swap_with_neighbour(item, RoadmapItem.objects.filter(team=item.team, horizon=item.horizon), direction)
+
+
+def _check_same_tree(item: RoadmapItem, team: Team) -> None:
+    if team.root_id != item.team.root_id:
+        raise ValidationError("Link key results of this team, its parent or its sub-teams.")
+
+
+@transaction.atomic
+def roadmap_item_link_key_result(*, item: RoadmapItem, key_result: KeyResult) -> None:
+    """Record that the key result delivers the item; its progress now counts in the item's."""
+    _check_same_tree(item, key_result.objective.team)
+    item.key_results.add(key_result)
+
+
+@transaction.atomic
+def roadmap_item_unlink_key_result(*, item: RoadmapItem, key_result: KeyResult) -> None:
+    item.key_results.remove(key_result)
+
+
+@transaction.atomic
+def roadmap_snapshot_take(
+    *, team: Team, name: str, taken_by: Person | None, items: list[dict], at: datetime.datetime | None = None
+) -> RoadmapSnapshot:
+    """Save the roadmap as it stands; `items` comes from `selectors.roadmap_item_summaries`."""
+    snapshot = RoadmapSnapshot(team=team, name=name, taken_by=taken_by, items=items, taken_at=at or timezone.now())
+    snapshot.full_clean()
+    snapshot.save()
+    return snapshot
+
+
+@transaction.atomic
+def roadmap_share_link_create(*, team: Team, label: str, created_by: Person | None) -> tuple[RoadmapShareLink, str]:
+    """A new read-only link; returns it with its secret token, which is not stored and shown only now."""
+    token = secrets.token_urlsafe(32)
+    link = RoadmapShareLink(team=team, label=label, created_by=created_by, token_hash=share_token_hash(token))
+    link.full_clean()
+    link.save()
+    return link, token
+
+
+def share_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def roadmap_share_link_revoke(*, link: RoadmapShareLink) -> None:
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from okrs import views
+from okrs import roadmap_views, views
 
 
 class PeriodConverter:
@@ -34,4 +34,25 @@ urlpatterns = [
     path("key-results/<int:pk>/delete/", views.key_result_delete, name="key_result_delete"),
     path("key-results/<int:pk>/move/", views.key_result_move, name="key_result_move"),
     path("key-results/<int:pk>/check-in/", views.check_in, name="check_in"),
+]
+
+urlpatterns += [
+    path("roadmap/", roadmap_views.roadmap, name="roadmap"),
+    path("roadmap/shared/<str:token>/", roadmap_views.shared_roadmap, name="shared_roadmap"),
+    path("roadmap/share-links/<int:pk>/revoke/", roadmap_views.share_link_revoke, name="share_link_revoke"),
+    path("roadmap/items/<int:pk>/edit/", roadmap_views.item_edit, name="roadmap_item_edit"),
+    path("roadmap/items/<int:pk>/delete/", roadmap_views.item_delete, name="roadmap_item_delete"),
+    path("roadmap/items/<int:pk>/move/", roadmap_views.item_move, name="roadmap_item_move"),
+    path("roadmap/items/<int:pk>/link/", roadmap_views.item_link, name="roadmap_item_link"),
+    path(
+        "roadmap/items/<int:pk>/unlink/<int:key_result_pk>/",
+        roadmap_views.item_unlink,
+        name="roadmap_item_unlink",
+    ),
+    path("teams/<slug:slug>/roadmap/", roadmap_views.team_roadmap, name="team_roadmap"),
+    path("teams/<slug:slug>/roadmap/items/new/", roadmap_views.item_create, name="roadmap_item_create"),
+    path("teams/<slug:slug>/roadmap/horizons/new/", roadmap_views.horizon_create, name="horizon_create"),
+    path("teams/<slug:slug>/roadmap/changes/", roadmap_views.roadmap_changes, name="roadmap_changes"),
+    path("teams/<slug:slug>/roadmap/snapshots/", roadmap_views.snapshot_create, name="snapshot_create"),
+    path("teams/<slug:slug>/roadmap/share/", roadmap_views.share_links, name="share_links"),
 ]

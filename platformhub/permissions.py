@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import rules
 from django.contrib.auth.models import AnonymousUser, User
 
-from okrs.models import KeyResult, Objective
+from okrs.models import KeyResult
 from platformhub.models import Membership, Person, Team
 
 _ACCESS_ATTR = "_platformhub_access"
@@ -86,7 +86,7 @@ def owns_key_result(user, key_result: KeyResult) -> bool:
 
 
 def _of_team(predicate):
-    """Apply a team predicate to the team an objective or key result belongs to."""
+    """Apply a team predicate to the team an object (objective, key result, roadmap item…) belongs to."""
 
     @rules.predicate(name=f"{predicate.name}_of_team")
     def of_team(user, obj) -> bool:
@@ -95,12 +95,13 @@ def _of_team(predicate):
     return of_team
 
 
-def team_of(obj: Team | Objective | KeyResult) -> Team:
+def team_of(obj) -> Team:
+    """The team whose plans `obj` is part of (a Team, a KeyResult, or anything with a `team`)."""
+    if isinstance(obj, Team):
+        return obj
     if isinstance(obj, KeyResult):
         return obj.objective.team
-    if isinstance(obj, Objective):
-        return obj.team
-    return obj
+    return obj.team
 
 
 can_view_team = is_staff | is_org_viewer | is_in_team_tree

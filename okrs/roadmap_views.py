@@ -1,0 +1,327 @@
+"""The roadmap: horizons of items delivered by quarterly key results, for execs to read and
+leads to shape in place. All in-place edits answer with the refreshed lanes."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from okrs import selectors, services
+from okrs.forms import (
+    HorizonForm,
+    LinkKeyResultForm,
+    RoadmapItemEditForm,
+    RoadmapItemForm,
+    RoadmapMoveForm,
+    ShareLinkForm,
+    SnapshotForm,
+)
+from okrs.models import Horizon, KeyResult, RoadmapItem, RoadmapShareLink, RoadmapSnapshot
+from platformhub.access import get_for_user
+from platformhub.concurrency import EditConflict, conflict_context
+from platformhub.models import Team
+
+LANES_TARGET = "roadmap-lanes"
+HEALTH_CHOICES = RoadmapItem.Health.choices
+
+
+def _team(request: HttpRequest, slug: str, *, permission: str = "okrs.view") -> Team:
+    return get_for_user(request, Team.objects.select_related("parent"), permission=permission, slug=slug)
+
+
+def _item(request: HttpRequest, pk: int, *, permission: str = "okrs.change") -> RoadmapItem:
+    queryset = RoadmapItem.objects.select_related("team__parent", "horizon").prefetch_related("owners")
+    return get_for_user(request, queryset, permission=permission, pk=pk)
+
+
+def _health(request: HttpRequest) -> str | None:
+    health = request.GET.get("health") or None
+    return health if health in RoadmapItem.Health.values else None
+
+
+def _page_context(request: HttpRequest, team: Team | None, health: str | None = None) -> dict:
+    teams = list(selectors.readable_teams(request.user))
+    page = selectors.roadmap_page(teams=teams, team=team, health=health, now=timezone.now())
+    can_edit = team is not None and request.user.has_perm("okrs.change", team)
+    return {"page": page, "team": team, "can_edit": can_edit, "health_choices": HEALTH_CHOICES}
+
+
+def _render_lanes(request: HttpRequest, team: Team) -> HttpResponse:
+    response = render(request, "okrs/roadmap.html#lanes", _page_context(request, team))
+    return reswap(retarget(response, f"#{LANES_TARGET}"), "outerHTML")
+
+
+def _after_change(request: HttpRequest, item_team: Team, message: str) -> HttpResponse:
+    if request.htmx:
+        return _render_lanes(request, item_team)
+    messages.success(request, message)
+    return redirect("okrs:team_roadmap", slug=item_team.slug)
+
+
+@require_GET
+def roadmap(request: HttpRequest) -> HttpResponse:
+    """Every team's roadmap (or one, with ?team=), filterable by health."""
+    team = None
+    if slug := request.GET.get("team"):
+        team = _team(request, slug)
+    context = _page_context(request, team, _health(request))
+    context["all_teams"] = True
+    if request.htmx and request.htmx.target == LANES_TARGET:
+        return render(request, "okrs/roadmap.html#lanes", context)
+    return render(request, "okrs/roadmap.html", context)
+
+
+@require_GET
+def team_roadmap(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _team(request, slug)
+    context = _page_context(request, team, _health(request))
+    context["snapshots"] = list(RoadmapSnapshot.objects.filter(team=team).only("pk", "name", "taken_at")[:20])
+    if request.htmx and request.htmx.target == LANES_TARGET:
+        return render(request, "okrs/roadmap.html#lanes", context)
+    return render(request, "okrs/roadmap.html", context)
+
+
+@login_not_required
+@require_GET
+def shared_roadmap(request: HttpRequest, token: str) -> HttpResponse:
+    """The read-only roadmap behind a share link: no login, no links to anything else."""
+    link = selectors.share_link_for_token(token)
+    if link is None:
+        raise Http404("This link does not exist or was revoked.")
+    page = selectors.roadmap_page(teams=selectors.team_tree(link.team), team=link.team, health=None, now=timezone.now())
+    response = render(request, "okrs/roadmap_shared.html", {"page": page, "team": link.team, "read_only": True})
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def roadmap_changes(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _team(request, slug)
+    snapshots = list(RoadmapSnapshot.objects.filter(team=team).select_related("taken_by"))
+    chosen = None
+    if snapshot_id := request.GET.get("snapshot"):
+        chosen = next((s for s in snapshots if str(s.pk) == snapshot_id), None)
+        if chosen is None:
+            raise Http404("No such snapshot")
+    elif snapshots:
+        chosen = snapshots[0]
+    changes = []
+    if chosen is not None:
+        current = selectors.roadmap_item_summaries(team=team, now=timezone.now())
+        changes = selectors.roadmap_diff(before=chosen.items, after=current)
+    context = {
+        "team": team,
+        "snapshots": snapshots,
+        "snapshot": chosen,
+        "changes": changes,
+        "can_edit": request.user.has_perm("okrs.change", team),
+        "form": SnapshotForm(),
+    }
+    return render(request, "okrs/roadmap_changes.html", context)
+
+
+@require_POST
+def snapshot_create(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _team(request, slug, permission="okrs.change")
+    form = SnapshotForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the snapshot a name, such as “Q4 2022 review”.")
+        return redirect("okrs:roadmap_changes", slug=team.slug)
+    snapshot = services.roadmap_snapshot_take(
+        team=team,
+        name=form.cleaned_data["name"],
+        taken_by=getattr(request.user, "person", None),
+        items=selectors.roadmap_item_summaries(team=team, now=timezone.now()),
+    )
+    messages.success(request, f"Saved the roadmap as “{snapshot.name}”.")
+    return redirect(reverse("okrs:roadmap_changes", args=[team.slug]) + f"?snapshot={snapshot.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+def share_links(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _team(request, slug, permission="okrs.change")
+    new_link = None
+    form = ShareLinkForm()
+    if request.method == "POST":
+        form = ShareLinkForm(request.POST)
+        if form.is_valid():
+            _, token = services.roadmap_share_link_create(
+                team=team, label=form.cleaned_data["label"], created_by=getattr(request.user, "person", None)
+            )
+            new_link = request.build_absolute_uri(reverse("okrs:shared_roadmap", args=[token]))
+            form = ShareLinkForm()
+    links = list(RoadmapShareLink.objects.filter(team=team).select_related("created_by"))
+    context = {"team": team, "links": links, "form": form, "new_link": new_link}
+    return render(request, "okrs/roadmap_share.html", context, status=422 if form.errors else 200)
+
+
+@require_POST
+def share_link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    link = get_for_user(request, RoadmapShareLink.objects.select_related("team"), permission="okrs.change", pk=pk)
+    services.roadmap_share_link_revoke(link=link)
+    messages.success(request, "Revoked the link. It no longer opens the roadmap.")
+    return redirect("okrs:share_links", slug=link.team.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def horizon_create(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _team(request, slug, permission="okrs.change")
+    form = HorizonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.horizon_create(team=team, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error("name" if "team" in getattr(error, "error_dict", {}) else None, error)
+        else:
+            messages.success(request, f"Added the horizon “{form.cleaned_data['name']}”.")
+            return redirect("okrs:team_roadmap", slug=team.slug)
+    status = 422 if form.errors else 200
+    return render(request, "okrs/roadmap_horizon_form.html", {"team": team, "form": form}, status=status)
+
+
+def _item_horizons(team: Team):
+    return Horizon.objects.filter(Q(team__isnull=True) | Q(team=team)).order_by("order", "pk")
+
+
+@require_http_methods(["GET", "POST"])
+def item_create(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _team(request, slug, permission="okrs.change")
+    try:
+        horizon = _item_horizons(team).get(pk=request.GET.get("horizon") or request.POST.get("horizon"))
+    except (Horizon.DoesNotExist, ValueError):
+        raise Http404("Pick one of the team's horizons") from None
+    form_kwargs = {"people": selectors.people_for_team(team)}
+    template = "okrs/roadmap_item_form.html#form" if request.htmx else "okrs/roadmap_item_form.html"
+    context = {"team": team, "horizon": horizon}
+    if request.method == "GET":
+        return render(request, template, {**context, "form": RoadmapItemForm(**form_kwargs)})
+    form = RoadmapItemForm(request.POST, **form_kwargs)
+    if form.is_valid():
+        try:
+            item = services.roadmap_item_create(team=team, horizon=horizon, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _after_change(request, team, f"Added “{item.title}” to {horizon.name}.")
+    return render(request, template, {**context, "form": form}, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    form_kwargs = {"people": selectors.people_for_team(item.team)}
+    template = "okrs/roadmap_item_form.html#form" if request.htmx else "okrs/roadmap_item_form.html"
+    context = {"team": item.team, "horizon": item.horizon, "item": item}
+    if request.method == "GET":
+        form = RoadmapItemEditForm(initial=RoadmapItemEditForm.initial_for(item), **form_kwargs)
+        return render(request, template, {**context, "form": form})
+    form = RoadmapItemEditForm(request.POST, **form_kwargs)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.roadmap_item_update(
+                item=item,
+                expected_version=data["version"],
+                title=data["title"],
+                description=data["description"],
+                owners=data["owners"],
+                status=data["status"],
+                commitment=data["commitment"],
+                health=data["health"],
+            )
+        except EditConflict as conflict:
+            conflict_data = conflict_context(
+                current=conflict.current,
+                form=form,
+                fields=["title", "description", "status", "commitment", "health", "owners"],
+                rebuild=lambda data: RoadmapItemEditForm(data, **form_kwargs),
+            )
+            return render(request, template, {**context, **conflict_data}, status=409)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _after_change(request, item.team, f"Saved “{item.title}”.")
+    return render(request, template, {**context, "form": form}, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+def item_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    if request.method == "GET":
+        template = "okrs/confirm_delete.html#confirm" if request.htmx else "okrs/confirm_delete.html"
+        context = {
+            "thing": item,
+            "kind": "roadmap item",
+            "consequence": "Its links to key results go with it; the key results stay.",
+            "action": reverse("okrs:roadmap_item_delete", args=[item.pk]),
+            "cancel": reverse("okrs:team_roadmap", args=[item.team.slug]),
+            "back": reverse("okrs:team_roadmap", args=[item.team.slug]),
+            "replace_id": f"item-{item.pk}",
+            "target": f"#{LANES_TARGET}",
+            "team": item.team,
+        }
+        return render(request, template, context)
+    services.roadmap_item_delete(item=item)
+    return _after_change(request, item.team, f"Deleted “{item.title}”.")
+
+
+@require_POST
+def item_move(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    form = RoadmapMoveForm(request.POST, horizons=_item_horizons(item.team))
+    if not form.is_valid():
+        return HttpResponse(" ".join(form.errors.get("__all__", ["Pick a horizon."])), status=400)
+    try:
+        services.roadmap_item_move(
+            item=item, horizon=form.cleaned_data["horizon"], direction=form.cleaned_data["direction"] or None
+        )
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400)
+    return _after_change(request, item.team, f"Moved “{item.title}”.")
+
+
+def _linkable_key_results(item: RoadmapItem):
+    root = item.team.root_id
+    return (
+        KeyResult.objects.filter(Q(objective__team_id=root) | Q(objective__team__parent_id=root))
+        .exclude(pk__in=item.key_results.values("pk"))
+        .select_related("objective__period")
+        .order_by("-objective__period__start", "objective__order", "order")[:200]
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def item_link(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    key_results = _linkable_key_results(item)
+    template = "okrs/roadmap_link_form.html#form" if request.htmx else "okrs/roadmap_link_form.html"
+    if request.method == "GET":
+        form = LinkKeyResultForm(key_results=key_results)
+        return render(request, template, {"item": item, "team": item.team, "form": form})
+    form = LinkKeyResultForm(request.POST, key_results=KeyResult.objects.select_related("objective__team"))
+    if form.is_valid():
+        try:
+            services.roadmap_item_link_key_result(item=item, key_result=form.cleaned_data["key_result"])
+        except ValidationError as error:
+            form.add_error("key_result", error)
+        else:
+            return _after_change(request, item.team, f"Linked “{form.cleaned_data['key_result'].title}”.")
+    form.fields["key_result"].queryset = key_results
+    return render(request, template, {"item": item, "team": item.team, "form": form}, status=422)
+
+
+@require_POST
+def item_unlink(request: HttpRequest, pk: int, key_result_pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    key_result = item.key_results.filter(pk=key_result_pk).first()
+    if key_result is None:
+        raise Http404("That key result is not linked to this item")
+    services.roadmap_item_unlink_key_result(item=item, key_result=key_result)
+    return _after_change(request, item.team, f"Unlinked “{key_result.title}”.")
