@@ -7,14 +7,14 @@ confidence into account; the worse of the two wins.
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from okrs.models import KeyResult
 
 STALE_AFTER = datetime.timedelta(days=7)
-ON_TRACK_GAP = 0.10  # behind the pace by at most 10 points of progress
-AT_RISK_GAP = 0.30  # behind by at most 30 points; further behind is off track
+ON_TRACK_GAP = 10  # behind the pace by at most 10 percentage points
+AT_RISK_GAP = 30  # behind by at most 30 points; further behind is off track
 
 
 class Status(StrEnum):
@@ -80,7 +80,8 @@ def key_result_status(key_result: KeyResult, today: datetime.date) -> Status:
     progress = key_result_progress(key_result)
     if progress >= 1:
         return Status.DONE
-    gap = elapsed_share(key_result, today) - progress
+    # In whole percentage points, rounded, so that exactly 10 behind is not 10.000000000000009.
+    gap = round((elapsed_share(key_result, today) - progress) * 100, 6)
     if today > key_result.due_date:
         by_pace = Status.OFF_TRACK
     elif gap <= ON_TRACK_GAP:
@@ -146,7 +147,7 @@ def objective_score(key_results: list[KeyResult]) -> Decimal | None:
 
 def suggested_score(key_result: KeyResult) -> Decimal:
     """The score a lead starts from when closing the quarter: progress, to one decimal."""
-    return Decimal(str(round(key_result_progress(key_result), 1)))
+    return Decimal(str(key_result_progress(key_result))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -266,6 +266,7 @@ def item_delete(request: HttpRequest, pk: int) -> HttpResponse:
             "replace_id": f"item-{item.pk}",
             "target": f"#{LANES_TARGET}",
             "team": item.team,
+            "breadcrumbs": "okrs/_roadmap_breadcrumbs.html",
         }
         return render(request, template, context)
     services.roadmap_item_delete(item=item)

@@ -25,7 +25,7 @@ from okrs.progress import (
     objective_status,
     roadmap_item_rollup,
 )
-from okrs.services import period_for_date, share_token_hash
+from okrs.services import share_token_hash
 from platformhub.models import Person, Team
 from platformhub.permissions import access_for
 
@@ -36,7 +36,7 @@ def _key_results() -> QuerySet[KeyResult]:
 
 def _objectives(period: Period) -> QuerySet[Objective]:
     return (
-        Objective.objects.filter(period=period)
+        Objective.objects.filter(period_id=period.pk)
         .select_related("team", "period")
         .prefetch_related("owners", Prefetch("key_results", queryset=_key_results()))
         .order_by("order", "pk")
@@ -98,7 +98,7 @@ def team_okr_page(*, team: Team, period: Period, current: Period, now: datetime.
     return TeamOkrPage(
         team=team,
         period=period,
-        team_period=TeamPeriod.objects.filter(team=team, period=period).select_related("closed_by").first(),
+        team_period=TeamPeriod.objects.filter(team=team, period_id=period.pk).select_related("closed_by").first(),
         objectives=attach_progress(active, now),
         unaligned_sub_team_objectives=attach_progress(unaligned, now),
         archived=[objective for objective in objectives if objective.archived],
@@ -106,10 +106,19 @@ def team_okr_page(*, team: Team, period: Period, current: Period, now: datetime.
     )
 
 
+def period_find(year: int, quarter: int) -> Period:
+    """The quarter as stored, or an unsaved one with its dates when nothing was planned in it yet.
+
+    Reads never create rows; the services save a quarter when something is first written to it."""
+    start, end = Period.bounds(year, quarter)
+    stored = Period.objects.filter(year=year, quarter=quarter).first()
+    return stored or Period(year=year, quarter=quarter, start=start, end=end)
+
+
 def default_period(*, today: datetime.date, objectives: QuerySet[Objective]) -> Period:
     """This quarter if it has objectives, else the latest quarter that has some (else this one)."""
-    current = period_for_date(today)
-    if objectives.filter(period=current).exists():
+    current = period_find(*Period.quarter_of(today))
+    if current.pk and objectives.filter(period=current).exists():
         return current
     latest = Period.objects.filter(objectives__in=objectives).order_by("-start").first()
     return latest or current
@@ -117,8 +126,11 @@ def default_period(*, today: datetime.date, objectives: QuerySet[Objective]) -> 
 
 def periods_for_switcher(*, team: Team, shown: list[Period]) -> list[Period]:
     """Quarters the team has objectives in, plus the one being shown and the current one."""
-    used = Period.objects.filter(Q(objectives__team=team) | Q(pk__in=[period.pk for period in shown]))
-    return list(used.distinct().order_by("start"))
+    used = Period.objects.filter(Q(objectives__team=team) | Q(pk__in=[period.pk for period in shown if period.pk]))
+    by_slug = {period.slug: period for period in used.distinct()}
+    for period in shown:
+        by_slug.setdefault(period.slug, period)
+    return sorted(by_slug.values(), key=lambda period: period.start)
 
 
 def objective_for_card(*, objective_id: int, now: datetime.datetime) -> Objective:
@@ -155,7 +167,7 @@ def _objectives_any_period() -> QuerySet[Objective]:
 
 
 def team_period_is_closed(*, team: Team, period: Period) -> bool:
-    return TeamPeriod.objects.filter(team=team, period=period, closed_at__isnull=False).exists()
+    return TeamPeriod.objects.filter(team=team, period_id=period.pk, closed_at__isnull=False).exists()
 
 
 def key_result_for_page(*, key_result_id: int, now: datetime.datetime) -> KeyResult:
@@ -194,7 +206,7 @@ def parent_objective_choices(*, team: Team, period: Period) -> QuerySet[Objectiv
     """Objectives of the parent team this quarter, which a sub-team objective can align to."""
     if team.parent_id is None:
         return Objective.objects.none()
-    return Objective.objects.filter(team_id=team.parent_id, period=period, archived=False).order_by("order", "pk")
+    return Objective.objects.filter(team_id=team.parent_id, period_id=period.pk, archived=False).order_by("order", "pk")
 
 
 @dataclass

@@ -30,11 +30,14 @@ LIST_TARGET = "okr-list"
 SUMMARY_TARGET = "kr-summary"
 
 
-def _period(period_slug: str) -> Period:
+def _period(period_slug: str, *, for_writing: bool = False) -> Period:
+    """The quarter named like "2022-q4": saved when about to be written to, else possibly unsaved."""
     year, _, quarter = period_slug.partition("-q")
     if not (year.isdigit() and quarter in {"1", "2", "3", "4"} and 2000 <= int(year) <= 2100):
         raise Http404("No such quarter")
-    return services.period_get_or_create(year=int(year), quarter=int(quarter))
+    if for_writing:
+        return services.period_get_or_create(year=int(year), quarter=int(quarter))
+    return selectors.period_find(int(year), int(quarter))
 
 
 def _team(request: HttpRequest, slug: str, *, permission: str = "okrs.view") -> Team:
@@ -55,7 +58,8 @@ def _key_result(request: HttpRequest, pk: int, *, permission: str) -> KeyResult:
 
 def _page_context(request: HttpRequest, team: Team, period: Period) -> dict:
     now = timezone.now()
-    page = selectors.team_okr_page(team=team, period=period, current=services.period_for_date(now.date()), now=now)
+    current = selectors.period_find(*Period.quarter_of(now.date()))
+    page = selectors.team_okr_page(team=team, period=period, current=current, now=now)
     can_lead = request.user.has_perm("okrs.change", team)
     return {
         "page": page,
@@ -135,7 +139,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def objective_create(request: HttpRequest, slug: str, period: str) -> HttpResponse:
     team = _team(request, slug, permission="okrs.change")
-    period = _period(period)
+    period = _period(period, for_writing=request.method == "POST")
     form_kwargs = {
         "people": selectors.people_for_team(team),
         "parent_choices": selectors.parent_objective_choices(team=team, period=period),
@@ -457,7 +461,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def period_open_next(request: HttpRequest, slug: str, period: str) -> HttpResponse:
     team = _team(request, slug, permission="okrs.change")
-    period = _period(period)
+    period = _period(period, for_writing=request.method == "POST")
     year, quarter = period.next_quarter()
     next_name = f"Q{quarter} {year}"
     if request.method == "POST":
@@ -488,9 +492,9 @@ def period_open_next(request: HttpRequest, slug: str, period: str) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def period_close(request: HttpRequest, slug: str, period: str) -> HttpResponse:
     team = _team(request, slug, permission="okrs.change")
-    period = _period(period)
+    period = _period(period, for_writing=request.method == "POST")
     key_results = list(
-        KeyResult.objects.filter(objective__team=team, objective__period=period)
+        KeyResult.objects.filter(objective__team=team, objective__period_id=period.pk)
         .select_related("objective__period")
         .order_by("objective__order", "objective__pk", "order", "pk")
     )
@@ -532,7 +536,7 @@ def period_close(request: HttpRequest, slug: str, period: str) -> HttpResponse:
 @require_POST
 def period_reopen(request: HttpRequest, slug: str, period: str) -> HttpResponse:
     team = _team(request, slug, permission="okrs.change")
-    period = _period(period)
+    period = _period(period, for_writing=True)
     try:
         services.period_reopen(team=team, period=period)
     except ValidationError as error:

@@ -1,8 +1,12 @@
 """Shared factory-boy factories: every test builds its data through these."""
 
+import datetime
+from decimal import Decimal
+
 import factory
 from django.contrib.auth.models import User
 
+from okrs.models import CheckIn, KeyResult, Objective, Period
 from platformhub.models import Membership, Person, Team
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -46,3 +50,60 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     person = factory.SubFactory(PersonFactory)
     team = factory.SubFactory(TeamFactory)
     role = Membership.Role.ENGINEER
+
+
+class PeriodFactory(factory.django.DjangoModelFactory):
+    """A calendar quarter (Q4 2022 unless told otherwise), with its dates from `Period.bounds`."""
+
+    class Meta:
+        model = Period
+        django_get_or_create = ["year", "quarter"]
+
+    year = 2022
+    quarter = 4
+    start = factory.LazyAttribute(lambda period: Period.bounds(period.year, period.quarter)[0])
+    end = factory.LazyAttribute(lambda period: Period.bounds(period.year, period.quarter)[1])
+
+
+class ObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Objective
+
+    team = factory.SubFactory(TeamFactory)
+    period = factory.SubFactory(PeriodFactory)
+    title = factory.Sequence(lambda n: f"Objective {n}")
+    why = "Because it matters."
+
+
+class KeyResultFactory(factory.django.DjangoModelFactory):
+    """A metric KR from 0 to 100, due at the end of its objective's quarter."""
+
+    class Meta:
+        model = KeyResult
+
+    objective = factory.SubFactory(ObjectiveFactory)
+    title = factory.Sequence(lambda n: f"Key result {n}")
+    due_date = factory.LazyAttribute(lambda key_result: key_result.objective.period.end)
+    kind = KeyResult.Kind.METRIC
+    direction = KeyResult.Direction.INCREASE
+    start_value = Decimal(0)
+    target_value = Decimal(100)
+    current_value = Decimal(0)
+
+
+class CheckInFactory(factory.django.DjangoModelFactory):
+    """A check-in at 10:00 UTC on the first day of its key result's quarter unless told otherwise."""
+
+    class Meta:
+        model = CheckIn
+
+    key_result = factory.SubFactory(KeyResultFactory)
+    author = factory.SubFactory(PersonFactory)
+    value = Decimal(0)
+    confidence = KeyResult.Confidence.HIGH
+    note = "Steady progress."
+    created_at = factory.LazyAttribute(
+        lambda check_in: datetime.datetime.combine(
+            check_in.key_result.objective.period.start, datetime.time(10), tzinfo=datetime.UTC
+        )
+    )

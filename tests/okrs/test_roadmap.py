@@ -1,0 +1,418 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from okrs.models import Horizon, KeyResult, RoadmapItem, RoadmapShareLink
+from okrs.progress import roadmap_item_rollup
+from okrs.selectors import roadmap_diff, roadmap_item_summaries, share_link_for_token
+from okrs.services import (
+    check_in_record,
+    horizon_create,
+    key_result_create,
+    objective_create,
+    roadmap_item_create,
+    roadmap_item_link_key_result,
+    roadmap_item_move,
+    roadmap_share_link_create,
+    roadmap_share_link_revoke,
+    roadmap_snapshot_take,
+)
+from tests.factories import TeamFactory
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def roadmap(org, okr):
+    """Org-wide 6 month and 3-year horizons; "No Heroku" on 6 month delivered by the okr fixture's KR."""
+    six_month = horizon_create(team=None, name="6 month", target_date=datetime.date(2023, 6, 30))
+    three_year = horizon_create(team=None, name="3-year")
+    item = roadmap_item_create(team=org.team, horizon=six_month, title="No Heroku", status="in_progress")
+    roadmap_item_link_key_result(item=item, key_result=okr.kr)
+    return {"six_month": six_month, "three_year": three_year, "item": item, "kr": okr.kr}
+
+
+# Roll-up
+
+
+def test_item_progress_is_the_mean_of_its_key_results_and_says_how(okr):
+    other = key_result_create(objective=okr.objective, title="SOC2", kind=KeyResult.Kind.PERCENT)
+    check_in_record(
+        key_result=okr.kr, author=None, expected_version=okr.kr.version, confidence="high", value=Decimal(3)
+    )
+    check_in_record(key_result=other, author=None, expected_version=other.version, confidence="high", value=Decimal(50))
+    okr.kr.refresh_from_db()
+    other.refresh_from_db()
+    rollup = roadmap_item_rollup([okr.kr, other])
+    assert rollup.percent == 75
+    assert rollup.explanation == "Mean of 2 key results: Migrate postgres out of heroku 100%, SOC2 50%."
+
+
+def test_item_without_key_results_says_so():
+    rollup = roadmap_item_rollup([])
+    assert rollup.percent is None
+    assert rollup.explanation == "No key result linked yet, so no progress to show."
+
+
+def test_only_key_results_of_the_same_team_tree_can_be_linked(roadmap, org, okr):
+    foreign_objective = objective_create(team=org.other_team, period=okr.period, title="Payments")
+    foreign = key_result_create(objective=foreign_objective, title="Foreign KR", kind="percent")
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="this team, its parent or its sub-teams"):
+        roadmap_item_link_key_result(item=roadmap["item"], key_result=foreign)
+
+
+def test_an_item_cannot_sit_on_another_teams_horizon(org):
+    payments_horizon = horizon_create(team=org.other_team, name="FY27")
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        roadmap_item_create(team=org.team, horizon=payments_horizon, title="Wrong lane")
+
+
+def test_moving_to_another_horizon_puts_the_item_at_its_end(roadmap, org):
+    existing = roadmap_item_create(team=org.team, horizon=roadmap["three_year"], title="Cloud is global")
+    roadmap_item_move(item=roadmap["item"], horizon=roadmap["three_year"])
+    roadmap["item"].refresh_from_db()
+    assert roadmap["item"].horizon == roadmap["three_year"]
+    assert roadmap["item"].order > existing.order
+
+
+# What changed
+
+
+def _entry(item_id, **overrides):
+    entry = {
+        "id": item_id,
+        "title": f"Item {item_id}",
+        "horizon_id": 1,
+        "horizon": "6 month",
+        "status": "planned",
+        "commitment": "candidate",
+        "health": "on_track",
+        "progress": None,
+    }
+    return {**entry, **overrides}
+
+
+def test_diff_finds_added_and_removed_items():
+    changes = roadmap_diff(before=[_entry(1), _entry(2)], after=[_entry(2), _entry(3)])
+    assert [(c.kind, c.title) for c in changes] == [("added", "Item 3"), ("removed", "Item 1")]
+
+
+def test_diff_finds_items_moved_between_horizons():
+    changes = roadmap_diff(before=[_entry(1)], after=[_entry(1, horizon_id=2, horizon="3-year")])
+    assert [(c.kind, c.before, c.after) for c in changes] == [("moved", "6 month", "3-year")]
+
+
+@pytest.mark.parametrize(
+    ("field", "before", "after", "labels"),
+    [
+        ("status", "planned", "in_progress", ("Planned", "In progress")),
+        ("commitment", "candidate", "committed", ("Candidate", "Committed")),
+        ("health", "on_track", "off_track", ("On track", "Off track")),
+        ("progress", None, 40, ("no linked KR", "40%")),
+    ],
+)
+def test_diff_finds_status_commitment_health_and_progress_changes(field, before, after, labels):
+    changes = roadmap_diff(before=[_entry(1, **{field: before})], after=[_entry(1, **{field: after})])
+    assert [(c.kind, c.before, c.after) for c in changes] == [(field, *labels)]
+
+
+def test_an_unchanged_roadmap_has_no_changes(roadmap, org):
+    now = timezone.now()
+    summaries = roadmap_item_summaries(team=org.team, now=now)
+    assert roadmap_diff(before=summaries, after=roadmap_item_summaries(team=org.team, now=now)) == []
+
+
+def test_what_changed_page_compares_with_a_snapshot(roadmap, org, client_as):
+    roadmap_snapshot_take(
+        team=org.team, name="Q3 review", taken_by=None, items=roadmap_item_summaries(team=org.team, now=timezone.now())
+    )
+    roadmap_item_move(item=roadmap["item"], horizon=roadmap["three_year"])
+    roadmap_item_create(team=org.team, horizon=roadmap["six_month"], title="SOC 2 Ready")
+    content = client_as("viewer").get(reverse("okrs:roadmap_changes", args=["platform"])).content.decode()
+    assert "Since “Q3 review”" in content
+    assert "SOC 2 Ready" in content
+    assert "Added" in content
+    assert "Moved" in content
+    assert "3-year" in content
+
+
+def test_lead_saves_a_snapshot_from_the_page(roadmap, org, client_as):
+    response = client_as("lead").post(reverse("okrs:snapshot_create", args=["platform"]), {"name": "Q4 review"})
+    snapshot = org.team.roadmap_snapshots.get()
+    assert response.status_code == 302
+    assert snapshot.name == "Q4 review"
+    assert [entry["title"] for entry in snapshot.items] == ["No Heroku"]
+
+
+# Share links
+
+
+def test_a_share_link_shows_the_roadmap_without_login(roadmap, org, client):
+    link, token = roadmap_share_link_create(team=org.team, label="Board", created_by=None)
+    response = client.get(reverse("okrs:shared_roadmap", args=[token]))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "No Heroku" in content
+    assert "Migrate postgres out of heroku" in content
+    assert "Log out" not in content
+    assert "/teams/" not in content
+    assert "/key-results/" not in content
+    assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+    assert token not in link.token_hash
+
+
+def test_a_revoked_or_wrong_token_shows_nothing(roadmap, org, client):
+    link, token = roadmap_share_link_create(team=org.team, label="Board", created_by=None)
+    assert client.get(reverse("okrs:shared_roadmap", args=[token + "x"])).status_code == 404
+    roadmap_share_link_revoke(link=link)
+    assert client.get(reverse("okrs:shared_roadmap", args=[token])).status_code == 404
+    assert share_link_for_token(token) is None
+
+
+def test_a_share_link_opens_no_other_page(roadmap, org, client):
+    _, token = roadmap_share_link_create(team=org.team, label="Board", created_by=None)
+    client.get(reverse("okrs:shared_roadmap", args=[token]))
+    for url in ("/", "/roadmap/", "/teams/platform/", "/teams/platform/roadmap/", f"/key-results/{roadmap['kr'].pk}/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_share_link_of_one_team_does_not_show_another_teams_items(roadmap, org, client):
+    roadmap_item_create(team=org.other_team, horizon=roadmap["six_month"], title="Payments secret plan")
+    _, token = roadmap_share_link_create(team=org.team, label="", created_by=None)
+    assert "Payments secret plan" not in client.get(reverse("okrs:shared_roadmap", args=[token])).content.decode()
+
+
+def test_lead_creates_a_link_sees_it_once_and_revokes_it(roadmap, org, client_as):
+    client = client_as("lead")
+    content = client.post(reverse("okrs:share_links", args=["platform"]), {"label": "Board"}).content.decode()
+    assert "Copy it now" in content
+    shown = content.split('id="new-link" type="text" readonly value="')[1].split('"')[0]
+    assert client_as("anonymous").get(shown).status_code == 200
+    assert "Copy it now" not in client.get(reverse("okrs:share_links", args=["platform"])).content.decode()
+    link = RoadmapShareLink.objects.get()
+    client.post(reverse("okrs:share_link_revoke", args=[link.pk]))
+    assert client_as("anonymous").get(shown).status_code == 404
+
+
+# Pages and permissions
+
+LEADS = {"lead", "staff"}
+READERS = {"lead", "engineer", "viewer", "staff"}
+ROUTES = [
+    ("roadmap", "get", lambda r: reverse("okrs:roadmap"), None, READERS | {"outsider"}),
+    ("team roadmap", "get", lambda r: reverse("okrs:team_roadmap", args=["platform"]), None, READERS),
+    ("what changed", "get", lambda r: reverse("okrs:roadmap_changes", args=["platform"]), None, READERS),
+    ("snapshot", "post", lambda r: reverse("okrs:snapshot_create", args=["platform"]), lambda r: {"name": "x"}, LEADS),
+    ("share links", "get", lambda r: reverse("okrs:share_links", args=["platform"]), None, LEADS),
+    ("create share link", "post", lambda r: reverse("okrs:share_links", args=["platform"]), lambda r: {}, LEADS),
+    ("add horizon form", "get", lambda r: reverse("okrs:horizon_create", args=["platform"]), None, LEADS),
+    (
+        "add horizon",
+        "post",
+        lambda r: reverse("okrs:horizon_create", args=["platform"]),
+        lambda r: {"name": "FY27"},
+        LEADS,
+    ),
+    (
+        "add item form",
+        "get",
+        lambda r: reverse("okrs:roadmap_item_create", args=["platform"]) + f"?horizon={r['six_month'].pk}",
+        None,
+        LEADS,
+    ),
+    (
+        "add item",
+        "post",
+        lambda r: reverse("okrs:roadmap_item_create", args=["platform"]),
+        lambda r: {
+            "horizon": r["six_month"].pk,
+            "title": "SOC 2 Ready",
+            "status": "planned",
+            "commitment": "likely",
+            "health": "on_track",
+        },
+        LEADS,
+    ),
+    ("edit item form", "get", lambda r: reverse("okrs:roadmap_item_edit", args=[r["item"].pk]), None, LEADS),
+    (
+        "edit item",
+        "post",
+        lambda r: reverse("okrs:roadmap_item_edit", args=[r["item"].pk]),
+        lambda r: {
+            "title": "No Heroku!",
+            "status": "done",
+            "commitment": "committed",
+            "health": "on_track",
+            "version": r["item"].version,
+        },
+        LEADS,
+    ),
+    ("delete item form", "get", lambda r: reverse("okrs:roadmap_item_delete", args=[r["item"].pk]), None, LEADS),
+    ("delete item", "post", lambda r: reverse("okrs:roadmap_item_delete", args=[r["item"].pk]), lambda r: {}, LEADS),
+    (
+        "move item",
+        "post",
+        lambda r: reverse("okrs:roadmap_item_move", args=[r["item"].pk]),
+        lambda r: {"horizon": r["three_year"].pk},
+        LEADS,
+    ),
+    ("link form", "get", lambda r: reverse("okrs:roadmap_item_link", args=[r["item"].pk]), None, LEADS),
+    (
+        "link",
+        "post",
+        lambda r: reverse("okrs:roadmap_item_link", args=[r["item"].pk]),
+        lambda r: {"key_result": r["kr"].pk},
+        LEADS,
+    ),
+    (
+        "unlink",
+        "post",
+        lambda r: reverse("okrs:roadmap_item_unlink", args=[r["item"].pk, r["kr"].pk]),
+        lambda r: {},
+        LEADS,
+    ),
+]
+
+
+@pytest.mark.parametrize("role", ["lead", "engineer", "viewer", "outsider", "staff", "anonymous"])
+@pytest.mark.parametrize(("name", "method", "url", "data", "allowed"), ROUTES, ids=[route[0] for route in ROUTES])
+def test_roadmap_routes_by_role(roadmap, client_as, role, name, method, url, data, allowed):
+    client = client_as(role)
+    response = client.get(url(roadmap)) if method == "get" else client.post(url(roadmap), data(roadmap))
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    elif role in allowed:
+        expected = {200} if name == "create share link" else ({200, 302} if method == "get" else {302})
+        assert response.status_code in expected, response.content[:500]
+    elif role == "outsider":
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 403
+
+
+def test_roadmap_page_shows_items_with_their_key_results_and_progress(roadmap, client_as):
+    content = client_as("viewer").get(reverse("okrs:team_roadmap", args=["platform"])).content.decode()
+    assert "Now · Q4 2022" in content
+    assert "No Heroku" in content
+    assert "Migrate postgres out of heroku" in content
+    assert "Mean of key result: Migrate postgres out of heroku 0%." in content
+    assert "Move to" not in content
+    assert "Add item" not in content
+
+
+def test_roadmap_filters_by_health_and_team(roadmap, org, client_as):
+    roadmap_item_create(team=org.team, horizon=roadmap["three_year"], title="Cloud is global", health="at_risk")
+    roadmap_item_create(team=org.other_team, horizon=roadmap["three_year"], title="Payments plan")
+    client = client_as("viewer")
+    at_risk = client.get(reverse("okrs:roadmap") + "?health=at_risk").content.decode()
+    assert "Cloud is global" in at_risk
+    assert "No Heroku" not in at_risk
+    platform_only = client.get(reverse("okrs:roadmap") + "?team=platform").content.decode()
+    assert "No Heroku" in platform_only
+    assert "Payments plan" not in platform_only
+    everything = client.get(reverse("okrs:roadmap")).content.decode()
+    assert "Payments plan" in everything
+
+
+def test_an_outsider_sees_only_their_own_teams_on_the_all_teams_roadmap(roadmap, org, client_as):
+    roadmap_item_create(team=org.other_team, horizon=roadmap["three_year"], title="Payments plan")
+    content = client_as("outsider").get(reverse("okrs:roadmap")).content.decode()
+    assert "Payments plan" in content
+    assert "No Heroku" not in content
+    assert client_as("outsider").get(reverse("okrs:roadmap") + "?team=platform").status_code == 404
+
+
+def test_lead_moves_an_item_in_place(roadmap, client_as):
+    response = client_as("lead").post(
+        reverse("okrs:roadmap_item_move", args=[roadmap["item"].pk]), {"horizon": roadmap["three_year"].pk}, **HTMX
+    )
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#roadmap-lanes"
+    lanes = response.content.decode()
+    three_year_lane = lanes.split('id="lane-h{}"'.format(roadmap["three_year"].pk))[1]
+    assert "No Heroku" in three_year_lane
+
+
+def test_moving_to_another_teams_horizon_is_refused(roadmap, org, client_as):
+    payments = horizon_create(team=org.other_team, name="Payments FY27")
+    response = client_as("lead").post(
+        reverse("okrs:roadmap_item_move", args=[roadmap["item"].pk]), {"horizon": payments.pk}
+    )
+    assert response.status_code == 400
+    roadmap["item"].refresh_from_db()
+    assert roadmap["item"].horizon == roadmap["six_month"]
+
+
+def test_bad_item_input_is_shown_next_to_the_field(roadmap, client_as):
+    response = client_as("lead").post(
+        reverse("okrs:roadmap_item_create", args=["platform"]),
+        {
+            "horizon": roadmap["six_month"].pk,
+            "title": "",
+            "description": "keep me",
+            "status": "planned",
+            "commitment": "likely",
+            "health": "on_track",
+        },
+        **HTMX,
+    )
+    assert response.status_code == 422
+    assert "This field is required." in response.content.decode()
+    assert "keep me" in response.content.decode()
+
+
+def test_editing_an_item_someone_else_changed_shows_their_version(roadmap, client_as):
+    url = reverse("okrs:roadmap_item_edit", args=[roadmap["item"].pk])
+    base = {"status": "in_progress", "commitment": "committed", "health": "on_track", "version": 1}
+    client_as("staff").post(url, {**base, "title": "No Heroku (staff)"})
+    response = client_as("lead").post(url, {**base, "title": "No Heroku (lead)"}, **HTMX)
+    assert response.status_code == 409
+    assert "No Heroku (staff)" in response.content.decode()
+    assert 'value="No Heroku (lead)"' in response.content.decode()
+
+
+def _spread_items(count: int, teams: int, period, horizon):
+    """`count` roadmap items across `teams` teams, each linked to two KRs."""
+    made = [TeamFactory() for _ in range(teams)]
+    for number in range(count):
+        team = made[number % teams]
+        objective = objective_create(team=team, period=period, title=f"Objective {number}")
+        item = roadmap_item_create(team=team, horizon=horizon, title=f"Item {number}")
+        for kr_number in range(2):
+            kr = key_result_create(objective=objective, title=f"KR {number}.{kr_number}", kind="percent")
+            roadmap_item_link_key_result(item=item, key_result=kr)
+
+
+@pytest.mark.parametrize("items", [5, 100])
+def test_roadmap_page_runs_a_constant_number_of_queries(roadmap, okr, client_as, django_assert_num_queries, items):
+    _spread_items(items, 10, okr.period, roadmap["six_month"])
+    client = client_as("viewer")
+    # session, user, access (2), teams, items + owners + objectives + KRs, horizons,
+    # quarter lookups (2), Now objectives + owners + KRs + KR owners
+    with django_assert_num_queries(16):
+        response = client.get(reverse("okrs:roadmap"))
+    assert response.content.decode().count('class="roadmap-item roadmap-item--') >= items
+
+
+def test_demo_roadmap_tells_the_story(db, client):
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=None)
+    assert RoadmapItem.objects.count() == 11
+    no_heroku = RoadmapItem.objects.get(title="No Heroku")
+    assert [kr.title for kr in no_heroku.key_results.all()] == ["Migrate postgres out of heroku"]
+    assert Horizon.objects.filter(team=None).count() == 2
+    client.login(username="exec", password="platformhub-demo")
+    changes = client.get(reverse("okrs:roadmap_changes", args=["platform"])).content.decode()
+    for kind in ("Added", "Removed", "Moved", "Status", "Health", "Commitment", "Progress"):
+        assert f'class="change__kind">{kind}<' in changes
