@@ -24,7 +24,7 @@ from okrs.forms import (
 )
 from okrs.models import Horizon, KeyResult, RoadmapItem, RoadmapShareLink, RoadmapSnapshot
 from platformhub.access import get_for_user
-from platformhub.concurrency import EditConflict, conflict_context
+from platformhub.editing import save_form
 from platformhub.models import Team
 
 LANES_TARGET = "roadmap-lanes"
@@ -173,17 +173,23 @@ def share_link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def horizon_create(request: HttpRequest, slug: str) -> HttpResponse:
     team = _team(request, slug, permission="okrs.change")
-    form = HorizonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.horizon_create(team=team, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error("name" if "team" in getattr(error, "error_dict", {}) else None, error)
-        else:
-            messages.success(request, f"Added the horizon “{form.cleaned_data['name']}”.")
-            return redirect("okrs:team_roadmap", slug=team.slug)
-    status = 422 if form.errors else 200
-    return render(request, "okrs/roadmap_horizon_form.html", {"team": team, "form": form}, status=status)
+    template, context = "okrs/roadmap_horizon_form.html", {"team": team}
+    if request.method == "GET":
+        return render(request, template, {**context, "form": HorizonForm()})
+
+    def done(horizon: Horizon) -> HttpResponse:
+        messages.success(request, f"Added the horizon “{horizon.name}”.")
+        return redirect("okrs:team_roadmap", slug=team.slug)
+
+    return save_form(
+        request,
+        form=HorizonForm(request.POST),
+        template=template,
+        context=context,
+        save=lambda data: services.horizon_create(team=team, **data),
+        done=done,
+        field_map={"__all__": "name"},
+    )
 
 
 def _item_horizons(team: Team):
@@ -202,15 +208,14 @@ def item_create(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"team": team, "horizon": horizon}
     if request.method == "GET":
         return render(request, template, {**context, "form": RoadmapItemForm(**form_kwargs)})
-    form = RoadmapItemForm(request.POST, **form_kwargs)
-    if form.is_valid():
-        try:
-            item = services.roadmap_item_create(team=team, horizon=horizon, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            return _after_change(request, team, f"Added “{item.title}” to {horizon.name}.")
-    return render(request, template, {**context, "form": form}, status=422)
+    return save_form(
+        request,
+        form=RoadmapItemForm(request.POST, **form_kwargs),
+        template=template,
+        context=context,
+        save=lambda data: services.roadmap_item_create(team=team, horizon=horizon, **data),
+        done=lambda item: _after_change(request, team, f"Added “{item.title}” to {horizon.name}."),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -222,33 +227,23 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         form = RoadmapItemEditForm(initial=RoadmapItemEditForm.initial_for(item), **form_kwargs)
         return render(request, template, {**context, "form": form})
-    form = RoadmapItemEditForm(request.POST, **form_kwargs)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.roadmap_item_update(
-                item=item,
-                expected_version=data["version"],
-                title=data["title"],
-                description=data["description"],
-                owners=data["owners"],
-                status=data["status"],
-                commitment=data["commitment"],
-                health=data["health"],
-            )
-        except EditConflict as conflict:
-            conflict_data = conflict_context(
-                current=conflict.current,
-                form=form,
-                fields=["title", "description", "status", "commitment", "health", "owners"],
-                rebuild=lambda data: RoadmapItemEditForm(data, **form_kwargs),
-            )
-            return render(request, template, {**context, **conflict_data}, status=409)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            return _after_change(request, item.team, f"Saved “{item.title}”.")
-    return render(request, template, {**context, "form": form}, status=422)
+    return save_form(
+        request,
+        form=RoadmapItemEditForm(request.POST, **form_kwargs),
+        template=template,
+        context=context,
+        save=lambda data: services.roadmap_item_update(
+            item=item,
+            expected_version=data["version"],
+            title=data["title"],
+            description=data["description"],
+            owners=data["owners"],
+            status=data["status"],
+            commitment=data["commitment"],
+            health=data["health"],
+        ),
+        done=lambda saved: _after_change(request, saved.team, f"Saved “{saved.title}”."),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -294,28 +289,32 @@ def _linkable_key_results(item: RoadmapItem):
         KeyResult.objects.filter(Q(objective__team_id=root) | Q(objective__team__parent_id=root))
         .exclude(pk__in=item.key_results.values("pk"))
         .select_related("objective__period")
-        .order_by("-objective__period__start", "objective__order", "order")[:200]
+        .order_by("-objective__period__start", "objective__order", "order")
     )
 
 
 @require_http_methods(["GET", "POST"])
 def item_link(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
-    key_results = _linkable_key_results(item)
     template = "okrs/roadmap_link_form.html#form" if request.htmx else "okrs/roadmap_link_form.html"
+    context = {"item": item, "team": item.team}
+    form = LinkKeyResultForm(request.POST or None, key_results=_linkable_key_results(item))
     if request.method == "GET":
-        form = LinkKeyResultForm(key_results=key_results)
-        return render(request, template, {"item": item, "team": item.team, "form": form})
-    form = LinkKeyResultForm(request.POST, key_results=KeyResult.objects.select_related("objective__team"))
-    if form.is_valid():
-        try:
-            services.roadmap_item_link_key_result(item=item, key_result=form.cleaned_data["key_result"])
-        except ValidationError as error:
-            form.add_error("key_result", error)
-        else:
-            return _after_change(request, item.team, f"Linked “{form.cleaned_data['key_result'].title}”.")
-    form.fields["key_result"].queryset = key_results
-    return render(request, template, {"item": item, "team": item.team, "form": form}, status=422)
+        return render(request, template, {**context, "form": form})
+
+    def link(data: dict) -> KeyResult:
+        services.roadmap_item_link_key_result(item=item, key_result=data["key_result"])
+        return data["key_result"]
+
+    return save_form(
+        request,
+        form=form,
+        template=template,
+        context=context,
+        save=link,
+        done=lambda key_result: _after_change(request, item.team, f"Linked “{key_result.title}”."),
+        field_map={"__all__": "key_result"},
+    )
 
 
 @require_POST

@@ -23,7 +23,8 @@ from okrs.forms import (
 from okrs.models import KeyResult, Objective, Period
 from okrs.progress import suggested_score
 from platformhub.access import get_for_user
-from platformhub.concurrency import EditConflict, conflict_context
+from platformhub.concurrency import EditConflict
+from platformhub.editing import add_service_errors, save_form
 from platformhub.models import Team
 
 LIST_TARGET = "okr-list"
@@ -93,17 +94,6 @@ def _render_list(request: HttpRequest, team: Team, period: Period) -> HttpRespon
     return reswap(retarget(response, f"#{LIST_TARGET}"), "outerHTML")
 
 
-def _add_service_errors(form, error: ValidationError, field_map: dict[str, str] | None = None) -> None:
-    """Put a service's validation errors next to the form fields they are about."""
-    field_map = field_map or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages_ in error.message_dict.items():
-        field = field_map.get(field, field)
-        form.add_error(field if field in form.fields else None, messages_)
-
-
 @require_GET
 def team_okrs_current(request: HttpRequest, slug: str) -> HttpResponse:
     team = _team(request, slug)
@@ -148,18 +138,21 @@ def objective_create(request: HttpRequest, slug: str, period: str) -> HttpRespon
     context = {"team": team, "period": period}
     if request.method == "GET":
         return render(request, template, {**context, "form": ObjectiveForm(**form_kwargs)})
-    form = ObjectiveForm(request.POST, **form_kwargs)
-    if form.is_valid():
-        try:
-            objective = services.objective_create(team=team, period=period, **form.cleaned_data)
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            if request.htmx:
-                return _render_list(request, team, period)
-            messages.success(request, f"Added “{objective.title}”.")
-            return redirect(objective)
-    return render(request, template, {**context, "form": form}, status=422)
+
+    def done(objective: Objective) -> HttpResponse:
+        if request.htmx:
+            return _render_list(request, team, period)
+        messages.success(request, f"Added “{objective.title}”.")
+        return redirect(objective)
+
+    return save_form(
+        request,
+        form=ObjectiveForm(request.POST, **form_kwargs),
+        template=template,
+        context=context,
+        save=lambda data: services.objective_create(team=team, period=period, **data),
+        done=done,
+    )
 
 
 @require_GET
@@ -182,38 +175,28 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         form = ObjectiveEditForm(initial=ObjectiveEditForm.initial_for(objective), **form_kwargs)
         return render(request, template, {**context, "form": form})
+
+    def save(data: dict) -> Objective:
+        return services.objective_update(
+            objective=objective,
+            expected_version=data["version"],
+            title=data["title"],
+            why=data["why"],
+            owners=data["owners"],
+            parent=data.get("parent"),
+            archived=data["archived"],
+        )
+
+    def done(saved: Objective) -> HttpResponse:
+        if not request.htmx:
+            messages.success(request, f"Saved “{saved.title}”.")
+            return redirect(saved)
+        if saved.archived:
+            return _render_list(request, saved.team, saved.period)
+        return _render_card(request, saved.pk, retarget_card=False)
+
     form = ObjectiveEditForm(request.POST, **form_kwargs)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.objective_update(
-                objective=objective,
-                expected_version=data["version"],
-                title=data["title"],
-                why=data["why"],
-                owners=data["owners"],
-                parent=data.get("parent"),
-                archived=data["archived"],
-            )
-        except EditConflict as conflict:
-            fields = [name for name in ("title", "why", "owners", "parent", "archived") if name in form.fields]
-            conflict_data = conflict_context(
-                current=conflict.current,
-                form=form,
-                fields=fields,
-                rebuild=lambda data: ObjectiveEditForm(data, **form_kwargs),
-            )
-            return render(request, template, {**context, **conflict_data}, status=409)
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            if request.htmx:
-                if objective.archived:
-                    return _render_list(request, objective.team, objective.period)
-                return _render_card(request, objective.pk, retarget_card=False)
-            messages.success(request, f"Saved “{objective.title}”.")
-            return redirect(objective)
-    return render(request, template, {**context, "form": form}, status=422)
+    return save_form(request, form=form, template=template, context=context, save=save, done=done)
 
 
 @require_http_methods(["GET", "POST"])
@@ -272,24 +255,23 @@ def key_result_create(request: HttpRequest, objective_pk: int) -> HttpResponse:
     if request.method == "GET":
         return render(request, template, {**context, "form": KeyResultForm(**form_kwargs)})
     form = KeyResultForm(request.POST, **form_kwargs)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            key_result = services.key_result_create(
-                objective=objective,
-                title=data["title"],
-                due_date=data["due_date"],
-                owners=data["owners"],
-                **form.measure(),
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            if request.htmx:
-                return _render_card(request, objective.pk)
-            messages.success(request, f"Added “{key_result.title}”.")
-            return redirect(objective)
-    return render(request, template, {**context, "form": form}, status=422)
+
+    def done(key_result: KeyResult) -> HttpResponse:
+        if request.htmx:
+            return _render_card(request, objective.pk)
+        messages.success(request, f"Added “{key_result.title}”.")
+        return redirect(objective)
+
+    return save_form(
+        request,
+        form=form,
+        template=template,
+        context=context,
+        save=lambda data: services.key_result_create(
+            objective=objective, title=data["title"], due_date=data["due_date"], owners=data["owners"], **form.measure()
+        ),
+        done=done,
+    )
 
 
 @require_GET
@@ -332,33 +314,28 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = KeyResultEditForm(initial=KeyResultEditForm.initial_for(key_result), **form_kwargs)
         return render(request, template, {**context, "form": form})
     form = KeyResultEditForm(request.POST, **form_kwargs)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.key_result_update(
-                key_result=key_result,
-                expected_version=data["version"],
-                title=data["title"],
-                due_date=data["due_date"],
-                owners=data["owners"],
-                **form.measure(),
-            )
-        except EditConflict as conflict:
-            conflict_data = conflict_context(
-                current=conflict.current,
-                form=form,
-                fields=["title", "kind", "start_value", "target_value", "unit", "direction", "due_date", "owners"],
-                rebuild=lambda data: KeyResultEditForm(data, **form_kwargs),
-            )
-            return render(request, template, {**context, **conflict_data}, status=409)
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            if request.htmx:
-                return _render_card(request, objective.pk)
-            messages.success(request, f"Saved “{key_result.title}”.")
-            return redirect(key_result)
-    return render(request, template, {**context, "form": form}, status=422)
+
+    def done(saved: KeyResult) -> HttpResponse:
+        if request.htmx:
+            return _render_card(request, objective.pk)
+        messages.success(request, f"Saved “{saved.title}”.")
+        return redirect(saved)
+
+    return save_form(
+        request,
+        form=form,
+        template=template,
+        context=context,
+        save=lambda data: services.key_result_update(
+            key_result=key_result,
+            expected_version=data["version"],
+            title=data["title"],
+            due_date=data["due_date"],
+            owners=data["owners"],
+            **form.measure(),
+        ),
+        done=done,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -437,7 +414,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             context["latest_check_in"] = latest
             status = 409
         except ValidationError as error:
-            _add_service_errors(form, error, {"current_value": "value"})
+            add_service_errors(form, error, {"current_value": "value"})
         else:
             if from_detail:
                 return render(request, "okrs/key_result_detail.html#summary", _detail_context(request, pk))

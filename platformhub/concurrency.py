@@ -5,7 +5,7 @@ with a compare-and-set UPDATE inside the caller's transaction; when another writ
 first, nothing is written and `EditConflict` carries the current row so the form can show it.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
@@ -47,24 +47,22 @@ class Difference:
     theirs: str
 
 
-def conflict_context(*, current: Versioned, form, fields: Iterable[str], rebuild: Callable) -> dict:
+def conflict_context(*, current: Versioned, form) -> dict:
     """What a 409 page needs: the user's form (input kept, now against the current version, so
-    saving again overwrites knowingly) and the fields where the other person's save differs.
-
-    `rebuild(data)` makes a bound form of the same kind from the adjusted data."""
+    saving again overwrites knowingly) and the fields where the other person's save differs."""
     data = form.data.copy()
     data["version"] = current.version
     differences = []
-    for name in fields:
+    for name, field in form.fields.items():
+        if name == "version" or not hasattr(current, name):
+            continue
         theirs, mine = getattr(current, name), form.cleaned_data.get(name)
         if hasattr(theirs, "all"):
             theirs, mine = set(theirs.all()), set(mine or ())
         if theirs != mine:
             shown = ", ".join(sorted(str(item) for item in theirs)) if isinstance(theirs, set) else theirs
-            differences.append(
-                Difference(label=form.fields[name].label, theirs=str(shown) if shown != "" else "(empty)")
-            )
-    return {"form": rebuild(data), "differences": differences, "changed_by": _last_change(current)}
+            differences.append(Difference(label=field.label, theirs=str(shown) if shown != "" else "(empty)"))
+    return {"form": form.rebound(data), "differences": differences, "changed_by": _last_change(current)}
 
 
 def _last_change(obj):

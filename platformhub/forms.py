@@ -13,11 +13,20 @@ class MultilineField(forms.CharField):
 
 
 class PlatformForm(forms.Form):
-    """Labels without a trailing colon, as the design shows them."""
+    """Labels without a trailing colon, as the design shows them; `rebound(data)` makes the same
+    kind of form (same choices) bound to other data, as a conflict response needs."""
+
+    def __new__(cls, *args, **kwargs):
+        form = super().__new__(cls)
+        form._setup_kwargs = {name: value for name, value in kwargs.items() if name not in ("data", "initial")}
+        return form
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+    def rebound(self, data) -> "PlatformForm":
+        return type(self)(data, **self._setup_kwargs)
 
 
 class VersionedForm(PlatformForm):

@@ -2,7 +2,6 @@
 writes in services, and HTMX requests get the page's partial instead of the whole page."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from platformhub import selectors, services
 from platformhub.access import get_for_user
-from platformhub.concurrency import EditConflict, conflict_context
+from platformhub.editing import save_form
 from platformhub.forms import TeamAboutForm
 from platformhub.models import Team
 
@@ -56,26 +55,19 @@ def team_about_edit(request: HttpRequest, slug: str) -> HttpResponse:
         form = TeamAboutForm(initial={"mission": team.mission, "guidelines": team.guidelines, "version": team.version})
         return render(request, template, {"team": team, "form": form})
 
-    form = TeamAboutForm(request.POST)
-    if not form.is_valid():
-        return render(request, template, {"team": team, "form": form}, status=422)
-    try:
-        services.team_update_about(
-            team=team,
-            mission=form.cleaned_data["mission"],
-            guidelines=form.cleaned_data["guidelines"],
-            expected_version=form.cleaned_data["version"],
-        )
-    except EditConflict as conflict:
-        context = conflict_context(
-            current=conflict.current, form=form, fields=["mission", "guidelines"], rebuild=TeamAboutForm
-        )
-        return render(request, template, {"team": conflict.current, **context}, status=409)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return render(request, template, {"team": team, "form": form}, status=422)
+    def done(saved: Team) -> HttpResponse:
+        if request.htmx:
+            return render(request, "platformhub/team_detail.html#about", {"team": saved, "can_edit": True})
+        messages.success(request, "Saved the team's mission and guidelines.")
+        return redirect(saved)
 
-    if request.htmx:
-        return render(request, "platformhub/team_detail.html#about", {"team": team, "can_edit": True})
-    messages.success(request, "Saved the team's mission and guidelines.")
-    return redirect(team)
+    return save_form(
+        request,
+        form=TeamAboutForm(request.POST),
+        template=template,
+        context={"team": team},
+        save=lambda data: services.team_update_about(
+            team=team, mission=data["mission"], guidelines=data["guidelines"], expected_version=data["version"]
+        ),
+        done=done,
+    )

@@ -32,7 +32,8 @@ def roadmap(org, okr):
     three_year = horizon_create(team=None, name="3-year")
     item = roadmap_item_create(team=org.team, horizon=six_month, title="No Heroku", status="in_progress")
     roadmap_item_link_key_result(item=item, key_result=okr.kr)
-    return {"six_month": six_month, "three_year": three_year, "item": item, "kr": okr.kr}
+    unlinked = key_result_create(objective=okr.objective, title="Load testing", kind=KeyResult.Kind.PERCENT)
+    return {"six_month": six_month, "three_year": three_year, "item": item, "kr": okr.kr, "unlinked": unlinked}
 
 
 # Roll-up
@@ -270,7 +271,7 @@ ROUTES = [
         "link",
         "post",
         lambda r: reverse("okrs:roadmap_item_link", args=[r["item"].pk]),
-        lambda r: {"key_result": r["kr"].pk},
+        lambda r: {"key_result": r["unlinked"].pk},
         LEADS,
     ),
     (
@@ -306,6 +307,7 @@ def test_roadmap_page_shows_items_with_their_key_results_and_progress(roadmap, c
     assert "No Heroku" in content
     assert "Migrate postgres out of heroku" in content
     assert "Mean of key result: Migrate postgres out of heroku 0%." in content
+    assert "Load testing" not in content
     assert "Move to" not in content
     assert "Add item" not in content
 
@@ -416,3 +418,19 @@ def test_demo_roadmap_tells_the_story(db, client):
     changes = client.get(reverse("okrs:roadmap_changes", args=["platform"])).content.decode()
     for kind in ("Added", "Removed", "Moved", "Status", "Health", "Commitment", "Progress"):
         assert f'class="change__kind">{kind}<' in changes
+
+
+def test_linking_a_key_result_twice_is_explained(roadmap, client_as):
+    response = client_as("lead").post(
+        reverse("okrs:roadmap_item_link", args=[roadmap["item"].pk]), {"key_result": roadmap["kr"].pk}, **HTMX
+    )
+    assert response.status_code == 422
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_a_horizon_name_is_unique_within_a_team(roadmap, client_as):
+    url = reverse("okrs:horizon_create", args=["platform"])
+    assert client_as("lead").post(url, {"name": "FY27"}).status_code == 302
+    response = client_as("lead").post(url, {"name": "FY27"})
+    assert response.status_code == 422
+    assert "already exists" in response.content.decode()
