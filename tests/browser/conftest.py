@@ -59,8 +59,16 @@ def page(browser, live_server) -> Page:
         lambda response: response.status == 404 and problems.append(f"404 for {response.url}"),
     )
     yield page
-    context.close()
+    close(context)
     assert not problems, f"The page had script errors, CSP violations or missing files: {problems}"
+
+
+def close(context) -> None:
+    """Close a browser context once its requests are done, so none is still running on the
+    live server while the test database is flushed (PostgreSQL would deadlock on it)."""
+    for open_page in context.pages:
+        open_page.wait_for_load_state("networkidle")
+    context.close()
 
 
 def screenshot(page: Page, name: str) -> Path:
@@ -77,3 +85,4 @@ def log_in(page: Page, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/")
+    page.wait_for_load_state("networkidle")

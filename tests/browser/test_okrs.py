@@ -3,7 +3,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from platformhub.demo import DEMO_PASSWORD
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import close, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -119,4 +119,4 @@ def test_everything_works_without_javascript(browser, live_server, demo):
     expect(page.get_by_text("Checked in.")).to_be_visible()
     expect(page.get_by_role("heading", name="Progress made on SOC2")).to_be_visible()
     expect(page.get_by_text("90% of 100%")).to_be_visible()
-    context.close()
+    close(context)

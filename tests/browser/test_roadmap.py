@@ -3,7 +3,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from platformhub.demo import DEMO_PASSWORD
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import close, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,4 +89,4 @@ def test_a_share_link_opens_the_roadmap_for_someone_without_an_account(page, dem
     page.get_by_role("button", name="Revoke Board meeting").click()
     stranger.reload()
     expect(stranger.get_by_role("heading", name="We couldn't find that page")).to_be_visible()
-    stranger.context.close()
+    close(stranger.context)

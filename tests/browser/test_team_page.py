@@ -2,7 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from platformhub.demo import DEMO_PASSWORD, load_platform_team
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import close, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +44,7 @@ def test_a_concurrent_edit_is_shown_not_overwritten(page, browser, live_server):
     other_tab.get_by_role("textbox", name="Mission").fill("The other tab's mission")
     other_tab.get_by_role("button", name="Save").click()
     other_tab.wait_for_url("**/teams/platform/")
-    other_tab.context.close()
+    close(other_tab.context)
 
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert")).to_contain_text("saved a change")
@@ -72,4 +72,4 @@ def test_team_page_fits_a_phone(browser, live_server):
     page.goto("/teams/platform/")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "team-platform-phone-exec")
-    context.close()
+    close(context)
