@@ -150,6 +150,9 @@ class KeyResult(Versioned):
     target_value = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal(100))
     current_value = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal(0))
     is_done = models.BooleanField(default=False)
+    weight_by_points = models.BooleanField(
+        default=False, help_text="For linked-issue KRs: count each issue by its points label (points:3), not as 1."
+    )
     # The latest check-in's confidence and time, kept with the value it set so that every
     # page reads a KR's whole state from its own row.
     confidence = models.CharField(max_length=8, choices=Confidence.choices, blank=True)

@@ -63,7 +63,10 @@ def key_result_progress(key_result: KeyResult) -> float:
 
 
 def linked_issue_counts(key_result: KeyResult) -> tuple[int, int]:
-    """(closed, total) linked issues, as annotated by the selectors; none until issues are linked."""
+    """(closed, total) of the KR's linked issues, or of their points when it weighs by points,
+    as annotated by `okrs.selectors.with_issue_counts` (0 of 0 when not annotated)."""
+    if key_result.weight_by_points:
+        return getattr(key_result, "points_closed", 0), getattr(key_result, "points_total", 0)
     return getattr(key_result, "issues_closed", 0), getattr(key_result, "issues_total", 0)
 
 

@@ -5,8 +5,10 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
+from integrations.models import IssueLink
 from okrs.models import (
     CheckIn,
     Horizon,
@@ -30,8 +32,21 @@ from platformhub.models import Person, Team
 from platformhub.permissions import access_for
 
 
+def with_issue_counts(key_results: QuerySet[KeyResult]) -> QuerySet[KeyResult]:
+    """Annotate how many linked issues (and points) each KR has, and how many are closed;
+    issues deleted or transferred away on GitHub do not count."""
+    live = Q(issue_links__issue__deleted=False)
+    closed = live & Q(issue_links__issue__state="closed")
+    return key_results.annotate(
+        issues_total=Count("issue_links", filter=live),
+        issues_closed=Count("issue_links", filter=closed),
+        points_total=Coalesce(Sum("issue_links__issue__points", filter=live), 0),
+        points_closed=Coalesce(Sum("issue_links__issue__points", filter=closed), 0),
+    )
+
+
 def _key_results() -> QuerySet[KeyResult]:
-    return KeyResult.objects.prefetch_related("owners").order_by("order", "pk")
+    return with_issue_counts(KeyResult.objects.prefetch_related("owners").order_by("order", "pk"))
 
 
 def _objectives(period: Period) -> QuerySet[Objective]:
@@ -173,10 +188,16 @@ def team_period_is_closed(*, team: Team, period: Period) -> bool:
 def key_result_for_page(*, key_result_id: int, now: datetime.datetime) -> KeyResult:
     """A key result with its objective, owners and whole check-in history (newest first)."""
     key_result = (
-        KeyResult.objects.select_related("objective__team__parent", "objective__period", "objective__parent")
+        with_issue_counts(KeyResult.objects.all())
+        .select_related("objective__team__parent", "objective__period", "objective__parent")
         .prefetch_related(
             "owners",
+            "saved_searches",
             Prefetch("check_ins", queryset=CheckIn.objects.select_related("author").order_by("-created_at", "-pk")),
+            Prefetch(
+                "issue_links",
+                queryset=IssueLink.objects.select_related("issue").order_by("issue__state", "-issue__last_activity_at"),
+            ),
         )
         .get(pk=key_result_id)
     )
@@ -284,9 +305,9 @@ def _roadmap_items() -> QuerySet[RoadmapItem]:
             "objectives",
             Prefetch(
                 "key_results",
-                queryset=KeyResult.objects.select_related("objective__period", "objective__team").order_by(
-                    "objective__period__start", "objective__order", "order", "pk"
-                ),
+                queryset=with_issue_counts(KeyResult.objects.all())
+                .select_related("objective__period", "objective__team")
+                .order_by("objective__period__start", "objective__order", "order", "pk"),
             ),
         )
         .order_by("order", "pk")

@@ -471,7 +471,7 @@ def period_close(request: HttpRequest, slug: str, period: str) -> HttpResponse:
     team = _team(request, slug, permission="okrs.change")
     period = _period(period, for_writing=request.method == "POST")
     key_results = list(
-        KeyResult.objects.filter(objective__team=team, objective__period_id=period.pk)
+        selectors.with_issue_counts(KeyResult.objects.filter(objective__team=team, objective__period_id=period.pk))
         .select_related("objective__period")
         .order_by("objective__order", "objective__pk", "order", "pk")
     )

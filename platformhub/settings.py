@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "simple_history",
     "platformhub.apps.PlatformHubConfig",
     "okrs",
+    "integrations",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +137,17 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SESSION_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = not DEBUG
+
+# Background work: Django's tasks framework, stored in the database and run by
+# `manage.py db_worker` next to the web server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# GitHub: the API (a stand-in in tests), a token for private repos and rate limits, the
+# webhook secret, and how often the background sync of linked issues runs.
+GITHUB_API_URL = env("GITHUB_API_URL", default="https://api.github.com")
+GITHUB_TOKEN = env("GITHUB_TOKEN", default="")
+GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET", default="")
+GITHUB_SYNC_INTERVAL = env.int("GITHUB_SYNC_INTERVAL", default=900)
 
 LOGGING = {
     "version": 1,

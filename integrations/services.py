@@ -1,0 +1,235 @@
+"""Writes for linked issues: linking, applying what GitHub says (API or webhook), syncing."""
+
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from integrations.github import GitHubClient, GitHubError, RateLimited
+from integrations.models import GitHubIssue, IssueLink, SavedSearch, SyncRun, WebhookDelivery, points_from_labels
+from integrations.references import IssueReference, ReferenceError, parse_references
+from okrs.models import KeyResult
+from platformhub.models import Person
+
+# issues actions whose payload carries the issue as it now is
+ISSUE_UPDATE_ACTIONS = {
+    "opened",
+    "edited",
+    "closed",
+    "reopened",
+    "labeled",
+    "unlabeled",
+    "assigned",
+    "unassigned",
+    "milestoned",
+    "demilestoned",
+    "locked",
+    "unlocked",
+    "pinned",
+    "unpinned",
+}
+ISSUE_ACTIONS = ISSUE_UPDATE_ACTIONS | {"deleted", "transferred"}
+COMMENT_ACTIONS = {"created", "edited", "deleted"}
+
+
+def _repo_from_url(url: str) -> str:
+    """ "https://api.github.com/repos/Owner/Name/issues/1" → "owner/name"."""
+    parts = url.split("/repos/", 1)[1].split("/")
+    return f"{parts[0]}/{parts[1]}".lower()
+
+
+def _fields_from_api(data: dict) -> dict:
+    labels = [label["name"] if isinstance(label, dict) else str(label) for label in data.get("labels") or []]
+    updated = parse_datetime(data["updated_at"]) if data.get("updated_at") else None
+    return {
+        "github_id": data.get("id"),
+        "is_pull_request": "pull_request" in data,
+        "title": (data.get("title") or "")[:500],
+        "state": GitHubIssue.State.CLOSED if data.get("state") == "closed" else GitHubIssue.State.OPEN,
+        "html_url": data.get("html_url") or "",
+        "assignees": [person["login"] for person in data.get("assignees") or []],
+        "labels": labels,
+        "milestone": ((data.get("milestone") or {}).get("title") or "")[:200],
+        "points": points_from_labels(labels),
+        "opened_at": parse_datetime(data["created_at"]) if data.get("created_at") else None,
+        "closed_at": parse_datetime(data["closed_at"]) if data.get("closed_at") else None,
+        "last_activity_at": updated,
+        "deleted": False,
+    }
+
+
+def issue_apply(issue: GitHubIssue, data: dict, *, etag: str = "") -> bool:
+    """Bring the stored issue in line with GitHub's issue object; returns whether anything changed."""
+    fields = _fields_from_api(data)
+    if issue.last_activity_at and fields["last_activity_at"] and fields["last_activity_at"] < issue.last_activity_at:
+        fields["last_activity_at"] = issue.last_activity_at  # a comment may have been later than the issue edit
+    changed = [name for name, value in fields.items() if getattr(issue, name) != value]
+    for name in changed:
+        setattr(issue, name, fields[name])
+    issue.etag, issue.synced_at = etag or issue.etag, timezone.now()
+    if issue.pk is None:
+        issue.save()
+    else:
+        issue.save(update_fields=[*changed, "etag", "synced_at"])
+    return bool(changed)
+
+
+@transaction.atomic
+def issue_upsert_from_payload(data: dict) -> GitHubIssue:
+    """The issue a webhook or search result describes, created or updated."""
+    repo = _repo_from_url(data["url"])
+    issue = GitHubIssue.objects.select_for_update().filter(repo=repo, number=data["number"]).first()
+    issue = issue or GitHubIssue(repo=repo, number=data["number"])
+    issue_apply(issue, data)
+    return issue
+
+
+@dataclass
+class LinkOutcome:
+    linked: list[GitHubIssue] = field(default_factory=list)
+    already_linked: list[IssueReference] = field(default_factory=list)
+    errors: list[ReferenceError] = field(default_factory=list)
+
+
+@transaction.atomic
+def key_result_link_issues(*, key_result: KeyResult, text: str, added_by: Person | None) -> LinkOutcome:
+    """Link every issue referenced in `text` to the KR. Good references are linked even when
+    others on the list are bad; each bad one gets its own error."""
+    references, errors = parse_references(text)
+    outcome = LinkOutcome(errors=errors)
+    for reference in references:
+        issue, _ = GitHubIssue.objects.get_or_create(repo=reference.repo, number=reference.number)
+        _, created = IssueLink.objects.get_or_create(
+            issue=issue, key_result=key_result, defaults={"added_by": added_by}
+        )
+        if created:
+            outcome.linked.append(issue)
+        else:
+            outcome.already_linked.append(reference)
+    return outcome
+
+
+@transaction.atomic
+def issue_link_remove(*, link: IssueLink) -> None:
+    link.delete()
+
+
+@transaction.atomic
+def saved_search_add(*, key_result: KeyResult, query: str, created_by: Person | None) -> SavedSearch:
+    search = SavedSearch(key_result=key_result, query=query.strip(), created_by=created_by)
+    search.full_clean()
+    search.save()
+    return search
+
+
+@transaction.atomic
+def saved_search_remove(*, search: SavedSearch) -> None:
+    """Stop the search; the issues it linked stay linked."""
+    search.delete()
+
+
+def webhook_delivery_record(*, delivery_id: str, event: str, action: str, payload: dict) -> WebhookDelivery | None:
+    """Store a delivery; None when GitHub already delivered it (a retry)."""
+    try:
+        with transaction.atomic():
+            return WebhookDelivery.objects.create(delivery_id=delivery_id, event=event, action=action, payload=payload)
+    except IntegrityError:
+        return None
+
+
+@transaction.atomic
+def webhook_delivery_process(*, delivery: WebhookDelivery) -> None:
+    """Apply what a stored delivery says. Safe to run twice: a processed delivery is skipped."""
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.processed_at is not None:
+        return
+    payload, action = delivery.payload, delivery.action
+    if delivery.event == "issues":
+        _apply_issues_event(action, payload)
+    elif delivery.event == "issue_comment":
+        issue = issue_upsert_from_payload(payload["issue"])
+        comment_time = parse_datetime(payload["comment"].get("updated_at") or "") or timezone.now()
+        if action == "deleted":
+            comment_time = timezone.now()
+        if issue.last_activity_at is None or comment_time > issue.last_activity_at:
+            issue.last_activity_at = comment_time
+            issue.save(update_fields=["last_activity_at"])
+    delivery.processed_at = timezone.now()
+    delivery.save(update_fields=["processed_at"])
+
+
+def _apply_issues_event(action: str, payload: dict) -> None:
+    data = payload["issue"]
+    if action in ISSUE_UPDATE_ACTIONS:
+        issue_upsert_from_payload(data)
+        return
+    repo = _repo_from_url(data["url"])
+    issue = GitHubIssue.objects.filter(repo=repo, number=data["number"]).first()
+    if action == "deleted":
+        if issue is not None:
+            issue.deleted = True
+            issue.save(update_fields=["deleted"])
+    elif action == "transferred":
+        new_issue = issue_upsert_from_payload(payload["changes"]["new_issue"])
+        if issue is not None and issue.pk != new_issue.pk:
+            for link in issue.links.all():
+                target = {"key_result": link.key_result} if link.key_result_id else {"roadmap_item": link.roadmap_item}
+                IssueLink.objects.get_or_create(issue=new_issue, **target, defaults={"added_by": link.added_by})
+            issue.deleted = True
+            issue.save(update_fields=["deleted"])
+
+
+def sync_linked_issues(*, client: GitHubClient, issues=None) -> SyncRun:
+    """Refresh linked issues (all, or `issues`) and run every saved search. Errors are recorded
+    on the run, never raised: a failed sync must not break anything that shows its result."""
+    run = SyncRun.objects.create(started_at=timezone.now())
+    errors: list[str] = []
+    searches = [] if issues is not None else list(SavedSearch.objects.select_related("key_result"))
+    for search in searches:
+        try:
+            _run_search(client, search)
+        except GitHubError as error:
+            errors.append(f"Search “{search.query}”: {error}")
+            search.last_error = str(error)
+            search.save(update_fields=["last_error"])
+    if issues is None:
+        issues = GitHubIssue.objects.filter(links__isnull=False, deleted=False).distinct()
+    for issue in issues:
+        run.issues_checked += 1
+        try:
+            run.issues_changed += _refresh_issue(client, issue)
+        except GitHubError as error:
+            errors.append(f"{issue}: {error}")
+            if isinstance(error, RateLimited):
+                break  # every further request would be refused too; the next run carries on
+    run.finished_at = timezone.now()
+    run.error = "\n".join(errors[:20])
+    run.save(update_fields=["issues_checked", "issues_changed", "finished_at", "error"])
+    return run
+
+
+def _refresh_issue(client: GitHubClient, issue: GitHubIssue) -> int:
+    response = client.get_issue(issue.repo, issue.number, etag=issue.etag)
+    if response.status == 304:
+        GitHubIssue.objects.filter(pk=issue.pk).update(synced_at=timezone.now())
+        return 0
+    if response.status in (404, 410):
+        changed = not issue.deleted
+        issue.deleted, issue.synced_at = True, timezone.now()
+        issue.save(update_fields=["deleted", "synced_at"])
+        return int(changed)
+    with transaction.atomic():
+        return int(issue_apply(issue, response.data, etag=response.etag))
+
+
+def _run_search(client: GitHubClient, search: SavedSearch) -> None:
+    found = list(client.search_issues(search.query))
+    with transaction.atomic():
+        for data in found:
+            issue = issue_upsert_from_payload(data)
+            IssueLink.objects.get_or_create(
+                issue=issue, key_result=search.key_result, defaults={"saved_search": search, "added_by": None}
+            )
+        search.last_synced_at, search.last_error = timezone.now(), ""
+        search.save(update_fields=["last_synced_at", "last_error"])
