@@ -10,6 +10,7 @@ from integrations.github import GitHubClient, GitHubError, RateLimited
 from integrations.models import GitHubIssue, IssueLink, SavedSearch, SyncRun, WebhookDelivery, points_from_labels
 from integrations.references import IssueReference, ReferenceError, parse_references
 from okrs.models import KeyResult
+from okrs.services import ensure_period_open
 from platformhub.models import Person
 
 # issues actions whose payload carries the issue as it now is
@@ -96,6 +97,8 @@ class LinkOutcome:
 def key_result_link_issues(*, key_result: KeyResult, text: str, added_by: Person | None) -> LinkOutcome:
     """Link every issue referenced in `text` to the KR. Good references are linked even when
     others on the list are bad; each bad one gets its own error."""
+    objective = key_result.objective
+    ensure_period_open(team=objective.team, period=objective.period)
     references, errors = parse_references(text)
     outcome = LinkOutcome(errors=errors)
     for reference in references:
@@ -117,6 +120,7 @@ def issue_link_remove(*, link: IssueLink) -> None:
 
 @transaction.atomic
 def saved_search_add(*, key_result: KeyResult, query: str, created_by: Person | None) -> SavedSearch:
+    ensure_period_open(team=key_result.objective.team, period=key_result.objective.period)
     search = SavedSearch(key_result=key_result, query=query.strip(), created_by=created_by)
     search.full_clean()
     search.save()

@@ -51,9 +51,7 @@ def progress_chart(key_result: KeyResult) -> ProgressChart:
         return bottom - ratio * (bottom - top)
 
     points = [ChartPoint(x_for(start), y_for(0.0), f"{start:%-d %b}: start, 0%")]
-    for check_in in reversed(list(key_result.check_ins.all())):
-        ratio = ratio_for_value(key_result, check_in.value, done=check_in.done)
-        day = check_in.created_at.date()
+    for day, ratio in _progress_steps(key_result):
         points.append(ChartPoint(x_for(day), y_for(ratio), f"{day:%-d %b}: {round(ratio * 100)}%"))
     return ProgressChart(
         width=WIDTH,
@@ -67,3 +65,21 @@ def progress_chart(key_result: KeyResult) -> ProgressChart:
         right=right,
         bottom=bottom,
     )
+
+
+def _progress_steps(key_result: KeyResult) -> list[tuple[datetime.date, float]]:
+    """(day, progress) oldest first: after each check-in, or for linked-issue KRs, as each issue closed."""
+    if key_result.kind != KeyResult.Kind.ISSUES:
+        return [
+            (check_in.created_at.date(), ratio_for_value(key_result, check_in.value, done=check_in.done))
+            for check_in in reversed(list(key_result.check_ins.all()))
+        ]
+    issues = [link.issue for link in key_result.issue_links.all() if not link.issue.deleted]
+    weight = (lambda issue: issue.points) if key_result.weight_by_points else (lambda issue: 1)
+    total = sum(weight(issue) for issue in issues)
+    closed = sorted((issue for issue in issues if issue.is_closed and issue.closed_at), key=lambda i: i.closed_at)
+    steps, done = [], 0
+    for issue in closed:
+        done += weight(issue)
+        steps.append((issue.closed_at.date(), done / total))
+    return steps

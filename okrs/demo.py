@@ -50,26 +50,15 @@ def _create_q4_2022(platform: Team, period) -> None:
     postgres = key_result_create(
         objective=uptime,
         title="Migrate postgres out of heroku",
-        kind=KeyResult.Kind.METRIC,
-        unit="databases on AWS",
-        start_value=Decimal(0),
-        target_value=Decimal(3),
+        kind=KeyResult.Kind.ISSUES,
         owners=[guido, daniel],
     )
     _check_ins(
         postgres,
         [
-            (guido, _at(10, 14), Decimal(0), None, HIGH, "RDS instances provisioned; replication from Heroku running."),
-            (guido, _at(11, 4), Decimal(1), None, HIGH, "Plugin-server database cut over with 4 minutes of read-only."),
-            (
-                daniel,
-                _at(11, 25),
-                Decimal(2),
-                None,
-                MEDIUM,
-                "Main app database moved; the last one needs a bigger window.",
-            ),
-            (guido, _at(12, 16), Decimal(3), None, HIGH, "All three databases on AWS. Heroku Postgres is shut down."),
+            (guido, _at(10, 14), None, None, HIGH, "RDS instances provisioned; replication from Heroku running."),
+            (guido, _at(11, 4), None, None, HIGH, "Plugin-server database cut over with 4 minutes of read-only."),
+            (daniel, _at(11, 25), None, None, MEDIUM, "Main app database moved; the last one needs a bigger window."),
         ],
     )
     load_testing = key_result_create(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
+from integrations.selectors import linked_issues_context
 from okrs import selectors, services
 from okrs.charts import progress_chart
 from okrs.forms import (
@@ -291,6 +292,7 @@ def _detail_context(request: HttpRequest, pk: int, form: CheckInForm | None = No
     if form is None and can_check_in:
         form = CheckInForm(initial=CheckInForm.initial_for(key_result), key_result=key_result)
     return {
+        **linked_issues_context(user=request.user, key_result=key_result),
         "key_result": key_result,
         "objective": objective,
         "team": objective.team,

@@ -5,7 +5,10 @@ from django.urls import include, path
 from platformhub import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.dashboard, name="dashboard"),
+    path("teams/", views.team_list, name="team_list"),
+    path("teams/<slug:slug>/dashboard/", views.dashboard, name="team_dashboard"),
+    path("integrations/", include("integrations.urls")),
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
     path("teams/<slug:slug>/about/edit/", views.team_about_edit, name="team_about_edit"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

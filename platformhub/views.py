@@ -8,6 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from integrations import selectors as integration_selectors
+from okrs.models import Objective, Period
+from okrs.progress import Status
+from okrs.selectors import default_period, period_find, readable_teams
 from platformhub import selectors, services
 from platformhub.access import get_for_user
 from platformhub.editing import save_form
@@ -15,6 +19,7 @@ from platformhub.forms import TeamAboutForm
 from platformhub.models import Team
 
 ABOUT_TARGET = "team-about"
+STATUS_VALUES = {status.value for status in Status}
 
 
 def _get_team_for_user(
@@ -29,8 +34,37 @@ def _get_team_for_user(
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def team_list(request: HttpRequest) -> HttpResponse:
     return render(request, "platformhub/home.html", {"teams": selectors.team_list_visible_to(request.user)})
+
+
+@require_GET
+def dashboard(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """Every key result of the quarter with the GitHub work delivering it, for one team
+    (`/teams/<slug>/dashboard/`) or every team the reader may see (`/`)."""
+    team = _get_team_for_user(request, slug) if slug else None
+    teams = list(readable_teams(request.user))
+    if team is None and (team_slug := request.GET.get("team")):
+        team = next((t for t in teams if t.slug == team_slug), None)
+    quarter = request.GET.get("quarter", "")
+    year, _, number = quarter.partition("-q")
+    if year.isdigit() and number in {"1", "2", "3", "4"}:
+        period = period_find(int(year), int(number))
+    else:
+        tree = [t.pk for t in teams if team is None or t.pk == team.pk or t.parent_id == team.pk]
+        period = default_period(today=timezone.localdate(), objectives=Objective.objects.filter(team_id__in=tree))
+    status = request.GET.get("status") or None
+    board = integration_selectors.dashboard(
+        teams=teams, team=team, period=period, status=status if status in STATUS_VALUES else None, now=timezone.now()
+    )
+    context = {
+        "board": board,
+        "team": team,
+        "teams": teams,
+        "periods": Period.objects.filter(objectives__isnull=False).distinct().order_by("-start"),
+        "status_choices": integration_selectors.STATUS_CHOICES,
+    }
+    return render(request, "platformhub/dashboard.html", context)
 
 
 @require_GET

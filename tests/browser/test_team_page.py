@@ -10,8 +10,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_lead_edits_the_mission_in_place_and_it_stays_after_reload(page):
     load_platform_team()
     log_in(page, "ellie", DEMO_PASSWORD)
-    screenshot(page, "home-ellie")
+    screenshot(page, "dashboard-ellie")
 
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Teams").click()
     page.get_by_role("link", name="Platform", exact=True).click()
     expect(page.get_by_role("heading", name="Platform", level=1)).to_be_visible()
     expect(page.get_by_role("region", name="People").get_by_text("Guido Iaquinti")).to_be_visible()

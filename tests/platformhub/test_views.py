@@ -21,7 +21,7 @@ def _login_redirect(response):
     [("lead", 200), ("engineer", 200), ("viewer", 200), ("outsider", 200), ("staff", 200), ("anonymous", 302)],
 )
 def test_home_lists_teams_for_everyone_logged_in(org, client_as, role, expected):
-    response = client_as(role).get(reverse("home"))
+    response = client_as(role).get(reverse("team_list"))
     assert response.status_code == expected
     if expected == 302:
         assert _login_redirect(response)
@@ -38,7 +38,7 @@ def test_home_lists_teams_for_everyone_logged_in(org, client_as, role, expected)
     ],
 )
 def test_home_lists_only_the_teams_a_user_may_read(org, client_as, role, sees_platform, sees_payments):
-    content = client_as(role).get(reverse("home")).content.decode()
+    content = client_as(role).get(reverse("team_list")).content.decode()
     assert ('href="/teams/platform/"' in content) is sees_platform
     assert ('href="/teams/infrastructure/"' in content) is sees_platform
     assert ('href="/teams/payments/"' in content) is sees_payments
@@ -48,7 +48,7 @@ def test_home_tells_someone_without_a_team_what_to_do(db, client):
     from tests.factories import UserFactory
 
     client.force_login(UserFactory())
-    assert "You're not on a team yet" in client.get(reverse("home")).content.decode()
+    assert "You're not on a team yet" in client.get(reverse("team_list")).content.decode()
 
 
 @pytest.mark.parametrize(
@@ -247,7 +247,7 @@ def test_login_page_and_logging_in_and_out(org, client):
     response = client.post(
         reverse("login"), {"username": org.users["lead"].username, "password": TEST_PASSWORD}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("home")
+    assert response.redirect_chain[-1][0] == reverse("dashboard")
     assert response.context["user"] == org.users["lead"]
     response = client.post(reverse("logout"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("login")

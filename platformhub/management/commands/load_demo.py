@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from integrations.demo import load_platform_issues
 from okrs.demo import load_platform_okrs, load_platform_roadmap
 from platformhub.demo import DEMO_PASSWORD, load_platform_team
 
@@ -11,6 +12,7 @@ class Command(BaseCommand):
         team, created = load_platform_team()
         self._report(created, f"{team.name} team and its people")
         self._report(load_platform_okrs(team), "Q4 2022 OKRs")
+        self._report(load_platform_issues(team), "GitHub issues behind “Migrate postgres out of heroku”")
         self._report(load_platform_roadmap(team), "6-month and 3-year roadmap")
         self.stdout.write(
             f"Log in as ellie (lead), guido or daniel (engineers), or exec (org-wide viewer); password: {DEMO_PASSWORD}"
