@@ -41,30 +41,40 @@ def _repo_from_url(url: str) -> str:
 
 
 def _fields_from_api(data: dict) -> dict:
-    labels = [label["name"] if isinstance(label, dict) else str(label) for label in data.get("labels") or []]
-    updated = parse_datetime(data["updated_at"]) if data.get("updated_at") else None
-    return {
-        "github_id": data.get("id"),
-        "is_pull_request": "pull_request" in data,
-        "title": (data.get("title") or "")[:500],
-        "state": GitHubIssue.State.CLOSED if data.get("state") == "closed" else GitHubIssue.State.OPEN,
-        "html_url": data.get("html_url") or "",
-        "assignees": [person["login"] for person in data.get("assignees") or []],
-        "labels": labels,
-        "milestone": ((data.get("milestone") or {}).get("title") or "")[:200],
-        "points": points_from_labels(labels),
-        "opened_at": parse_datetime(data["created_at"]) if data.get("created_at") else None,
-        "closed_at": parse_datetime(data["closed_at"]) if data.get("closed_at") else None,
-        "last_activity_at": updated,
-        "deleted": False,
-    }
+    """The stored fields an issue object gives; a field the object leaves out (or a trimmed
+    webhook payload leaves empty) keeps what we had."""
+    fields = {"deleted": False}
+    if data.get("id"):
+        fields["github_id"] = data["id"]
+    if data.get("title"):
+        fields["title"] = data["title"][:500]
+    if data.get("state") in ("open", "closed"):
+        fields["state"] = GitHubIssue.State.CLOSED if data["state"] == "closed" else GitHubIssue.State.OPEN
+        closed_at = data.get("closed_at") if data["state"] == "closed" else None
+        fields["closed_at"] = parse_datetime(closed_at) if closed_at else None
+    if data.get("html_url"):
+        fields["html_url"] = data["html_url"]
+        fields["is_pull_request"] = "pull_request" in data or "/pull/" in data["html_url"]
+    if "assignees" in data and data.get("state"):
+        fields["assignees"] = [person["login"] for person in data["assignees"] or []]
+    if "labels" in data and data.get("state"):
+        labels = [label["name"] if isinstance(label, dict) else str(label) for label in data["labels"] or []]
+        fields["labels"], fields["points"] = labels, points_from_labels(labels)
+    if "milestone" in data and data.get("state"):
+        fields["milestone"] = ((data["milestone"] or {}).get("title") or "")[:200]
+    if data.get("created_at"):
+        fields["opened_at"] = parse_datetime(data["created_at"])
+    if data.get("updated_at"):
+        fields["last_activity_at"] = parse_datetime(data["updated_at"])
+    return fields
 
 
 def issue_apply(issue: GitHubIssue, data: dict, *, etag: str = "") -> bool:
     """Bring the stored issue in line with GitHub's issue object; returns whether anything changed."""
     fields = _fields_from_api(data)
-    if issue.last_activity_at and fields["last_activity_at"] and fields["last_activity_at"] < issue.last_activity_at:
-        fields["last_activity_at"] = issue.last_activity_at  # a comment may have been later than the issue edit
+    activity = fields.get("last_activity_at")
+    if issue.last_activity_at and activity and activity < issue.last_activity_at:
+        del fields["last_activity_at"]  # a comment may have come after the issue's last edit
     changed = [name for name, value in fields.items() if getattr(issue, name) != value]
     for name in changed:
         setattr(issue, name, fields[name])

@@ -1,0 +1,211 @@
+import copy
+
+import pytest
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+
+from integrations.models import GitHubIssue, IssueLink, WebhookDelivery
+from integrations.services import key_result_link_issues
+from integrations.webhooks import sign
+from tests.integrations.conftest import SECRET, payload
+
+pytestmark = pytest.mark.django_db
+
+HELLO = "codertocat/hello-world"
+
+
+def _issue(number: int = 1) -> GitHubIssue:
+    return GitHubIssue.objects.get(repo=HELLO, number=number)
+
+
+def test_ping_is_answered(deliver):
+    response = deliver("ping", payload("ping"))
+    assert response.status_code == 200
+    assert response.json()["status"] == "pong"
+
+
+@pytest.mark.parametrize("name", ["issues.opened", "issues.opened.with-empty-body"])
+def test_opened_stores_the_issue(deliver, name):
+    assert deliver("issues", payload(name)).status_code == 202
+    issue = _issue()
+    assert issue.title == "Spelling error in the README file"
+    assert issue.state == "open"
+    assert issue.labels == ["bug"]
+    assert issue.html_url == "https://github.com/Codertocat/Hello-World/issues/1"
+
+
+def test_edited_changes_the_title(deliver):
+    deliver("issues", payload("issues.opened"))
+    edited = payload("issues.edited")
+    edited["issue"]["title"] = "Spelling error in the README"
+    deliver("issues", edited)
+    assert _issue().title == "Spelling error in the README"
+
+
+def test_closed_and_reopened_change_the_state(deliver):
+    deliver("issues", payload("issues.opened"))
+    closed = copy.deepcopy(payload("issues.reopened"))
+    closed["action"] = "closed"
+    closed["issue"].update(state="closed", closed_at="2019-05-15T16:00:00Z")
+    deliver("issues", closed)
+    assert _issue().state == "closed"
+    assert _issue().closed_at == parse_datetime("2019-05-15T16:00:00Z")
+    deliver("issues", payload("issues.reopened"))
+    assert _issue().state == "open"
+    assert _issue().closed_at is None
+
+
+@pytest.mark.parametrize("action", ["labeled", "unlabeled"])
+def test_label_changes_are_stored(deliver, action):
+    body = payload(f"issues.{action}")
+    deliver("issues", body)
+    assert _issue().labels == [label["name"] for label in body["issue"]["labels"]]
+
+
+@pytest.mark.parametrize("action", ["assigned", "unassigned"])
+def test_assignee_changes_are_stored(deliver, action):
+    body = payload(f"issues.{action}")
+    deliver("issues", body)
+    assert _issue().assignees == [person["login"] for person in body["issue"]["assignees"]]
+
+
+@pytest.mark.parametrize("action", ["milestoned", "demilestoned"])
+def test_milestone_changes_are_stored(deliver, action):
+    body = payload(f"issues.{action}")
+    deliver("issues", body)
+    expected = (body["issue"].get("milestone") or {}).get("title") or ""
+    assert _issue(2).milestone == expected
+
+
+@pytest.mark.parametrize("action", ["locked", "unlocked", "pinned", "unpinned"])
+def test_actions_that_change_nothing_we_track_keep_the_issue_as_it_was(deliver, action):
+    deliver("issues", payload("issues.labeled"))
+    response = deliver("issues", payload(f"issues.{action}"))
+    assert response.status_code == 202
+    issue = _issue()
+    assert (issue.state, issue.labels) == ("open", ["bug"])
+    assert WebhookDelivery.objects.get(action=action).processed_at is not None
+
+
+def test_deleted_issue_stops_counting(deliver, okr):
+    key_result_link_issues(key_result=okr.kr, text="Codertocat/Hello-World#1", added_by=None)
+    deliver("issues", payload("issues.deleted"))
+    assert _issue().deleted is True
+
+
+def test_transferred_issue_moves_its_links_to_the_new_home(deliver, okr):
+    key_result_link_issues(key_result=okr.kr, text="octo-org/hello-world-npm#1", added_by=None)
+    deliver("issues", payload("issues.transferred"))
+    old = GitHubIssue.objects.get(repo="octo-org/hello-world-npm", number=1)
+    assert old.deleted is True
+    assert IssueLink.objects.filter(issue=_issue(), key_result=okr.kr).exists()
+
+
+@pytest.mark.parametrize("action", ["created", "edited", "deleted"])
+def test_comments_count_as_activity(deliver, action):
+    deliver("issues", payload("issues.opened"))
+    GitHubIssue.objects.filter(repo=HELLO).update(last_activity_at=parse_datetime("2019-01-01T00:00:00Z"))
+    deliver("issue_comment", payload(f"issue_comment.{action}"))
+    assert _issue().last_activity_at > parse_datetime("2019-05-15T00:00:00Z")
+
+
+@pytest.mark.parametrize("name", ["milestone.created", "milestone.closed", "milestone.deleted"])
+def test_other_events_are_accepted_and_ignored(deliver, name):
+    response = deliver("milestone", payload(name))
+    assert response.status_code == 202
+    assert response.json()["status"] == "ignored"
+    assert not GitHubIssue.objects.exists()
+
+
+def test_a_repeated_delivery_is_ignored(deliver):
+    deliver("issues", payload("issues.opened"), delivery="same-id")
+    GitHubIssue.objects.update(title="Changed since")
+    response = deliver("issues", payload("issues.opened"), delivery="same-id")
+    assert response.status_code == 200
+    assert response.json()["status"] == "duplicate"
+    assert _issue().title == "Changed since"
+    assert WebhookDelivery.objects.count() == 1
+
+
+@pytest.mark.parametrize("signature", ["", "sha256=" + "0" * 64, "sha1=abc", sign(secret="another-secret", body=b"{}")])
+def test_a_missing_or_wrong_signature_is_refused_and_changes_nothing(deliver, signature):
+    response = deliver("issues", payload("issues.opened"), signature=signature)
+    assert response.status_code == 401
+    assert not GitHubIssue.objects.exists()
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_without_a_configured_secret_nothing_is_accepted(client, settings):
+    settings.GITHUB_WEBHOOK_SECRET = ""
+    body = b"{}"
+    response = client.post(
+        reverse("integrations:github_webhook"),
+        body,
+        content_type="application/json",
+        HTTP_X_GITHUB_EVENT="ping",
+        HTTP_X_GITHUB_DELIVERY="x",
+        HTTP_X_HUB_SIGNATURE_256=sign(secret="", body=body),
+    )
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"\xff\xfe"])
+def test_malformed_bodies_get_a_400(deliver, body):
+    response = deliver("issues", body)
+    assert response.status_code == 400
+    assert "error" in response.json()
+
+
+def test_missing_event_headers_get_a_400(client, webhook_secret):
+    body = b"{}"
+    response = client.post(
+        reverse("integrations:github_webhook"),
+        body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=sign(secret=SECRET, body=body),
+    )
+    assert response.status_code == 400
+
+
+def test_an_unknown_action_gets_a_422(deliver):
+    body = payload("issues.opened")
+    body["action"] = "teleported"
+    response = deliver("issues", body)
+    assert response.status_code == 422
+    assert "teleported" in response.json()["error"]
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_an_issues_event_without_an_issue_gets_a_422(deliver):
+    assert deliver("issues", {"action": "opened"}).status_code == 422
+
+
+def test_the_webhook_only_takes_post(client):
+    assert client.get(reverse("integrations:github_webhook")).status_code == 405
+
+
+def test_processing_a_delivery_twice_applies_it_once(deliver):
+    from integrations.tasks import process_webhook_delivery
+
+    deliver("issues", payload("issues.opened"))
+    GitHubIssue.objects.update(title="Edited here since")
+    process_webhook_delivery.call(WebhookDelivery.objects.get().pk)
+    assert _issue().title == "Edited here since"
+
+
+def test_a_closed_webhook_moves_an_issues_key_result(deliver, okr, client_as):
+    from okrs.models import KeyResult
+    from okrs.progress import key_result_progress
+    from okrs.selectors import key_result_for_page
+    from django.utils import timezone
+
+    KeyResult.objects.filter(pk=okr.kr.pk).update(kind=KeyResult.Kind.ISSUES)
+    key_result_link_issues(key_result=okr.kr, text="Codertocat/Hello-World#1\nCodertocat/Hello-World#2", added_by=None)
+    deliver("issues", payload("issues.opened"))
+    deliver("issues", payload("issues.milestoned"))
+    assert key_result_progress(key_result_for_page(key_result_id=okr.kr.pk, now=timezone.now())) == 0
+    closed = payload("issues.reopened")
+    closed.update(action="closed")
+    closed["issue"].update(state="closed", closed_at="2019-05-15T16:00:00Z")
+    deliver("issues", closed)
+    assert key_result_progress(key_result_for_page(key_result_id=okr.kr.pk, now=timezone.now())) == 0.5

@@ -1,0 +1,95 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations.models import GitHubIssue, IssueLink
+from okrs.models import KeyResult
+from okrs.services import key_result_create, objective_create
+
+ROLE_STATUS = {"lead": 200, "engineer": 200, "viewer": 200, "outsider": 200, "staff": 200, "anonymous": 302}
+
+
+def _issues(key_result, count: int, *, start: int = 1, **fields):
+    now = timezone.now()
+    issues = GitHubIssue.objects.bulk_create(
+        GitHubIssue(
+            repo="posthog/posthog",
+            number=number,
+            title=f"Issue {number}",
+            last_activity_at=fields.pop("last_activity_at", now),
+            **fields,
+        )
+        for number in range(start, start + count)
+    )
+    IssueLink.objects.bulk_create(IssueLink(issue=issue, key_result=key_result) for issue in issues)
+    return issues
+
+
+@pytest.mark.parametrize("role", ROLE_STATUS)
+def test_dashboard_by_role(okr, client_as, role):
+    response = client_as(role).get(reverse("dashboard") + "?quarter=2022-q4")
+    assert response.status_code == ROLE_STATUS[role]
+    if response.status_code == 200:
+        content = response.content.decode()
+        assert ("Migrate postgres out of heroku" in content) is (role != "outsider")
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("lead", 200), ("engineer", 200), ("viewer", 200), ("outsider", 404), ("staff", 200), ("anonymous", 302)],
+)
+def test_team_dashboard_by_role(okr, client_as, role, expected):
+    assert client_as(role).get(reverse("team_dashboard", args=["platform"])).status_code == expected
+
+
+def test_dashboard_sorts_out_the_work_behind_each_key_result(okr, client_as, org):
+    KeyResult.objects.filter(pk=okr.kr.pk).update(kind=KeyResult.Kind.ISSUES)
+    now = timezone.now()
+    _issues(okr.kr, 3, state="closed", closed_at=now - datetime.timedelta(days=2), assignees=["guido"])
+    _issues(okr.kr, 1, start=10, assignees=["daniel"], labels=["blocked"])
+    _issues(okr.kr, 1, start=20, last_activity_at=now - datetime.timedelta(days=30))
+    lonely = objective_create(team=org.team, period=okr.period, title="Compliance")
+    key_result_create(objective=lonely, title="SOC 2 Ready", kind="milestone")
+
+    content = (
+        client_as("viewer").get(reverse("team_dashboard", args=["platform"]) + "?quarter=2022-q4").content.decode()
+    )
+
+    assert "3 of 5 linked issues closed" in content
+    assert 'aria-valuenow="60"' in content
+    assert "2 open" in content and "3 closed" in content
+    assert "1 stale" in content and "1 unassigned" in content and "1 blocked" in content
+    assert "Recently closed" in content and "posthog/posthog#1" in content
+    assert "No linked work" in content.split("SOC 2 Ready</a></h3>")[1]
+
+
+def test_dashboard_filters_by_status(okr, client_as, org):
+    done = objective_create(team=org.team, period=okr.period, title="Done things")
+    key_result = key_result_create(objective=done, title="Finished KR", kind="milestone")
+    KeyResult.objects.filter(pk=key_result.pk).update(is_done=True)
+    content = client_as("viewer").get(reverse("dashboard") + "?quarter=2022-q4&status=done").content.decode()
+    assert "Finished KR" in content and "Migrate postgres out of heroku" not in content
+
+
+def test_dashboard_shows_the_last_sync_and_its_error(okr, client_as):
+    from integrations.models import SyncRun
+
+    SyncRun.objects.create(started_at=timezone.now(), error="GitHub answered 500 Internal Server Error.")
+    content = client_as("viewer").get(reverse("dashboard")).content.decode()
+    assert "GitHub synced" in content
+    assert "last error: GitHub answered 500 Internal Server Error." in content
+
+
+@pytest.mark.parametrize("per_kr", [5, 200])
+def test_dashboard_runs_a_constant_number_of_queries(okr, client_as, org, django_assert_num_queries, per_kr):
+    for number in range(3):
+        key_result = key_result_create(objective=okr.objective, title=f"KR {number}", kind="issues")
+        _issues(key_result, per_kr, start=number * 1000 + 1)
+    client = client_as("viewer")
+    # session, user, access (2), teams, quarter, KRs with issue counts, owners, links + issues,
+    # last sync, quarters for the filter
+    with django_assert_num_queries(11):
+        response = client.get(reverse("dashboard") + "?quarter=2022-q4")
+    assert response.content.decode().count(f"0 of {per_kr} linked issues closed") == 3
