@@ -21,8 +21,10 @@ def test_pasting_a_list_links_the_good_references_and_explains_each_bad_one(okr,
     response = client_as("engineer").post(_link_url(okr), {"references": text}, **HTMX)
     content = response.content.decode()
     assert response.status_code == 422
-    assert "Line 3: “not”" in content and "Line 3: “an”" in content
-    assert "Line 4: “https://gitlab.com/a/b/issues/1”" in content and "Line 4: “PostHog/posthog#0”" in content
+    assert "Line 3: “not”" in content
+    assert "Line 3: “an”" in content
+    assert "Line 4: “https://gitlab.com/a/b/issues/1”" in content
+    assert "Line 4: “PostHog/posthog#0”" in content
     assert "Linked 2 issues" in content
     linked = set(IssueLink.objects.filter(key_result=okr.kr).values_list("issue__repo", "issue__number"))
     assert linked == {("posthog/posthog", 123), ("posthog/charts", 45)}
@@ -78,8 +80,11 @@ def test_the_kr_page_lists_linked_issues_with_state_assignees_labels_and_activit
         html_url="https://github.com/PostHog/posthog/issues/7",
     )
     content = client_as("viewer").get(okr.kr.get_absolute_url()).content.decode()
-    assert "posthog/posthog#7" in content and "Move Postgres" in content
-    assert ">Closed<" in content and "guido" in content and "heroku-migration" in content
+    assert "posthog/posthog#7" in content
+    assert "Move Postgres" in content
+    assert ">Closed<" in content
+    assert "guido" in content
+    assert "heroku-migration" in content
     assert 'href="https://github.com/PostHog/posthog/issues/7"' in content
     assert "Link issues" not in content  # viewers read only
 

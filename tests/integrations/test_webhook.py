@@ -194,10 +194,11 @@ def test_processing_a_delivery_twice_applies_it_once(deliver):
 
 
 def test_a_closed_webhook_moves_an_issues_key_result(deliver, okr, client_as):
+    from django.utils import timezone
+
     from okrs.models import KeyResult
     from okrs.progress import key_result_progress
     from okrs.selectors import key_result_for_page
-    from django.utils import timezone
 
     KeyResult.objects.filter(pk=okr.kr.pk).update(kind=KeyResult.Kind.ISSUES)
     key_result_link_issues(key_result=okr.kr, text="Codertocat/Hello-World#1\nCodertocat/Hello-World#2", added_by=None)
