@@ -12,12 +12,14 @@ uv:
 sync: uv
 	@$(UV) sync --frozen --quiet
 
-## Start the app with the demo data on SQLite at http://127.0.0.1:$(PORT)
+## Start the app with the demo data on SQLite at http://127.0.0.1:$(PORT), with its task worker
 run: sync
 	@DEBUG=true $(MANAGE) migrate --no-input -v 0
 	@DEBUG=true $(MANAGE) load_demo
-	@echo "PlatformHub on http://127.0.0.1:$(PORT)/"
-	@DEBUG=true $(MANAGE) runserver 127.0.0.1:$(PORT)
+	@echo "PlatformHub on http://127.0.0.1:$(PORT)/ (the task worker runs alongside; Ctrl-C stops both)"
+	@DEBUG=true $(MANAGE) db_worker --no-startup-delay & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  DEBUG=true $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 ## Run the whole test suite (browser tests too, where Chromium is installed)
 test: sync
