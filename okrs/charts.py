@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from okrs.models import KeyResult
-from okrs.progress import ratio_for_value
+from okrs.progress import as_percent, ratio_for_value
 
 WIDTH, HEIGHT = 320, 120
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 34, 8, 8, 22
@@ -52,13 +52,13 @@ def progress_chart(key_result: KeyResult) -> ProgressChart:
 
     points = [ChartPoint(x_for(start), y_for(0.0), f"{start:%-d %b}: start, 0%")]
     for day, ratio in _progress_steps(key_result):
-        points.append(ChartPoint(x_for(day), y_for(ratio), f"{day:%-d %b}: {round(ratio * 100)}%"))
+        points.append(ChartPoint(x_for(day), y_for(ratio), f"{day:%-d %b}: {as_percent(ratio)}%"))
     return ProgressChart(
         width=WIDTH,
         height=HEIGHT,
         points=points,
         pace=(x_for(start), y_for(0.0), x_for(key_result.due_date), y_for(1.0)),
-        gridlines=[(y_for(ratio), f"{round(ratio * 100)}%") for ratio in (0.0, 0.5, 1.0)],
+        gridlines=[(y_for(ratio), f"{as_percent(ratio)}%") for ratio in (0.0, 0.5, 1.0)],
         start_label=f"{start:%-d %b}",
         due_label=f"{key_result.due_date:%-d %b}",
         left=left,

@@ -36,6 +36,11 @@ _BY_CONFIDENCE = {
 }
 
 
+def as_percent(ratio: float) -> int:
+    """A ratio as a whole percentage, halves rounded up (62.5 % shows as 63 %, not 62 %)."""
+    return int((Decimal(str(ratio)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def _clamp(ratio: float) -> float:
     return max(0.0, min(1.0, ratio))
 
@@ -115,7 +120,7 @@ class KeyResultState:
 
     @property
     def percent(self) -> int:
-        return round(self.progress * 100)
+        return as_percent(self.progress)
 
 
 def key_result_state(key_result: KeyResult, now: datetime.datetime) -> KeyResultState:
@@ -163,7 +168,7 @@ class RollUp:
     def percent(self) -> int | None:
         if not self.parts:
             return None
-        return round(sum(percent for _, percent in self.parts) / len(self.parts))
+        return as_percent(sum(percent for _, percent in self.parts) / len(self.parts) / 100)
 
     @property
     def explanation(self) -> str:
@@ -175,4 +180,4 @@ class RollUp:
 
 
 def roadmap_item_rollup(key_results: list[KeyResult]) -> RollUp:
-    return RollUp(parts=[(kr.title, round(key_result_progress(kr) * 100)) for kr in key_results])
+    return RollUp(parts=[(kr.title, as_percent(key_result_progress(kr))) for kr in key_results])

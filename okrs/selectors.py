@@ -21,6 +21,7 @@ from okrs.models import (
 )
 from okrs.progress import (
     Status,
+    as_percent,
     key_result_state,
     objective_progress,
     objective_score,
@@ -67,7 +68,7 @@ def attach_progress(objectives, now: datetime.datetime) -> list[Objective]:
             key_result.objective = objective
             key_result.state = key_result_state(key_result, now)
         objective.progress = objective_progress(objective.krs)
-        objective.percent = round(objective.progress * 100)
+        objective.percent = as_percent(objective.progress)
         objective.status = objective_status([kr.state for kr in objective.krs])
         objective.score = objective_score(objective.krs)
     return objectives
@@ -239,7 +240,7 @@ class TeamOverview:
     def percent(self) -> int:
         if not self.objectives:
             return 0
-        return round(sum(objective.progress for objective in self.objectives) / len(self.objectives) * 100)
+        return as_percent(sum(objective.progress for objective in self.objectives) / len(self.objectives))
 
 
 def org_overview(*, user: User, period: Period, now: datetime.datetime) -> list[TeamOverview]:
