@@ -45,6 +45,11 @@ class KeyResultForm(PlatformForm):
     target_value = forms.DecimalField(label="Target", required=False, max_digits=20, decimal_places=4)
     unit = forms.CharField(label="Unit", required=False, max_length=40, help_text="e.g. events / month, %, ms")
     direction = forms.ChoiceField(label="Direction", choices=KeyResult.Direction.choices)
+    weight_by_points = forms.BooleanField(
+        label="Weigh issues by their points label",
+        required=False,
+        help_text="For linked issues: an issue labelled points:3 counts 3; without a label, 1.",
+    )
     due_date = forms.DateField(
         label="Due date",
         required=False,
@@ -80,6 +85,7 @@ class KeyResultForm(PlatformForm):
             "direction": data["direction"],
             "start_value": start,
             "target_value": target,
+            "weight_by_points": data["kind"] == KeyResult.Kind.ISSUES and data["weight_by_points"],
         }
 
 
@@ -94,6 +100,7 @@ class KeyResultEditForm(VersionedForm, KeyResultForm):
             "unit": key_result.unit,
             "direction": key_result.direction,
             "due_date": key_result.due_date,
+            "weight_by_points": key_result.weight_by_points,
             "owners": list(key_result.owners.all()),
             "version": key_result.version,
         }

@@ -138,9 +138,11 @@ def key_result_create(
     target_value: Decimal = Decimal(100),
     due_date: datetime.date | None = None,
     owners: Iterable[Person] = (),
+    weight_by_points: bool = False,
 ) -> KeyResult:
     ensure_period_open(team=objective.team, period=objective.period)
     key_result = KeyResult(
+        weight_by_points=weight_by_points,
         objective=objective,
         title=title,
         kind=kind,
@@ -171,17 +173,29 @@ def key_result_update(
     target_value: Decimal,
     due_date: datetime.date | None,
     owners: Iterable[Person],
+    weight_by_points: bool = False,
 ) -> KeyResult:
     objective = key_result.objective
     ensure_period_open(team=objective.team, period=objective.period)
     key_result.title, key_result.kind, key_result.unit, key_result.direction = title, kind, unit, direction
     key_result.start_value, key_result.target_value = start_value, target_value
     key_result.due_date = due_date or objective.period.end
+    key_result.weight_by_points = weight_by_points
     key_result.full_clean()
     save_versioned(
         key_result,
         expected_version=expected_version,
-        update_fields=["title", "kind", "unit", "direction", "start_value", "target_value", "due_date", "updated_at"],
+        update_fields=[
+            "title",
+            "kind",
+            "unit",
+            "direction",
+            "start_value",
+            "target_value",
+            "due_date",
+            "weight_by_points",
+            "updated_at",
+        ],
     )
     key_result.owners.set(owners)
     return key_result

@@ -32,7 +32,8 @@ def measure(key_result: KeyResult) -> str:
         return f"{number(key_result.current_value)}% of 100%"
     if kind == KeyResult.Kind.ISSUES:
         closed, total = linked_issue_counts(key_result)
-        return f"{closed} of {total} linked issues closed"
+        what = "points of linked issues" if key_result.weight_by_points else "linked issues"
+        return f"{closed} of {total} {what} closed"
     unit = f" {key_result.unit}" if key_result.unit else ""
     current, target, start = (
         number(v) for v in (key_result.current_value, key_result.target_value, key_result.start_value)

@@ -430,3 +430,23 @@ def test_deleting_an_objective_keeps_its_key_results_and_check_ins_in_the_histor
     assert KeyResult.history.filter(id=okr.kr.pk, history_type="-").exists()
     assert CheckIn.history.filter(key_result_id=okr.kr.pk, history_type="-").exists()
     assert Objective.history.filter(id=okr.objective.pk, history_type="-").exists()
+
+
+def test_a_lead_makes_an_issues_key_result_weigh_by_points(okr, client_as):
+    from integrations.models import GitHubIssue, IssueLink
+
+    response = client_as("lead").post(
+        reverse("okrs:key_result_create", args=[okr.objective.pk]),
+        _kr_form(title="Heroku issues", kind="issues", weight_by_points="on"),
+    )
+    assert response.status_code == 302
+    key_result = KeyResult.objects.get(title="Heroku issues")
+    assert key_result.weight_by_points
+    big = GitHubIssue.objects.create(repo="posthog/posthog", number=1, state="closed", points=3)
+    small = GitHubIssue.objects.create(repo="posthog/posthog", number=2, state="open", points=1)
+    IssueLink.objects.bulk_create(
+        [IssueLink(issue=big, key_result=key_result), IssueLink(issue=small, key_result=key_result)]
+    )
+    content = client_as("viewer").get(key_result.get_absolute_url()).content.decode()
+    assert "3 of 4 points of linked issues closed" in content
+    assert 'aria-valuenow="75"' in content
