@@ -106,7 +106,7 @@ class GitHubClient:
             return IssueResponse(response.status_code, None, "")
         if response.status_code != 200:
             raise GitHubError(f"GitHub answered {response.status_code} for {repo}#{number}.")
-        return IssueResponse(200, response.json(), response.headers.get("ETag", ""))
+        return IssueResponse(200, _json(response), response.headers.get("ETag", ""))
 
     def search_issues(self, query: str, *, max_pages: int = 10) -> Iterator[dict]:
         """Every issue a search finds, page by page through the Link header (GitHub stops at 1,000)."""
@@ -117,7 +117,7 @@ class GitHubClient:
                 raise GitHubError(f"GitHub could not run the search “{query}”: {_message(response)}")
             if response.status_code != 200:
                 raise GitHubError(f"GitHub answered {response.status_code} to the search “{query}”.")
-            yield from response.json().get("items", [])
+            yield from _json(response).get("items", [])
             next_url = response.links.get("next", {}).get("url")
             if not next_url:
                 return
@@ -128,19 +128,47 @@ def _backoff(attempt: int) -> float:
     return min(0.5 * 2**attempt, 8.0)
 
 
+def _json(response: httpx.Response) -> dict:
+    """The body as a JSON object, or a GitHubError saying what came instead (a proxy's HTML page…)."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise GitHubError(
+            f"GitHub's answer was not JSON ({response.headers.get('Content-Type', 'no content type')}); "
+            "check GITHUB_API_URL."
+        ) from None
+    if not isinstance(body, dict):
+        raise GitHubError("GitHub's answer was not a JSON object.")
+    return body
+
+
+DEFAULT_WAIT = 60.0
+
+
 def _rate_limit_wait(response: httpx.Response) -> float | None:
     """Seconds to wait when GitHub says the rate limit is hit, else None."""
     if response.status_code not in (403, 429):
         return None
     if retry_after := response.headers.get("Retry-After"):
-        if retry_after.isdigit():
-            return float(retry_after)
-        moment = email.utils.parsedate_to_datetime(retry_after)
-        return max(moment.timestamp() - time.time(), 0.0)
+        return _seconds_until(retry_after)
     if response.headers.get("X-RateLimit-Remaining") == "0":
-        reset = float(response.headers.get("X-RateLimit-Reset", time.time()))
-        return max(reset - time.time(), 0.0)
+        try:
+            return max(float(response.headers.get("X-RateLimit-Reset", "")) - time.time(), 0.0)
+        except ValueError:
+            return DEFAULT_WAIT
     return None
+
+
+def _seconds_until(retry_after: str) -> float:
+    """Retry-After is seconds ("30", even "1.5") or an HTTP date; anything else means a minute."""
+    try:
+        return max(float(retry_after), 0.0)
+    except ValueError:
+        pass
+    try:
+        return max(email.utils.parsedate_to_datetime(retry_after).timestamp() - time.time(), 0.0)
+    except (TypeError, ValueError):
+        return DEFAULT_WAIT
 
 
 def _message(response: httpx.Response) -> str:

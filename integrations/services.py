@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 from integrations.github import GitHubClient, GitHubError, RateLimited
 from integrations.models import GitHubIssue, IssueLink, SavedSearch, SyncRun, WebhookDelivery, points_from_labels
 from integrations.references import IssueReference, ReferenceError, parse_references
-from okrs.models import KeyResult
+from okrs.models import KeyResult, TeamPeriod
 from okrs.services import ensure_period_open
 from platformhub.models import Person
 
@@ -187,11 +187,17 @@ def _apply_issues_event(action: str, payload: dict) -> None:
     elif action == "transferred":
         new_issue = issue_upsert_from_payload(payload["changes"]["new_issue"])
         if issue is not None and issue.pk != new_issue.pk:
-            for link in issue.links.all():
-                target = {"key_result": link.key_result} if link.key_result_id else {"roadmap_item": link.roadmap_item}
-                IssueLink.objects.get_or_create(issue=new_issue, **target, defaults={"added_by": link.added_by})
-            issue.deleted = True
-            issue.save(update_fields=["deleted"])
+            _move_links(issue, new_issue)
+
+
+def _move_links(old: GitHubIssue, new: GitHubIssue) -> None:
+    """An issue moved (transferred to another repository): its links follow it, and the old
+    address stops counting."""
+    for link in old.links.all():
+        target = {"key_result": link.key_result} if link.key_result_id else {"roadmap_item": link.roadmap_item}
+        IssueLink.objects.get_or_create(issue=new, **target, defaults={"added_by": link.added_by})
+    old.deleted = True
+    old.save(update_fields=["deleted"])
 
 
 def sync_linked_issues(*, client: GitHubClient, issues=None) -> SyncRun:
@@ -199,7 +205,7 @@ def sync_linked_issues(*, client: GitHubClient, issues=None) -> SyncRun:
     on the run, never raised: a failed sync must not break anything that shows its result."""
     run = SyncRun.objects.create(started_at=timezone.now())
     errors: list[str] = []
-    searches = [] if issues is not None else list(SavedSearch.objects.select_related("key_result"))
+    searches = [] if issues is not None else list(SavedSearch.objects.select_related("key_result__objective"))
     for search in searches:
         try:
             _run_search(client, search)
@@ -234,10 +240,17 @@ def _refresh_issue(client: GitHubClient, issue: GitHubIssue) -> int:
         issue.save(update_fields=["deleted", "synced_at"])
         return int(changed)
     with transaction.atomic():
-        return int(issue_apply(issue, response.data, etag=response.etag))
+        data = response.data
+        if data.get("url") and (_repo_from_url(data["url"]), data.get("number")) != (issue.repo, issue.number):
+            _move_links(issue, issue_upsert_from_payload(data))  # GitHub redirected: transferred
+            return 1
+        return int(issue_apply(issue, data, etag=response.etag))
 
 
 def _run_search(client: GitHubClient, search: SavedSearch) -> None:
+    objective = search.key_result.objective
+    if TeamPeriod.objects.filter(team_id=objective.team_id, period_id=objective.period_id, closed_at__isnull=False):
+        return  # a closed quarter's links stay as they were scored
     found = list(client.search_issues(search.query))
     with transaction.atomic():
         for data in found:
