@@ -17,7 +17,7 @@ def markdown_filter(text: str):
 
 @register.filter
 def ago(moment) -> str:
-    """"just now", "5 minutes ago", "3 days ago"."""
+    """ "just now", "5 minutes ago", "3 days ago"."""
     if moment is None:
         return ""
     if timezone.now() - moment < datetime.timedelta(minutes=1):
