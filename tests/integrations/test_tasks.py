@@ -11,7 +11,7 @@ from integrations.tasks import schedule_periodic_sync, sync_linked_issues
 from tests.integrations.conftest import run_worker
 from tests.integrations.github_standin import GitHubStandIn
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the task worker closes its connections
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from integrations.services import key_result_link_issues
 from integrations.webhooks import sign
 from tests.integrations.conftest import SECRET, payload
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the task worker closes its connections
 
 HELLO = "codertocat/hello-world"
 
