@@ -217,6 +217,16 @@ class LinkKeyResultForm(PlatformForm):
         field.label_from_instance = lambda kr: f"{kr.objective.period.name} · {kr.title}"
 
 
+class LinkObjectiveForm(PlatformForm):
+    objective = forms.ModelChoiceField(label="Objective", queryset=Objective.objects.none())
+
+    def __init__(self, *args, objectives, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["objective"]
+        field.queryset = objectives
+        field.label_from_instance = lambda objective: f"{objective.period.name} · {objective.title}"
+
+
 class HorizonForm(PlatformForm):
     name = forms.CharField(label="Name", max_length=60, help_text="e.g. 6 month, 3-year, FY2027")
     target_date = forms.DateField(label="Target date", required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -16,13 +16,14 @@ from okrs import selectors, services
 from okrs.forms import (
     HorizonForm,
     LinkKeyResultForm,
+    LinkObjectiveForm,
     RoadmapItemEditForm,
     RoadmapItemForm,
     RoadmapMoveForm,
     ShareLinkForm,
     SnapshotForm,
 )
-from okrs.models import Horizon, KeyResult, RoadmapItem, RoadmapShareLink, RoadmapSnapshot
+from okrs.models import Horizon, KeyResult, Objective, RoadmapItem, RoadmapShareLink, RoadmapSnapshot
 from platformhub.access import get_for_user
 from platformhub.editing import save_form
 from platformhub.models import Team
@@ -293,11 +294,23 @@ def _linkable_key_results(item: RoadmapItem):
     )
 
 
+def _linkable_objectives(item: RoadmapItem):
+    root = item.team.root_id
+    return (
+        Objective.objects.filter(Q(team_id=root) | Q(team__parent_id=root), archived=False)
+        .exclude(pk__in=item.objectives.values("pk"))
+        .select_related("period")
+        .order_by("-period__start", "order")
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def item_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link a key result (its progress counts in the item's) or an objective to the item."""
     item = _item(request, pk)
     template = "okrs/roadmap_link_form.html#form" if request.htmx else "okrs/roadmap_link_form.html"
-    context = {"item": item, "team": item.team}
+    objective_form = LinkObjectiveForm(objectives=_linkable_objectives(item))
+    context = {"item": item, "team": item.team, "objective_form": objective_form}
     form = LinkKeyResultForm(request.POST or None, key_results=_linkable_key_results(item))
     if request.method == "GET":
         return render(request, template, {**context, "form": form})
@@ -315,6 +328,43 @@ def item_link(request: HttpRequest, pk: int) -> HttpResponse:
         done=lambda key_result: _after_change(request, item.team, f"Linked “{key_result.title}”."),
         field_map={"__all__": "key_result"},
     )
+
+
+@require_POST
+def item_link_objective(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    template = "okrs/roadmap_link_form.html#form" if request.htmx else "okrs/roadmap_link_form.html"
+    objective_form = LinkObjectiveForm(request.POST, objectives=_linkable_objectives(item))
+    context = {
+        "item": item,
+        "team": item.team,
+        "objective_form": objective_form,
+        "form": LinkKeyResultForm(key_results=_linkable_key_results(item)),
+    }
+
+    def link(data: dict) -> Objective:
+        services.roadmap_item_link_objective(item=item, objective=data["objective"])
+        return data["objective"]
+
+    return save_form(
+        request,
+        form=objective_form,
+        template=template,
+        context=context,
+        save=link,
+        done=lambda objective: _after_change(request, item.team, f"Linked “{objective.title}”."),
+        field_map={"__all__": "objective"},
+    )
+
+
+@require_POST
+def item_unlink_objective(request: HttpRequest, pk: int, objective_pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    objective = item.objectives.filter(pk=objective_pk).first()
+    if objective is None:
+        raise Http404("That objective is not linked to this item")
+    services.roadmap_item_unlink_objective(item=item, objective=objective)
+    return _after_change(request, item.team, f"Unlinked “{objective.title}”.")
 
 
 @require_POST

@@ -303,7 +303,12 @@ def _roadmap_items() -> QuerySet[RoadmapItem]:
         RoadmapItem.objects.select_related("team", "horizon")
         .prefetch_related(
             "owners",
-            "objectives",
+            Prefetch(
+                "objectives",
+                queryset=Objective.objects.select_related("team", "period")
+                .prefetch_related(Prefetch("key_results", queryset=_key_results()))
+                .order_by("period__start", "order", "pk"),
+            ),
             Prefetch(
                 "key_results",
                 queryset=with_issue_counts(KeyResult.objects.all())
@@ -322,6 +327,7 @@ def _with_rollup(items, now: datetime.datetime) -> list[RoadmapItem]:
         for key_result in item.krs:
             key_result.state = key_result_state(key_result, now)
         item.rollup = roadmap_item_rollup(item.krs)
+        item.linked_objectives = attach_progress(item.objectives.all(), now)
     return items
 
 

@@ -439,6 +439,18 @@ def roadmap_item_unlink_key_result(*, item: RoadmapItem, key_result: KeyResult) 
 
 
 @transaction.atomic
+def roadmap_item_link_objective(*, item: RoadmapItem, objective: Objective) -> None:
+    """Record that an objective works towards the item (shown with it; progress comes from KRs)."""
+    _check_same_tree(item, objective.team)
+    item.objectives.add(objective)
+
+
+@transaction.atomic
+def roadmap_item_unlink_objective(*, item: RoadmapItem, objective: Objective) -> None:
+    item.objectives.remove(objective)
+
+
+@transaction.atomic
 def roadmap_snapshot_take(
     *, team: Team, name: str, taken_by: Person | None, items: list[dict], at: datetime.datetime | None = None
 ) -> RoadmapSnapshot:

@@ -45,6 +45,14 @@ urlpatterns += [
     path("roadmap/items/<int:pk>/move/", roadmap_views.item_move, name="roadmap_item_move"),
     path("roadmap/items/<int:pk>/link/", roadmap_views.item_link, name="roadmap_item_link"),
     path(
+        "roadmap/items/<int:pk>/link-objective/", roadmap_views.item_link_objective, name="roadmap_item_link_objective"
+    ),
+    path(
+        "roadmap/items/<int:pk>/unlink-objective/<int:objective_pk>/",
+        roadmap_views.item_unlink_objective,
+        name="roadmap_item_unlink_objective",
+    ),
+    path(
         "roadmap/items/<int:pk>/unlink/<int:key_result_pk>/",
         roadmap_views.item_unlink,
         name="roadmap_item_unlink",

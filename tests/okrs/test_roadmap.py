@@ -434,3 +434,28 @@ def test_a_horizon_name_is_unique_within_a_team(roadmap, client_as):
     response = client_as("lead").post(url, {"name": "FY27"})
     assert response.status_code == 422
     assert "already exists" in response.content.decode()
+
+
+def test_lead_links_an_objective_that_works_towards_an_item(roadmap, okr, client_as):
+    client = client_as("lead")
+    url = reverse("okrs:roadmap_item_link_objective", args=[roadmap["item"].pk])
+    response = client.post(url, {"objective": okr.objective.pk}, **HTMX)
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#roadmap-lanes"
+    assert "Objective · Q4 2022" in response.content.decode()
+    assert list(roadmap["item"].objectives.all()) == [okr.objective]
+    assert client.post(url, {"objective": okr.objective.pk}, **HTMX).status_code == 422  # already linked
+    unlink = reverse("okrs:roadmap_item_unlink_objective", args=[roadmap["item"].pk, okr.objective.pk])
+    assert client.post(unlink).status_code == 302
+    assert not roadmap["item"].objectives.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"), [("engineer", 403), ("viewer", 403), ("outsider", 404), ("anonymous", 302)]
+)
+def test_others_cannot_link_objectives(roadmap, okr, client_as, role, expected):
+    url = reverse("okrs:roadmap_item_link_objective", args=[roadmap["item"].pk])
+    assert client_as(role).post(url, {"objective": okr.objective.pk}).status_code == expected
+    unlink = reverse("okrs:roadmap_item_unlink_objective", args=[roadmap["item"].pk, okr.objective.pk])
+    assert client_as(role).post(unlink).status_code == expected
+    assert not roadmap["item"].objectives.exists()
