@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "platformhub.apps.PlatformHubConfig",
     "okrs",
     "integrations",
+    "sprints",
     "django_tasks_db",
 ]
 

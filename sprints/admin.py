@@ -1,0 +1,44 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from sprints.models import Cadence, Card, Milestone, Project, RosterEntry, Sprint, SprintGoal
+
+
+@admin.register(Cadence)
+class CadenceAdmin(SimpleHistoryAdmin):
+    list_display = ["length_days", "first_start"]
+
+
+@admin.register(Sprint)
+class SprintAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "start", "end", "planning_date", "closed_at"]
+
+
+@admin.register(RosterEntry)
+class RosterEntryAdmin(SimpleHistoryAdmin):
+    list_display = ["sprint", "team", "person"]
+    list_filter = ["sprint", "team"]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "team", "archived"]
+    inlines = [MilestoneInline]
+
+
+@admin.register(SprintGoal)
+class SprintGoalAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "sprint", "team", "outcome"]
+    list_filter = ["sprint", "team", "outcome"]
+
+
+@admin.register(Card)
+class CardAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "team", "column", "carry_overs"]
+    list_filter = ["team", "column"]
+    search_fields = ["title"]
