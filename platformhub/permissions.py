@@ -101,7 +101,14 @@ def team_of(obj) -> Team:
         return obj
     if isinstance(obj, KeyResult):
         return obj.objective.team
+    if not hasattr(obj, "team") and hasattr(obj, "project"):
+        return obj.project.team  # a project's milestone
     return obj.team
+
+
+@rules.predicate
+def leads_any_team(user) -> bool:
+    return bool(access_for(user).lead_team_ids)
 
 
 can_view_team = is_staff | is_org_viewer | is_in_team_tree
@@ -114,3 +121,10 @@ rules.add_perm("platformhub.change_team", can_edit_team)
 rules.add_perm("okrs.view", _of_team(can_view_team) | owns_key_result)
 rules.add_perm("okrs.change", _of_team(can_edit_team))
 rules.add_perm("okrs.check_in", _of_team(can_edit_team | is_team_member) | owns_key_result)
+
+# Sprints: `obj` is a Team, Card, Project, Milestone or SprintGoal. Sprints are org-wide:
+# any lead (or staff) closes one.
+rules.add_perm("sprints.view", _of_team(can_view_team))
+rules.add_perm("sprints.plan", _of_team(can_edit_team))
+rules.add_perm("sprints.work", _of_team(can_edit_team | is_team_member))
+rules.add_perm("sprints.close_sprint", is_staff | leads_any_team)

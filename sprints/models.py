@@ -216,3 +216,21 @@ class CardMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.card}: {self.from_column} → {self.to_column}"
+
+
+DEFAULT_WIP_LIMITS = {"on_deck": 6, "in_progress": 4, "blocked": 2, "in_review": 3}
+
+
+class Board(Versioned):
+    """A team's board settings: how many cards each column should hold at most."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="board")
+    wip_limits = models.JSONField(default=dict, blank=True, help_text='e.g. {"in_progress": 4}')
+
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.team} board"
+
+    def limit_for(self, column: str) -> int | None:
+        return self.wip_limits.get(column)

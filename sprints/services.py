@@ -8,8 +8,21 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from platformhub.concurrency import save_versioned
 from platformhub.models import Person, Team
-from sprints.models import Cadence, Card, CardMove, RosterEntry, Sprint, planning_day
+from sprints.models import (
+    DEFAULT_WIP_LIMITS,
+    Board,
+    Cadence,
+    Card,
+    CardMove,
+    Milestone,
+    Project,
+    RosterEntry,
+    Sprint,
+    SprintGoal,
+    planning_day,
+)
 
 UPCOMING = 2  # sprints planned ahead of the current one
 
@@ -147,3 +160,67 @@ def sprint_close(*, sprint: Sprint, closed_by: Person | None) -> int:
     sprint.closed_at, sprint.closed_by = timezone.now(), closed_by
     sprint.save(update_fields=["closed_at", "closed_by"])
     return len(unfinished)
+
+
+@transaction.atomic
+def board_for(team: Team) -> Board:
+    """The team's board settings, created with the default WIP limits the first time."""
+    board, _ = Board.objects.get_or_create(team=team, defaults={"wip_limits": dict(DEFAULT_WIP_LIMITS)})
+    return board
+
+
+@transaction.atomic
+def sprint_goal_create(
+    *, sprint: Sprint, team: Team, title: str, owners: Iterable[Person] = (), milestone=None, key_result=None
+) -> SprintGoal:
+    goal = SprintGoal(sprint=sprint, team=team, title=title, milestone=milestone, key_result=key_result)
+    goal.full_clean()
+    goal.save()
+    goal.owners.set(owners)
+    return goal
+
+
+@transaction.atomic
+def sprint_goal_set_outcome(*, goal: SprintGoal, outcome: str) -> SprintGoal:
+    goal.outcome = outcome
+    goal.full_clean()
+    goal.save(update_fields=["outcome"])
+    return goal
+
+
+@transaction.atomic
+def project_create(
+    *, team: Team, title: str, description: str = "", owners: Iterable[Person] = (), key_results=()
+) -> Project:
+    project = Project(team=team, title=title, description=description)
+    project.full_clean()
+    project.save()
+    project.owners.set(owners)
+    project.key_results.set(key_results)
+    return project
+
+
+@transaction.atomic
+def milestone_create(*, project: Project, title: str, target=None, current=0, is_done: bool = False) -> Milestone:
+    milestone = Milestone(
+        project=project,
+        title=title,
+        target=target,
+        current=current,
+        is_done=is_done,
+        order=(project.milestones.aggregate(m=Max("order"))["m"] or 0) + 1,
+    )
+    milestone.full_clean()
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def milestone_update_progress(*, milestone: Milestone, expected_version: int, current=None, is_done=None) -> Milestone:
+    if current is not None:
+        milestone.current = current
+    if is_done is not None:
+        milestone.is_done = is_done
+    milestone.full_clean()
+    save_versioned(milestone, expected_version=expected_version, update_fields=["current", "is_done"])
+    return milestone

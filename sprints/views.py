@@ -1,0 +1,271 @@
+"""The team board, sprints with their goals and rosters, the sprint report, and projects."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from okrs.selectors import people_for_team, readable_teams
+from platformhub.access import get_for_user
+from platformhub.concurrency import EditConflict
+from platformhub.editing import save_form
+from platformhub.models import Person, Team
+from sprints import selectors, services
+from sprints.forms import (
+    CardForm,
+    GoalForm,
+    MilestoneForm,
+    MilestoneProgressForm,
+    MoveCardForm,
+    OutcomeForm,
+    ProjectForm,
+)
+from sprints.models import Card, Milestone, Project, Sprint, SprintGoal
+
+COLUMNS_TARGET = "board-columns"
+
+
+def _team(request: HttpRequest, slug: str, permission: str = "sprints.view") -> Team:
+    return get_for_user(request, Team.objects.select_related("parent"), permission=permission, slug=slug)
+
+
+def _person(request: HttpRequest) -> Person | None:
+    return getattr(request.user, "person", None)
+
+
+def _filters(request: HttpRequest, team: Team) -> selectors.BoardFilters:
+    """The board's filters from the query string; unknown values are ignored, never a 500."""
+
+    def pick(queryset, key: str, field: str = "pk"):
+        value = request.GET.get(key, "")
+        if not value or (field == "pk" and not value.isdigit()):
+            return None
+        return queryset.filter(**{field: value}).first()
+
+    tree = selectors.team_tree_ids(team)
+    return selectors.BoardFilters(
+        sprint=pick(Sprint.objects.all(), "sprint", "number"),
+        owner=pick(people_for_team(team), "owner"),
+        project=pick(Project.objects.filter(team_id__in=tree), "project"),
+        sub_team=pick(Team.objects.filter(parent=team), "sub_team", "slug"),
+    )
+
+
+def _board_context(request: HttpRequest, team: Team) -> dict:
+    page = selectors.board_page(
+        team=team, board=services.board_for(team), filters=_filters(request, team), now=timezone.now()
+    )
+    return {
+        "page": page,
+        "team": team,
+        "can_work": request.user.has_perm("sprints.work", team),
+        "query": request.GET.urlencode(),
+    }
+
+
+@require_GET
+def board(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _team(request, slug)
+    context = _board_context(request, team)
+    if request.htmx and request.htmx.target == COLUMNS_TARGET:
+        return render(request, "sprints/board.html#columns", context)
+    return render(request, "sprints/board.html", context)
+
+
+def _after_card_change(request: HttpRequest, team: Team, message: str) -> HttpResponse:
+    if request.htmx:
+        response = render(request, "sprints/board.html#columns", _board_context(request, team))
+        return reswap(retarget(response, f"#{COLUMNS_TARGET}"), "outerHTML")
+    messages.success(request, message)
+    query = request.POST.get("query", "")
+    return redirect(reverse("sprints:board", args=[team.slug]) + (f"?{query}" if query else ""))
+
+
+def _card(request: HttpRequest, pk: int) -> Card:
+    queryset = Card.objects.select_related("team__parent").prefetch_related("owners")
+    return get_for_user(request, queryset, permission="sprints.work", pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def card_create(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _team(request, slug, "sprints.work")
+    template = "sprints/card_form.html#form" if request.htmx else "sprints/card_form.html"
+    if request.method == "GET":
+        return render(request, template, {"team": team, "form": CardForm()})
+    sprint = selectors.current_sprint(timezone.localdate())
+    return save_form(
+        request,
+        form=CardForm(request.POST),
+        template=template,
+        context={"team": team},
+        save=lambda data: services.card_create(team=team, sprints=[sprint] if sprint else [], **data),
+        done=lambda card: _after_card_change(request, team, f"Added “{card.title}”."),
+    )
+
+
+@require_POST
+def card_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a card (drag and drop or "Move to…"); the move is recorded."""
+    card = _card(request, pk)
+    form = MoveCardForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("Pick a column.", status=400)
+    try:
+        services.card_move(
+            card=card,
+            to_column=form.cleaned_data["column"],
+            moved_by=_person(request),
+            blocked_reason=form.cleaned_data["blocked_reason"] or "Blocked (no reason given yet)",
+        )
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400)
+    return _after_card_change(request, card.team, f"Moved “{card.title}”.")
+
+
+@require_POST
+def card_take(request: HttpRequest, pk: int) -> HttpResponse:
+    card = _card(request, pk)
+    person = _person(request)
+    if person is None:
+        return HttpResponse("Only people with a profile can own cards.", status=400)
+    services.card_take(card=card, person=person)
+    return _after_card_change(request, card.team, f"You own “{card.title}”.")
+
+
+def _sprint(number: int) -> Sprint:
+    sprint = Sprint.objects.filter(number=number).select_related("closed_by").first()
+    if sprint is None:
+        raise Http404("No such sprint")
+    return sprint
+
+
+@require_GET
+def sprint_current(request: HttpRequest) -> HttpResponse:
+    sprint = selectors.current_sprint(timezone.localdate()) or Sprint.objects.order_by("-number").first()
+    if sprint is None:
+        return render(request, "sprints/no_sprints.html")
+    return redirect("sprints:sprint", number=sprint.number)
+
+
+@require_GET
+def sprint_detail(request: HttpRequest, number: int) -> HttpResponse:
+    sprint = _sprint(number)
+    teams = list(readable_teams(request.user))
+    page = selectors.sprint_page(sprint=sprint, teams=teams, now=timezone.now())
+    planable = [team for team in teams if request.user.has_perm("sprints.plan", team)]
+    context = {
+        "page": page,
+        "sprint": sprint,
+        "planable_teams": planable,
+        "can_close": request.user.has_perm("sprints.close_sprint") and not sprint.is_closed,
+        "outcome_choices": SprintGoal.Outcome.choices,
+    }
+    return render(request, "sprints/sprint.html", context)
+
+
+@require_POST
+def sprint_close(request: HttpRequest, number: int) -> HttpResponse:
+    if not request.user.has_perm("sprints.close_sprint"):
+        raise PermissionDenied
+    sprint = _sprint(number)
+    services.sprints_ensure(today=max(timezone.localdate(), sprint.end))
+    try:
+        carried = services.sprint_close(sprint=sprint, closed_by=_person(request))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"Closed {sprint.name}; {carried} unfinished card(s) carried into the next sprint.")
+    return redirect("sprints:report", number=sprint.number)
+
+
+@require_GET
+def sprint_report(request: HttpRequest, number: int) -> HttpResponse:
+    sprint = _sprint(number)
+    report = selectors.sprint_report(sprint=sprint, teams=list(readable_teams(request.user)))
+    return render(request, "sprints/report.html", {"report": report, "sprint": sprint})
+
+
+@require_POST
+def goal_create(request: HttpRequest, number: int, slug: str) -> HttpResponse:
+    sprint = _sprint(number)
+    team = _team(request, slug, "sprints.plan")
+    form = GoalForm(request.POST, people=people_for_team(team))
+    if form.is_valid():
+        services.sprint_goal_create(sprint=sprint, team=team, **form.cleaned_data)
+        messages.success(request, f"Added the goal “{form.cleaned_data['title']}”.")
+    else:
+        messages.error(request, "A goal needs a title of at most 200 characters.")
+    return redirect("sprints:sprint", number=sprint.number)
+
+
+@require_POST
+def goal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    goal = get_for_user(request, SprintGoal.objects.select_related("team", "sprint"), permission="sprints.plan", pk=pk)
+    form = OutcomeForm(request.POST)
+    if form.is_valid():
+        services.sprint_goal_set_outcome(goal=goal, outcome=form.cleaned_data["outcome"])
+    return redirect("sprints:sprint", number=goal.sprint.number)
+
+
+@require_http_methods(["GET", "POST"])
+def projects(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _team(request, slug)
+    can_plan = request.user.has_perm("sprints.plan", team)
+    form = ProjectForm(people=people_for_team(team))
+    status = 200
+    if request.method == "POST":
+        if not can_plan:
+            raise PermissionDenied
+        form = ProjectForm(request.POST, people=people_for_team(team))
+        if form.is_valid():
+            project = services.project_create(team=team, **form.cleaned_data)
+            messages.success(request, f"Added the project “{project.title}”.")
+            return redirect("sprints:projects", slug=team.slug)
+        status = 422
+    context = {
+        "team": team,
+        "projects": selectors.projects_page(team=team, now=timezone.now()),
+        "form": form,
+        "milestone_form": MilestoneForm(),
+        "can_plan": can_plan,
+        "can_work": request.user.has_perm("sprints.work", team),
+    }
+    return render(request, "sprints/projects.html", context, status=status)
+
+
+@require_POST
+def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_for_user(request, Project.objects.select_related("team"), permission="sprints.plan", pk=pk)
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        services.milestone_create(project=project, **form.cleaned_data)
+    else:
+        messages.error(request, "; ".join(error for errors in form.errors.values() for error in errors))
+    return redirect("sprints:projects", slug=project.team.slug)
+
+
+@require_POST
+def milestone_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = get_for_user(
+        request, Milestone.objects.select_related("project__team"), permission="sprints.work", pk=pk
+    )
+    form = MilestoneProgressForm(request.POST)
+    if form.is_valid():
+        try:
+            services.milestone_update_progress(
+                milestone=milestone,
+                expected_version=form.cleaned_data["version"],
+                current=form.cleaned_data["current"],
+                is_done=form.cleaned_data["is_done"] if milestone.target is None else None,
+            )
+        except EditConflict:
+            messages.error(request, "Someone updated that milestone meanwhile; here is their number. Try again.")
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+    else:
+        messages.error(request, "Enter the progress as a number.")
+    return redirect("sprints:projects", slug=milestone.project.team.slug)
