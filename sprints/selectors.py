@@ -57,7 +57,10 @@ def team_tree_ids(team: Team) -> QuerySet[Team]:
     return Team.objects.filter(Q(pk=team.pk) | Q(parent_id=team.pk)).values("pk")
 
 
-def board_page(*, team: Team, board: Board, filters: BoardFilters, now: datetime.datetime) -> BoardPage:
+def board_page(
+    *, team: Team, board: Board, filters: BoardFilters, now: datetime.datetime, viewer_id: int | None = None
+) -> BoardPage:
+    """The team's board (with its sub-teams' cards), filtered; `viewer_id` marks the reader's own cards."""
     cards = (
         Card.objects.filter(team_id__in=team_tree_ids(team))
         .select_related("project", "issue")
@@ -77,6 +80,7 @@ def board_page(*, team: Team, board: Board, filters: BoardFilters, now: datetime
     cards = list(cards)
     for card in cards:
         card.lingering = is_lingering(card)
+        card.is_mine = any(owner.pk == viewer_id for owner in card.owners.all())
     columns = [
         BoardColumn(key, label, [card for card in cards if card.column == key], board.limit_for(key))
         for key, label in Card.Column.choices

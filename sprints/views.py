@@ -14,6 +14,7 @@ from platformhub.access import get_for_user
 from platformhub.concurrency import EditConflict
 from platformhub.editing import save_form
 from platformhub.models import Person, Team
+from platformhub.permissions import access_for
 from sprints import selectors, services
 from sprints.forms import (
     CardForm,
@@ -42,7 +43,7 @@ def _filters(request: HttpRequest, team: Team) -> selectors.BoardFilters:
 
     def pick(queryset, key: str, field: str = "pk"):
         value = request.GET.get(key, "")
-        if not value or (field == "pk" and not value.isdigit()):
+        if not value or (field in ("pk", "number") and not value.isdigit()):
             return None
         return queryset.filter(**{field: value}).first()
 
@@ -57,7 +58,11 @@ def _filters(request: HttpRequest, team: Team) -> selectors.BoardFilters:
 
 def _board_context(request: HttpRequest, team: Team) -> dict:
     page = selectors.board_page(
-        team=team, board=services.board_for(team), filters=_filters(request, team), now=timezone.now()
+        team=team,
+        board=services.board_for(team),
+        filters=_filters(request, team),
+        now=timezone.now(),
+        viewer_id=access_for(request.user).person_id,
     )
     return {
         "page": page,

@@ -1,0 +1,68 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from platformhub.demo import DEMO_PASSWORD
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BOARD = "/teams/platform/board/"
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=io.StringIO())
+
+
+def _column(page, name):
+    return page.get_by_role("region", name=name, exact=True)
+
+
+def test_engineer_drags_a_card_to_in_review_and_it_stays_there(page, demo):
+    log_in(page, "guido", DEMO_PASSWORD)
+    page.goto(BOARD)
+    card = _column(page, "On deck").get_by_role("article", name="k6 scenario for 2× peak ingestion")
+    target = _column(page, "In review").locator(".board-column__cards")
+    card.locator("h3").drag_to(target)
+    expect(_column(page, "In review").get_by_role("article", name="k6 scenario for 2× peak ingestion")).to_be_visible()
+    screenshot(page, "board-after-drag-guido")
+    page.reload()
+    expect(_column(page, "In review").get_by_role("article", name="k6 scenario for 2× peak ingestion")).to_be_visible()
+    expect(_column(page, "On deck").get_by_role("article", name="k6 scenario for 2× peak ingestion")).to_have_count(0)
+
+
+def test_a_card_moves_with_the_keyboard_alone(page, demo):
+    log_in(page, "daniel", DEMO_PASSWORD)
+    page.goto(BOARD)
+    card = _column(page, "Backlog").get_by_role("article", name="Terraform the EU bastion hosts")
+    select = card.get_by_role("combobox", name="Move to")
+    select.focus()
+    select.select_option("on_deck")
+    page.keyboard.press("Tab")
+    expect(card.get_by_role("button", name="Move")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(_column(page, "On deck").get_by_role("article", name="Terraform the EU bastion hosts")).to_be_visible()
+    _column(page, "On deck").get_by_role("article", name="Terraform the EU bastion hosts").get_by_role(
+        "button", name="Take"
+    ).click()
+    expect(
+        _column(page, "On deck")
+        .get_by_role("article", name="Terraform the EU bastion hosts")
+        .get_by_title("Daniel Jaramillo")
+    ).to_be_visible()
+
+
+def test_exec_reads_the_board_but_cannot_move_cards(page, demo):
+    log_in(page, "exec", DEMO_PASSWORD)
+    page.goto(BOARD)
+    expect(_column(page, "In progress").get_by_role("article", name="Kafka consumer lag alert")).to_be_visible()
+    expect(page.get_by_role("button", name="Move")).to_have_count(0)
+    expect(page.get_by_role("button", name="Take")).to_have_count(0)
+    card = _column(page, "On deck").get_by_role("article", name="k6 scenario for 2× peak ingestion")
+    card.locator("h3").drag_to(_column(page, "Done").locator(".board-column__cards"))
+    page.reload()
+    expect(_column(page, "On deck").get_by_role("article", name="k6 scenario for 2× peak ingestion")).to_be_visible()
+    screenshot(page, "board-exec")

@@ -1,0 +1,182 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from sprints.models import Card, CardMove, Milestone, Project, Sprint, SprintGoal
+from sprints.services import cadence_set, card_create, sprint_goal_create, sprints_ensure
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+ROLES = ["lead", "engineer", "viewer", "outsider", "staff", "anonymous"]
+
+
+@pytest.fixture
+def board(org):
+    today = timezone.localdate()
+    cadence_set(length_days=14, first_start=today - datetime.timedelta(days=today.weekday() + 14))
+    current = sprints_ensure(today=today)
+    card = card_create(team=org.team, title="Cut over Postgres", sprints=[current])
+    project = Project.objects.create(team=org.team, title="Re-partition 100 tables")
+    milestone = Milestone.objects.create(project=project, title="Migrate 50 tables", target=50)
+    goal = sprint_goal_create(sprint=current, team=org.sub_team, title="Migrate 50 tables")
+    return {"sprint": current, "card": card, "project": project, "milestone": milestone, "goal": goal}
+
+
+def _expect(response, role, allowed):
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    elif role == "outsider":
+        assert response.status_code == 404
+    elif role in allowed:
+        assert response.status_code in (200, 302), response.content[:300]
+    else:
+        assert response.status_code == 403
+
+
+READERS = {"lead", "engineer", "viewer", "staff"}
+WORKERS = {"lead", "engineer", "staff"}
+PLANNERS = {"lead", "staff"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_board_and_projects_pages_by_role(board, client_as, role):
+    client = client_as(role)
+    _expect(client.get(reverse("sprints:board", args=["platform"])), role, READERS)
+    _expect(client.get(reverse("sprints:projects", args=["platform"])), role, READERS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_moving_and_taking_cards_by_role(board, client_as, role):
+    client = client_as(role)
+    card = board["card"]
+    _expect(client.post(reverse("sprints:card_move", args=[card.pk]), {"column": "in_review"}), role, WORKERS)
+    take = client.post(reverse("sprints:card_take", args=[card.pk]))
+    if role == "staff":  # an administrator without a profile cannot own cards
+        assert take.status_code == 400
+    else:
+        _expect(take, role, WORKERS)
+    _expect(client.post(reverse("sprints:card_create", args=["platform"]), {"title": "New"}), role, WORKERS)
+    card.refresh_from_db()
+    assert (card.column == "in_review") is (role in WORKERS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_planning_by_role(board, client_as, role):
+    client = client_as(role)
+    _expect(client.post(reverse("sprints:projects", args=["platform"]), {"title": "Project X"}), role, PLANNERS)
+    _expect(
+        client.post(reverse("sprints:milestone_create", args=[board["project"].pk]), {"title": "M", "target": "5"}),
+        role,
+        PLANNERS,
+    )
+    _expect(
+        client.post(reverse("sprints:goal_create", args=[board["sprint"].number, "infrastructure"]), {"title": "Goal"}),
+        role,
+        PLANNERS,
+    )
+    _expect(client.post(reverse("sprints:goal_outcome", args=[board["goal"].pk]), {"outcome": "met"}), role, PLANNERS)
+    _expect(
+        client.post(
+            reverse("sprints:milestone_progress", args=[board["milestone"].pk]), {"current": "10", "version": 1}
+        ),
+        role,
+        WORKERS,
+    )
+    assert Project.objects.filter(title="Project X").exists() is (role in PLANNERS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_sprint_pages_are_for_everyone_logged_in_and_closing_for_leads(board, client_as, role):
+    client = client_as(role)
+    number = board["sprint"].number
+    current = client.get(reverse("sprints:current"))
+    assert current.status_code == 302
+    if role != "anonymous":
+        assert current["Location"] == reverse("sprints:sprint", args=[number])
+    for url in (reverse("sprints:sprint", args=[number]), reverse("sprints:report", args=[number])):
+        assert client.get(url).status_code == (302 if role == "anonymous" else 200)
+    response = client.post(reverse("sprints:close", args=[number]))
+    closed = Sprint.objects.get(number=number).is_closed
+    if role == "anonymous":
+        assert response.status_code == 302
+    elif role in ("lead", "staff"):
+        assert closed
+    else:
+        assert response.status_code == 403
+        assert not closed
+
+
+def test_keyboard_move_records_who_when_from_and_to(board, client_as, org):
+    response = client_as("engineer").post(
+        reverse("sprints:card_move", args=[board["card"].pk]), {"column": "in_progress"}, **HTMX
+    )
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#board-columns"
+    move = CardMove.objects.get()
+    assert (move.from_column, move.to_column, move.moved_by) == ("backlog", "in_progress", org.users["engineer"].person)
+
+
+def test_a_bad_column_is_a_400(board, client_as):
+    assert (
+        client_as("lead").post(reverse("sprints:card_move", args=[board["card"].pk]), {"column": "nowhere"}).status_code
+        == 400
+    )
+
+
+def test_taking_a_card_is_one_click(board, client_as, org):
+    client_as("engineer").post(reverse("sprints:card_take", args=[board["card"].pk]), **HTMX)
+    assert list(board["card"].owners.all()) == [org.users["engineer"].person]
+
+
+def test_wip_limits_warn_when_exceeded(board, client_as, org):
+    for number in range(5):
+        card_create(team=org.team, title=f"Busy {number}", column=Card.Column.IN_PROGRESS)
+    content = client_as("viewer").get(reverse("sprints:board", args=["platform"])).content.decode()
+    assert "Over the WIP limit of 4" in content
+
+
+def test_board_filters_are_sharable_urls(board, client_as, org):
+    other = card_create(team=org.team, title="Not in the sprint")
+    client = client_as("viewer")
+    filtered = client.get(
+        reverse("sprints:board", args=["platform"]) + f"?sprint={board['sprint'].number}"
+    ).content.decode()
+    assert "Cut over Postgres" in filtered
+    assert other.title not in filtered
+    junk = client.get(reverse("sprints:board", args=["platform"]) + "?sprint=x&owner=y&project=z&sub_team=nope")
+    assert junk.status_code == 200
+
+
+def test_lone_wolf_goals_are_flagged_on_the_board(board, client_as):
+    content = client_as("viewer").get(reverse("sprints:board", args=["platform"])).content.decode()
+    assert "Goal “Migrate 50 tables”: no owner." in content
+
+
+@pytest.mark.parametrize("cards", [10, 500])
+def test_board_runs_a_constant_number_of_queries(board, client_as, org, django_assert_num_queries, cards):
+    Card.objects.bulk_create(
+        Card(team=org.team, title=f"Card {n}", column=Card.Column.BACKLOG, order=n) for n in range(cards)
+    )
+    client = client_as("viewer")
+    client.get(reverse("sprints:board", args=["platform"]))  # the board's settings row is created on first view
+    # session, user, team, access (2), board, cards + owners + sprints, current sprint, goals + owners,
+    # projects + owners + milestones, sprints for the filter, people, sub-teams, user's person, current sprint again
+    with django_assert_num_queries(20):
+        response = client.get(reverse("sprints:board", args=["platform"]))
+    assert response.content.decode().count('<article class="board-card') == cards + 1
+
+
+def test_milestone_progress_updates_the_project(board, client_as):
+    client_as("engineer").post(
+        reverse("sprints:milestone_progress", args=[board["milestone"].pk]), {"current": "25", "version": 1}
+    )
+    content = client_as("viewer").get(reverse("sprints:projects", args=["platform"])).content.decode()
+    assert "25 of 50" in content
+    assert 'aria-valuenow="50"' in content
+
+
+def test_goal_outcome_is_recorded(board, client_as):
+    client_as("lead").post(reverse("sprints:goal_outcome", args=[board["goal"].pk]), {"outcome": "partly"})
+    assert SprintGoal.objects.get().outcome == "partly"
