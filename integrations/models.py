@@ -31,6 +31,9 @@ class GitHubIssue(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    github_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="GitHub's updated_at of the version stored, to ignore older deliveries."
+    )
     deleted = models.BooleanField(default=False, help_text="Deleted or transferred away on GitHub.")
     etag = models.CharField(max_length=200, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)

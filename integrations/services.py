@@ -70,8 +70,15 @@ def _fields_from_api(data: dict) -> dict:
 
 
 def issue_apply(issue: GitHubIssue, data: dict, *, etag: str = "") -> bool:
-    """Bring the stored issue in line with GitHub's issue object; returns whether anything changed."""
+    """Bring the stored issue in line with GitHub's issue object; returns whether anything changed.
+
+    An object older than what we have (deliveries can arrive out of order) changes nothing."""
     fields = _fields_from_api(data)
+    updated = parse_datetime(data["updated_at"]) if data.get("updated_at") else None
+    if issue.pk and updated and issue.github_updated_at and updated < issue.github_updated_at:
+        return False
+    if updated:
+        fields["github_updated_at"] = updated
     activity = fields.get("last_activity_at")
     if issue.last_activity_at and activity and activity < issue.last_activity_at:
         del fields["last_activity_at"]  # a comment may have come after the issue's last edit
@@ -125,6 +132,9 @@ def key_result_link_issues(*, key_result: KeyResult, text: str, added_by: Person
 
 @transaction.atomic
 def issue_link_remove(*, link: IssueLink) -> None:
+    if link.key_result_id:
+        objective = link.key_result.objective
+        ensure_period_open(team=objective.team, period=objective.period)
     link.delete()
 
 
@@ -140,16 +150,23 @@ def saved_search_add(*, key_result: KeyResult, query: str, created_by: Person | 
 @transaction.atomic
 def saved_search_remove(*, search: SavedSearch) -> None:
     """Stop the search; the issues it linked stay linked."""
+    objective = search.key_result.objective
+    ensure_period_open(team=objective.team, period=objective.period)
     search.delete()
 
 
-def webhook_delivery_record(*, delivery_id: str, event: str, action: str, payload: dict) -> WebhookDelivery | None:
-    """Store a delivery; None when GitHub already delivered it (a retry)."""
+def webhook_delivery_record(
+    *, delivery_id: str, event: str, action: str, payload: dict
+) -> tuple[WebhookDelivery, bool]:
+    """Store a delivery; (delivery, False) when GitHub had delivered it already (a retry)."""
     try:
         with transaction.atomic():
-            return WebhookDelivery.objects.create(delivery_id=delivery_id, event=event, action=action, payload=payload)
+            delivery = WebhookDelivery.objects.create(
+                delivery_id=delivery_id, event=event, action=action, payload=payload
+            )
+            return delivery, True
     except IntegrityError:
-        return None
+        return WebhookDelivery.objects.get(delivery_id=delivery_id), False
 
 
 @transaction.atomic

@@ -16,8 +16,15 @@ from integrations.models import GitHubIssue, WebhookDelivery
 def process_webhook_delivery(delivery_id: int) -> None:
     """Apply a stored delivery. Running it again (a worker restarted midway) changes nothing."""
     delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
-    if delivery is not None:
+    if delivery is None:
+        return
+    try:
         services.webhook_delivery_process(delivery=delivery)
+    except Exception as error:
+        # Keep why it failed on the delivery (GitHub's redelivery will try again), then let the
+        # task fail so the worker records it too.
+        WebhookDelivery.objects.filter(pk=delivery_id).update(error=f"{type(error).__name__}: {error}"[:2000])
+        raise
 
 
 @task

@@ -52,17 +52,37 @@ def github_webhook(request: HttpRequest) -> HttpResponse:
     if event in HANDLED_EVENTS:
         if action not in HANDLED_EVENTS[event]:
             return _problem(422, f"Unknown {event} action “{action}”.")
-        if not isinstance(payload.get("issue"), dict) or "url" not in payload["issue"]:
-            return _problem(422, f"A {event} delivery needs an issue.")
-    delivery = services.webhook_delivery_record(
+        if problem := _payload_problem(event, action, payload):
+            return _problem(422, problem)
+    delivery, created = services.webhook_delivery_record(
         delivery_id=delivery_id[:100], event=event[:50], action=str(action)[:50], payload=payload
     )
-    if delivery is None:
-        return JsonResponse({"status": "duplicate", "delivery": delivery_id})
     if event not in HANDLED_EVENTS:
         return JsonResponse({"status": "ignored", "event": event}, status=202)
+    if not created and delivery.processed_at is not None:
+        return JsonResponse({"status": "duplicate", "delivery": delivery_id})
     transaction.on_commit(lambda: tasks.process_webhook_delivery.enqueue(delivery.pk))
     return JsonResponse({"status": "queued", "delivery": delivery_id}, status=202)
+
+
+def _is_issue(data) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("url"), str)
+        and "/repos/" in data["url"]
+        and isinstance(data.get("number"), int)
+    )
+
+
+def _payload_problem(event: str, action: str, payload: dict) -> str | None:
+    """What a delivery lacks for us to apply it, if anything (checked before it is stored)."""
+    if not _is_issue(payload.get("issue")):
+        return f"A {event} delivery needs an issue with its API url and number."
+    if event == "issue_comment" and not isinstance(payload.get("comment"), dict):
+        return "An issue_comment delivery needs the comment."
+    if action == "transferred" and not _is_issue((payload.get("changes") or {}).get("new_issue")):
+        return "A transferred delivery needs changes.new_issue."
+    return None
 
 
 def _key_result(request: HttpRequest, pk: int) -> KeyResult:
@@ -115,7 +135,10 @@ def unlink_issue(request: HttpRequest, pk: int) -> HttpResponse:
     if link is None:
         raise Http404("No such link")
     key_result = _key_result(request, link.key_result_id)
-    services.issue_link_remove(link=link)
+    try:
+        services.issue_link_remove(link=link)
+    except ValidationError as error:
+        return _issues_response(request, key_result, status=422, problem=error.messages[0])
     if request.htmx:
         return _issues_response(request, key_result)
     messages.success(request, f"Unlinked {link.issue}.")
@@ -150,7 +173,10 @@ def remove_saved_search(request: HttpRequest, pk: int) -> HttpResponse:
     if search is None:
         raise Http404("No such search")
     key_result = _key_result(request, search.key_result_id)
-    services.saved_search_remove(search=search)
+    try:
+        services.saved_search_remove(search=search)
+    except ValidationError as error:
+        return _issues_response(request, key_result, status=422, problem=error.messages[0])
     if request.htmx:
         return _issues_response(request, key_result)
     return redirect(key_result)

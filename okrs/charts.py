@@ -77,6 +77,8 @@ def _progress_steps(key_result: KeyResult) -> list[tuple[datetime.date, float]]:
     issues = [link.issue for link in key_result.issue_links.all() if not link.issue.deleted]
     weight = (lambda issue: issue.points) if key_result.weight_by_points else (lambda issue: 1)
     total = sum(weight(issue) for issue in issues)
+    if not total:
+        return []
     closed = sorted((issue for issue in issues if issue.is_closed and issue.closed_at), key=lambda i: i.closed_at)
     steps, done = [], 0
     for issue in closed:

@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -195,6 +197,19 @@ class KeyResult(Versioned):
             errors["current_value"] = "A percentage is between 0 and 100."
         if errors:
             raise ValidationError(errors)
+
+
+def with_issue_counts(key_results: QuerySet[KeyResult]) -> QuerySet[KeyResult]:
+    """Annotate how many linked issues (and points) each KR has, and how many are closed;
+    issues deleted or transferred away on GitHub do not count."""
+    live = Q(issue_links__issue__deleted=False)
+    closed = live & Q(issue_links__issue__state="closed")
+    return key_results.annotate(
+        issues_total=Count("issue_links", filter=live),
+        issues_closed=Count("issue_links", filter=closed),
+        points_total=Coalesce(Sum("issue_links__issue__points", filter=live), 0),
+        points_closed=Coalesce(Sum("issue_links__issue__points", filter=closed), 0),
+    )
 
 
 class CheckIn(models.Model):

@@ -103,10 +103,13 @@ def key_result_status(key_result: KeyResult, today: datetime.date) -> Status:
 
 
 def key_result_is_stale(key_result: KeyResult, now: datetime.datetime) -> bool:
-    """No check-in for a week while the KR is still open and its quarter still running."""
-    if key_result_progress(key_result) >= 1 or now.date() > key_result.objective.period.end:
+    """No check-in for a week while the KR is still open and its quarter running (the clock
+    starts when the quarter does, for KRs written ahead)."""
+    period = key_result.objective.period
+    if key_result_progress(key_result) >= 1 or not period.start <= now.date() <= period.end:
         return False
-    last = key_result.last_check_in_at or key_result.created_at
+    quarter_start = datetime.datetime.combine(period.start, datetime.time(), tzinfo=datetime.UTC)
+    last = max(key_result.last_check_in_at or key_result.created_at, quarter_start)
     return now - last > STALE_AFTER
 
 

@@ -1,13 +1,15 @@
 """The roadmap: horizons of items delivered by quarterly key results, for execs to read and
 leads to shape in place. All in-place edits answer with the refreshed lanes."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -53,8 +55,26 @@ def _page_context(request: HttpRequest, team: Team | None, health: str | None = 
     return {"page": page, "team": team, "can_edit": can_edit, "health_choices": HEALTH_CHOICES}
 
 
+def _page_shown(request: HttpRequest, fallback: Team) -> tuple[Team, str | None]:
+    """The team roadmap (and health filter) the browser shows, from HTMX's HX-Current-URL, so an
+    in-place change on the Platform roadmap answers with Platform's lanes, not a sub-team's."""
+    url = urlsplit(request.htmx.current_url or "")
+    try:
+        match = resolve(url.path)
+    except Resolver404:
+        return fallback, None
+    health = QueryDict(url.query).get("health")
+    health = health if health in RoadmapItem.Health.values else None
+    if match.view_name == "okrs:team_roadmap":
+        team = Team.objects.select_related("parent").filter(slug=match.kwargs["slug"]).first()
+        if team is not None and request.user.has_perm("okrs.view", team):
+            return team, health
+    return fallback, health
+
+
 def _render_lanes(request: HttpRequest, team: Team) -> HttpResponse:
-    response = render(request, "okrs/roadmap.html#lanes", _page_context(request, team))
+    page_team, health = _page_shown(request, team)
+    response = render(request, "okrs/roadmap.html#lanes", _page_context(request, page_team, health))
     return reswap(retarget(response, f"#{LANES_TARGET}"), "outerHTML")
 
 
@@ -95,7 +115,9 @@ def shared_roadmap(request: HttpRequest, token: str) -> HttpResponse:
     link = selectors.share_link_for_token(token)
     if link is None:
         raise Http404("This link does not exist or was revoked.")
-    page = selectors.roadmap_page(teams=selectors.team_tree(link.team), team=link.team, health=None, now=timezone.now())
+    page = selectors.roadmap_page(
+        teams=selectors.team_tree(link.team), team=link.team, health=None, now=timezone.now(), only_own_work=True
+    )
     response = render(request, "okrs/roadmap_shared.html", {"page": page, "team": link.team, "read_only": True})
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -257,7 +279,7 @@ def item_delete(request: HttpRequest, pk: int) -> HttpResponse:
             "kind": "roadmap item",
             "consequence": "Its links to key results go with it; the key results stay.",
             "action": reverse("okrs:roadmap_item_delete", args=[item.pk]),
-            "cancel": reverse("okrs:team_roadmap", args=[item.team.slug]),
+            "cancel": request.htmx.current_url or reverse("okrs:team_roadmap", args=[item.team.slug]),
             "back": reverse("okrs:team_roadmap", args=[item.team.slug]),
             "replace_id": f"item-{item.pk}",
             "target": f"#{LANES_TARGET}",

@@ -5,8 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from integrations.models import IssueLink
 from okrs.models import (
@@ -18,6 +17,7 @@ from okrs.models import (
     RoadmapItem,
     RoadmapShareLink,
     TeamPeriod,
+    with_issue_counts,
 )
 from okrs.progress import (
     Status,
@@ -31,19 +31,6 @@ from okrs.progress import (
 from okrs.services import share_token_hash
 from platformhub.models import Person, Team
 from platformhub.permissions import access_for
-
-
-def with_issue_counts(key_results: QuerySet[KeyResult]) -> QuerySet[KeyResult]:
-    """Annotate how many linked issues (and points) each KR has, and how many are closed;
-    issues deleted or transferred away on GitHub do not count."""
-    live = Q(issue_links__issue__deleted=False)
-    closed = live & Q(issue_links__issue__state="closed")
-    return key_results.annotate(
-        issues_total=Count("issue_links", filter=live),
-        issues_closed=Count("issue_links", filter=closed),
-        points_total=Coalesce(Sum("issue_links__issue__points", filter=live), 0),
-        points_closed=Coalesce(Sum("issue_links__issue__points", filter=closed), 0),
-    )
 
 
 def _key_results() -> QuerySet[KeyResult]:
@@ -104,7 +91,10 @@ def team_okr_page(*, team: Team, period: Period, current: Period, now: datetime.
         "children", queryset=_objectives(period).filter(archived=False, team__parent=team), to_attr="aligned"
     )
     objectives = list(
-        _objectives(period).filter(team=team).select_related("parent", "parent__team").prefetch_related(children)
+        _objectives(period)
+        .filter(team=team)
+        .select_related("parent", "parent__team", "parent__period")
+        .prefetch_related(children)
     )
     unaligned = list(_objectives(period).filter(team__parent=team, archived=False).filter(Q(parent__isnull=True)))
     active = [objective for objective in objectives if not objective.archived]
@@ -131,6 +121,16 @@ def period_find(year: int, quarter: int) -> Period:
     return stored or Period(year=year, quarter=quarter, start=start, end=end)
 
 
+def parse_quarter(text: str) -> tuple[int, int] | None:
+    """(year, quarter) from "2022-q4", for years 2000–2100; None for anything else."""
+    year, separator, quarter = text.partition("-q")
+    if not separator or not (year.isascii() and year.isdigit() and quarter in {"1", "2", "3", "4"}):
+        return None
+    if not 2000 <= int(year) <= 2100:
+        return None
+    return int(year), int(quarter)
+
+
 def default_period(*, today: datetime.date, objectives: QuerySet[Objective]) -> Period:
     """This quarter if it has objectives, else the latest quarter that has some (else this one)."""
     current = period_find(*Period.quarter_of(today))
@@ -153,7 +153,7 @@ def objective_for_card(*, objective_id: int, now: datetime.datetime) -> Objectiv
     """One objective, ready to render as a card on the team OKR page."""
     objective = (
         _objectives_any_period()
-        .select_related("parent", "parent__team")
+        .select_related("parent", "parent__team", "parent__period")
         .prefetch_related(
             Prefetch(
                 "children",
@@ -331,7 +331,9 @@ def _with_rollup(items, now: datetime.datetime) -> list[RoadmapItem]:
     return items
 
 
-def roadmap_page(*, teams: list[Team], team: Team | None, health: str | None, now: datetime.datetime) -> RoadmapPage:
+def roadmap_page(
+    *, teams: list[Team], team: Team | None, health: str | None, now: datetime.datetime, only_own_work: bool = False
+) -> RoadmapPage:
     """The roadmap of one team (with its sub-teams) or of all `teams` (those the reader may see),
     in lanes: Now (the quarter's objectives), then each horizon with its items and their KRs."""
     if team is not None:
@@ -354,6 +356,10 @@ def roadmap_page(*, teams: list[Team], team: Team | None, health: str | None, no
     lanes = [Lane(key="now", name=f"Now · {period.name}", objectives=now_objectives)]
     by_horizon = {horizon.pk: Lane(key=f"h{horizon.pk}", name=str(horizon), horizon=horizon) for horizon in horizons}
     for item in _with_rollup(items, now):
+        if only_own_work:  # a share link shows nothing of other teams, not even linked titles
+            item.krs = [kr for kr in item.krs if kr.objective.team_id in team_ids]
+            item.linked_objectives = [o for o in item.linked_objectives if o.team_id in team_ids]
+            item.rollup = roadmap_item_rollup(item.krs)
         item.move_choices = [h for h in horizons if h.team_id in (None, item.team_id) and h.pk != item.horizon_id]
         by_horizon[item.horizon_id].items.append(item)
     lanes.extend(by_horizon.values())

@@ -10,7 +10,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 
 from okrs.models import (
@@ -23,6 +23,7 @@ from okrs.models import (
     RoadmapShareLink,
     RoadmapSnapshot,
     TeamPeriod,
+    with_issue_counts,
 )
 from okrs.progress import key_result_progress
 from platformhub.concurrency import save_versioned
@@ -43,7 +44,11 @@ def period_for_date(day: datetime.date) -> Period:
 
 
 def ensure_period_open(*, team: Team, period: Period) -> None:
-    """Raise if the team has closed (scored) this quarter: it is read-only until reopened."""
+    """Raise if the team has closed (scored) this quarter: it is read-only until reopened.
+
+    Locks the team's row for the rest of the caller's transaction, so a write and a closing
+    of the quarter (which checks here too) cannot interleave."""
+    Team.objects.select_for_update().filter(pk=team.pk).first()
     if TeamPeriod.objects.filter(team=team, period=period, closed_at__isnull=False).exists():
         raise ValidationError(f"{period.name} is closed for {team.name}. A lead can reopen it to make changes.")
 
@@ -108,7 +113,9 @@ def objective_delete(*, objective: Objective) -> None:
 def _swap_with_neighbour(item, siblings, direction: Direction) -> None:
     """Move `item` one place up or down among `siblings`, renumbering them 1..n."""
     ordered = list(siblings.order_by("order", "pk"))
-    index = next(i for i, sibling in enumerate(ordered) if sibling.pk == item.pk)
+    index = next((i for i, sibling in enumerate(ordered) if sibling.pk == item.pk), None)
+    if index is None:
+        return  # not among the ordered ones (e.g. archived)
     target = index - 1 if direction == "up" else index + 1
     if not 0 <= target < len(ordered):
         return
@@ -275,9 +282,10 @@ def period_open_next(*, team: Team, period: Period, copy_unfinished: bool) -> Pe
         return next_period
     ensure_period_open(team=team, period=next_period)
     already_copied = set(Objective.objects.filter(team=team, period=next_period).values_list("title", flat=True))
+    key_results = Prefetch("key_results", queryset=with_issue_counts(KeyResult.objects.prefetch_related("owners")))
     objectives = (
         Objective.objects.filter(team=team, period=period, archived=False)
-        .prefetch_related("owners", "key_results__owners")
+        .prefetch_related("owners", key_results)
         .order_by("order", "pk")
     )
     for objective in objectives:
@@ -297,6 +305,7 @@ def period_open_next(*, team: Team, period: Period, copy_unfinished: bool) -> Pe
                 start_value=key_result.current_value if key_result.kind == KeyResult.Kind.METRIC else Decimal(0),
                 target_value=key_result.target_value,
                 owners=key_result.owners.all(),
+                weight_by_points=key_result.weight_by_points,
             )
             if key_result.kind == KeyResult.Kind.PERCENT:
                 carried.current_value = key_result.current_value

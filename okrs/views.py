@@ -34,12 +34,13 @@ SUMMARY_TARGET = "kr-summary"
 
 def _period(period_slug: str, *, for_writing: bool = False) -> Period:
     """The quarter named like "2022-q4": saved when about to be written to, else possibly unsaved."""
-    year, _, quarter = period_slug.partition("-q")
-    if not (year.isdigit() and quarter in {"1", "2", "3", "4"} and 2000 <= int(year) <= 2100):
+    parsed = selectors.parse_quarter(period_slug)
+    if parsed is None:
         raise Http404("No such quarter")
+    year, quarter = parsed
     if for_writing:
-        return services.period_get_or_create(year=int(year), quarter=int(quarter))
-    return selectors.period_find(int(year), int(quarter))
+        return services.period_get_or_create(year=year, quarter=quarter)
+    return selectors.period_find(year, quarter)
 
 
 def _team(request: HttpRequest, slug: str, *, permission: str = "okrs.view") -> Team:
@@ -52,8 +53,10 @@ def _objective(request: HttpRequest, pk: int, *, permission: str) -> Objective:
 
 
 def _key_result(request: HttpRequest, pk: int, *, permission: str) -> KeyResult:
-    queryset = KeyResult.objects.select_related("objective__team__parent", "objective__period").prefetch_related(
-        "owners"
+    queryset = (
+        selectors.with_issue_counts(KeyResult.objects.all())
+        .select_related("objective__team__parent", "objective__period")
+        .prefetch_related("owners")
     )
     return get_for_user(request, queryset, permission=permission, pk=pk)
 
@@ -425,12 +428,9 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Checked in.")
             return redirect(key_result)
     if from_detail:
-        return render(
-            request,
-            "okrs/key_result_detail.html#summary",
-            {**_detail_context(request, pk, form), **context},
-            status=status,
-        )
+        detail = _detail_context(request, pk, form)
+        detail["latest_check_in"] = context.get("latest_check_in")
+        return render(request, "okrs/key_result_detail.html#summary", detail, status=status)
     return render(request, template, {**context, "form": form}, status=status)
 
 

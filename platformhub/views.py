@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from integrations import selectors as integration_selectors
 from okrs.models import Objective, Period
 from okrs.progress import Status
-from okrs.selectors import default_period, period_find, readable_teams
+from okrs.selectors import default_period, parse_quarter, period_find, readable_teams
 from platformhub import selectors, services
 from platformhub.access import get_for_user
 from platformhub.editing import save_form
@@ -46,10 +46,8 @@ def dashboard(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     teams = list(readable_teams(request.user))
     if team is None and (team_slug := request.GET.get("team")):
         team = next((t for t in teams if t.slug == team_slug), None)
-    quarter = request.GET.get("quarter", "")
-    year, _, number = quarter.partition("-q")
-    if year.isdigit() and number in {"1", "2", "3", "4"}:
-        period = period_find(int(year), int(number))
+    if parsed := parse_quarter(request.GET.get("quarter", "")):
+        period = period_find(*parsed)
     else:
         tree = [t.pk for t in teams if team is None or t.pk == team.pk or t.parent_id == team.pk]
         period = default_period(today=timezone.localdate(), objectives=Objective.objects.filter(team_id__in=tree))

@@ -126,3 +126,20 @@ def test_a_closed_quarter_refuses_new_links(okr, client_as, org):
     assert response.status_code == 422
     assert "Q4 2022 is closed for Platform" in response.content.decode()
     assert not IssueLink.objects.exists()
+
+
+def test_a_closed_quarter_keeps_its_links_and_searches(okr, client_as, org):
+    from decimal import Decimal
+
+    from okrs.services import period_close
+
+    key_result_link_issues(key_result=okr.kr, text="PostHog/posthog#5", added_by=None)
+    search = saved_search_add(key_result=okr.kr, query="repo:PostHog/posthog", created_by=None)
+    period_close(team=org.team, period=okr.period, closed_by=None, scores={okr.kr.pk: (Decimal("0.5"), "")})
+    client = client_as("engineer")
+    response = client.post(reverse("integrations:unlink_issue", args=[IssueLink.objects.get().pk]), **HTMX)
+    assert response.status_code == 422
+    assert "Q4 2022 is closed for Platform" in response.content.decode()
+    assert client.post(reverse("integrations:remove_saved_search", args=[search.pk]), **HTMX).status_code == 422
+    assert IssueLink.objects.exists()
+    assert SavedSearch.objects.exists()

@@ -210,3 +210,44 @@ def test_a_closed_webhook_moves_an_issues_key_result(deliver, okr, client_as):
     closed["issue"].update(state="closed", closed_at="2019-05-15T16:00:00Z")
     deliver("issues", closed)
     assert key_result_progress(key_result_for_page(key_result_id=okr.kr.pk, now=timezone.now())) == 0.5
+
+
+def test_a_non_ascii_signature_is_refused_not_a_crash(deliver):
+    assert deliver("issues", payload("issues.opened"), signature="sha256=é").status_code == 401
+
+
+def test_an_older_delivery_does_not_undo_a_newer_one(deliver):
+    newer = payload("issues.reopened")
+    newer["issue"]["updated_at"] = "2024-01-02T00:00:00Z"
+    deliver("issues", newer)
+    older = payload("issues.reopened")
+    older.update(action="closed")
+    older["issue"].update(state="closed", closed_at="2024-01-01T00:00:00Z", updated_at="2024-01-01T00:00:00Z")
+    deliver("issues", older)
+    assert _issue().state == "open"
+
+
+def test_a_delivery_missing_what_we_need_gets_a_422_and_is_not_stored(deliver):
+    assert (
+        deliver("issues", {"action": "opened", "issue": {"url": "https://example.com/x", "number": 1}}).status_code
+        == 422
+    )
+    comment = payload("issue_comment.created")
+    del comment["comment"]
+    assert deliver("issue_comment", comment).status_code == 422
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_delivery_that_failed_is_recorded_and_processed_again_when_redelivered(deliver):
+    body = payload("issues.opened")
+    body["issue"]["title"] = 12345  # not text: applying it fails
+    deliver("issues", body, delivery="fails-first")
+    failed = WebhookDelivery.objects.get(delivery_id="fails-first")
+    assert failed.processed_at is None
+    assert failed.error
+    WebhookDelivery.objects.filter(pk=failed.pk).update(
+        payload=payload("issues.opened")
+    )  # as if GitHub's bug was fixed
+    response = deliver("issues", payload("issues.opened"), delivery="fails-first")
+    assert response.status_code == 202
+    assert WebhookDelivery.objects.get(delivery_id="fails-first").processed_at is not None

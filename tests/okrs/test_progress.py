@@ -418,3 +418,18 @@ def test_period_factory_dates_are_the_quarters_bounds():
         "Q1 2023",
         "2023-q1",
     )
+
+
+def test_a_key_result_written_ahead_is_not_stale_before_its_quarter_starts(db):
+    from django.utils import timezone as tz
+
+    from okrs.progress import key_result_is_stale
+    from tests.factories import KeyResultFactory, PeriodFactory
+
+    q1 = PeriodFactory(year=2023, quarter=1)
+    key_result = KeyResultFactory(objective__period=q1)
+    key_result.created_at = datetime.datetime(2022, 12, 1, tzinfo=datetime.UTC)
+    assert not key_result_is_stale(key_result, datetime.datetime(2022, 12, 20, tzinfo=datetime.UTC))
+    assert not key_result_is_stale(key_result, datetime.datetime(2023, 1, 3, tzinfo=datetime.UTC))
+    assert key_result_is_stale(key_result, datetime.datetime(2023, 1, 10, tzinfo=datetime.UTC))
+    assert tz.is_aware(key_result.created_at)

@@ -459,3 +459,25 @@ def test_others_cannot_link_objectives(roadmap, okr, client_as, role, expected):
     unlink = reverse("okrs:roadmap_item_unlink_objective", args=[roadmap["item"].pk, okr.objective.pk])
     assert client_as(role).post(unlink).status_code == expected
     assert not roadmap["item"].objectives.exists()
+
+
+def test_a_sub_teams_share_link_shows_none_of_the_other_teams_work(roadmap, okr, org, client):
+    infra_item = roadmap_item_create(team=org.sub_team, horizon=roadmap["six_month"], title="RDS everywhere")
+    roadmap_item_link_key_result(item=infra_item, key_result=okr.kr)  # a Platform KR
+    _, token = roadmap_share_link_create(team=org.sub_team, label="", created_by=None)
+    content = client.get(reverse("okrs:shared_roadmap", args=[token])).content.decode()
+    assert "RDS everywhere" in content
+    assert "Migrate postgres out of heroku" not in content
+
+
+def test_an_in_place_change_answers_with_the_roadmap_being_looked_at(roadmap, org, client_as):
+    sub_item = roadmap_item_create(team=org.sub_team, horizon=roadmap["six_month"], title="RDS everywhere")
+    response = client_as("lead").post(
+        reverse("okrs:roadmap_item_move", args=[sub_item.pk]),
+        {"horizon": roadmap["three_year"].pk},
+        HTTP_HX_CURRENT_URL="http://testserver/teams/platform/roadmap/?health=on_track",
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert "No Heroku" in content, "Platform's own items are still there"
+    assert "RDS everywhere" in content

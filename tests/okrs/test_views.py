@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -450,3 +451,44 @@ def test_a_lead_makes_an_issues_key_result_weigh_by_points(okr, client_as):
     content = client_as("viewer").get(key_result.get_absolute_url()).content.decode()
     assert "3 of 4 points of linked issues closed" in content
     assert 'aria-valuenow="75"' in content
+
+
+def test_moving_an_archived_objective_changes_nothing_and_does_not_fail(okr, client_as):
+    Objective.objects.filter(pk=okr.objective.pk).update(archived=True)
+    response = client_as("lead").post(reverse("okrs:objective_move", args=[okr.objective.pk]), {"direction": "up"})
+    assert response.status_code == 302
+
+
+def test_a_refused_check_in_on_the_kr_page_keeps_the_bar_and_status(okr, client_as):
+    response = client_as("engineer").post(
+        reverse("okrs:check_in", args=[okr.kr.pk]),
+        {"value": "", "confidence": "high", "version": okr.kr.version},
+        HTTP_HX_TARGET="kr-summary",
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert response.status_code == 422
+    assert 'aria-valuenow="0"' in content
+    assert "Off track" in content
+
+
+def test_a_weighted_issues_kr_with_zero_points_still_shows_its_page(okr, client_as):
+    from integrations.models import GitHubIssue, IssueLink
+
+    KeyResult.objects.filter(pk=okr.kr.pk).update(kind="issues", weight_by_points=True)
+    issue = GitHubIssue.objects.create(
+        repo="a/b", number=1, state="closed", points=0, closed_at=datetime.datetime(2022, 11, 1, tzinfo=datetime.UTC)
+    )
+    IssueLink.objects.create(issue=issue, key_result=okr.kr)
+    assert client_as("viewer").get(okr.kr.get_absolute_url()).status_code == 200
+
+
+def test_opening_the_next_quarter_leaves_finished_issue_krs_behind(okr, org):
+    from integrations.models import GitHubIssue, IssueLink
+    from okrs.services import period_open_next
+
+    done = key_result_create(objective=okr.objective, title="Issues done", kind="issues", weight_by_points=True)
+    IssueLink.objects.create(issue=GitHubIssue.objects.create(repo="a/b", number=1, state="closed"), key_result=done)
+    following = period_open_next(team=org.team, period=okr.period, copy_unfinished=True)
+    titles = list(KeyResult.objects.filter(objective__period=following).values_list("title", flat=True))
+    assert titles == ["Migrate postgres out of heroku"]

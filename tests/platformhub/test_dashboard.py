@@ -98,3 +98,8 @@ def test_dashboard_runs_a_constant_number_of_queries(okr, client_as, org, django
     with django_assert_num_queries(11):
         response = client.get(reverse("dashboard") + "?quarter=2022-q4")
     assert response.content.decode().count(f"0 of {per_kr} linked issues closed") == 3
+
+
+@pytest.mark.parametrize("quarter", ["0-q1", "9999-q4", "99999-q1", "²-q1", "2022-q9", "junk"])
+def test_a_bad_quarter_falls_back_to_the_default_instead_of_failing(okr, client_as, quarter):
+    assert client_as("viewer").get(reverse("dashboard") + f"?quarter={quarter}").status_code == 200
