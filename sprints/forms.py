@@ -1,11 +1,27 @@
 from django import forms
 
+from integrations.references import parse_reference
 from platformhub.forms import MultilineField, PlatformForm, VersionedForm
 from sprints.models import TITLE_MAX, Card, SprintGoal
 
 
 class CardForm(PlatformForm):
     title = forms.CharField(label="Title", max_length=TITLE_MAX)
+    project = forms.ModelChoiceField(label="Project", queryset=None, required=False)
+    issue = forms.CharField(
+        label="GitHub issue", required=False, max_length=300, help_text="A URL or owner/repo#123 (optional)."
+    )
+
+    def __init__(self, *args, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects
+
+    def clean_issue(self):
+        text = self.cleaned_data["issue"].strip()
+        if text and parse_reference(text) is None:
+            raise forms.ValidationError("Not an issue: use a GitHub URL or owner/repo#123.")
+        return parse_reference(text) if text else None
+
     description = MultilineField(
         label="Description", required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -21,10 +37,25 @@ class GoalForm(PlatformForm):
     owners = forms.ModelMultipleChoiceField(
         label="Owners", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
+    milestone = forms.ModelChoiceField(label="Project milestone", queryset=None, required=False)
+    key_result = forms.ModelChoiceField(label="Key result", queryset=None, required=False)
+
+    def __init__(self, *args, people, milestones, key_results, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owners"].queryset = people
+        self.fields["milestone"].queryset = milestones
+        self.fields["milestone"].label_from_instance = lambda m: f"{m.project.title}: {m.title}"
+        self.fields["key_result"].queryset = key_results
+
+
+class RosterForm(PlatformForm):
+    people = forms.ModelMultipleChoiceField(
+        label="People", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owners"].queryset = people
+        self.fields["people"].queryset = people
 
 
 class OutcomeForm(PlatformForm):

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from integrations.models import GitHubIssue
 from platformhub.concurrency import save_versioned
 from platformhub.models import Person, Team
 from sprints.models import (
@@ -97,8 +98,13 @@ def card_create(
     column: str = Card.Column.BACKLOG,
     blocked_reason: str = "",
     project=None,
+    issue=None,
 ) -> Card:
+    """A new card at the end of its column; `issue` is an IssueReference to link (fetched by the next sync)."""
+    if issue is not None:
+        issue, _ = GitHubIssue.objects.get_or_create(repo=issue.repo, number=issue.number)
     card = Card(
+        issue=issue,
         team=team,
         title=title,
         description=description,

@@ -17,4 +17,5 @@ urlpatterns = [
     path("sprints/<int:number>/report/", views.sprint_report, name="report"),
     path("sprints/<int:number>/teams/<slug:slug>/goals/", views.goal_create, name="goal_create"),
     path("goals/<int:pk>/outcome/", views.goal_outcome, name="goal_outcome"),
+    path("sprints/<int:number>/teams/<slug:slug>/roster/", views.roster_update, name="roster_update"),
 ]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
+from okrs.models import KeyResult
 from okrs.selectors import people_for_team, readable_teams
 from platformhub.access import get_for_user
 from platformhub.concurrency import EditConflict
@@ -24,6 +25,7 @@ from sprints.forms import (
     MoveCardForm,
     OutcomeForm,
     ProjectForm,
+    RosterForm,
 )
 from sprints.models import Card, Milestone, Project, Sprint, SprintGoal
 
@@ -99,12 +101,13 @@ def _card(request: HttpRequest, pk: int) -> Card:
 def card_create(request: HttpRequest, slug: str) -> HttpResponse:
     team = _team(request, slug, "sprints.work")
     template = "sprints/card_form.html#form" if request.htmx else "sprints/card_form.html"
+    projects = Project.objects.filter(team_id__in=selectors.team_tree_ids(team), archived=False)
     if request.method == "GET":
-        return render(request, template, {"team": team, "form": CardForm()})
+        return render(request, template, {"team": team, "form": CardForm(projects=projects)})
     sprint = selectors.current_sprint(timezone.localdate())
     return save_form(
         request,
-        form=CardForm(request.POST),
+        form=CardForm(request.POST, projects=projects),
         template=template,
         context={"team": team},
         save=lambda data: services.card_create(team=team, sprints=[sprint] if sprint else [], **data),
@@ -162,10 +165,22 @@ def sprint_detail(request: HttpRequest, number: int) -> HttpResponse:
     teams = list(readable_teams(request.user))
     page = selectors.sprint_page(sprint=sprint, teams=teams, now=timezone.now())
     planable = [team for team in teams if request.user.has_perm("sprints.plan", team)]
+    rosters = {team.pk: people for team, people in page.roster_by_team}
+    planning = [
+        (
+            team,
+            GoalForm(prefix=f"goal-{team.pk}", **_goal_form_kwargs(team)),
+            RosterForm(initial={"people": rosters.get(team.pk, [])}, people=people_for_team(team), prefix=f"r{team.pk}")
+            if team.parent_id
+            else None,
+        )
+        for team in planable
+    ]
     context = {
         "page": page,
         "sprint": sprint,
         "planable_teams": planable,
+        "planning": planning,
         "can_close": request.user.has_perm("sprints.close_sprint") and not sprint.is_closed,
         "outcome_choices": SprintGoal.Outcome.choices,
     }
@@ -198,12 +213,37 @@ def sprint_report(request: HttpRequest, number: int) -> HttpResponse:
 def goal_create(request: HttpRequest, number: int, slug: str) -> HttpResponse:
     sprint = _sprint(number)
     team = _team(request, slug, "sprints.plan")
-    form = GoalForm(request.POST, people=people_for_team(team))
+    form = GoalForm(request.POST, prefix=f"goal-{team.pk}", **_goal_form_kwargs(team))
     if form.is_valid():
         services.sprint_goal_create(sprint=sprint, team=team, **form.cleaned_data)
         messages.success(request, f"Added the goal “{form.cleaned_data['title']}”.")
     else:
-        messages.error(request, "A goal needs a title of at most 200 characters.")
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+    return redirect("sprints:sprint", number=sprint.number)
+
+
+def _goal_form_kwargs(team: Team) -> dict:
+    tree = selectors.team_tree_ids(team.parent or team)
+    return {
+        "people": people_for_team(team),
+        "milestones": Milestone.objects.filter(project__team_id__in=tree, project__archived=False).select_related(
+            "project"
+        ),
+        "key_results": KeyResult.objects.filter(objective__team_id__in=tree, objective__archived=False).order_by(
+            "-objective__period__start", "title"
+        ),
+    }
+
+
+@require_POST
+def roster_update(request: HttpRequest, number: int, slug: str) -> HttpResponse:
+    """Who is on a sub-team this sprint, changed in one place (later sprints start from it)."""
+    sprint = _sprint(number)
+    team = _team(request, slug, "sprints.plan")
+    form = RosterForm(request.POST, people=people_for_team(team), prefix=f"r{team.pk}")
+    if form.is_valid():
+        services.roster_set(sprint=sprint, team=team, people=form.cleaned_data["people"])
+        messages.success(request, f"Updated who is on {team.name} in {sprint.name}.")
     return redirect("sprints:sprint", number=sprint.number)
 
 

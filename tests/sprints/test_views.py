@@ -71,8 +71,17 @@ def test_planning_by_role(board, client_as, role):
         role,
         PLANNERS,
     )
+    sub_team_pk = board["goal"].team_id
     _expect(
-        client.post(reverse("sprints:goal_create", args=[board["sprint"].number, "infrastructure"]), {"title": "Goal"}),
+        client.post(
+            reverse("sprints:goal_create", args=[board["sprint"].number, "infrastructure"]),
+            {f"goal-{sub_team_pk}-title": "Goal"},
+        ),
+        role,
+        PLANNERS,
+    )
+    _expect(
+        client.post(reverse("sprints:roster_update", args=[board["sprint"].number, "infrastructure"]), {}),
         role,
         PLANNERS,
     )
@@ -85,6 +94,7 @@ def test_planning_by_role(board, client_as, role):
         WORKERS,
     )
     assert Project.objects.filter(title="Project X").exists() is (role in PLANNERS)
+    assert SprintGoal.objects.filter(title="Goal").exists() is (role in PLANNERS)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -180,3 +190,66 @@ def test_milestone_progress_updates_the_project(board, client_as):
 def test_goal_outcome_is_recorded(board, client_as):
     client_as("lead").post(reverse("sprints:goal_outcome", args=[board["goal"].pk]), {"outcome": "partly"})
     assert SprintGoal.objects.get().outcome == "partly"
+
+
+def test_a_goal_is_set_against_a_milestone_with_its_owners(board, client_as, org):
+    sub_team = board["goal"].team
+    engineer = org.users["engineer"].person
+    client_as("lead").post(
+        reverse("sprints:goal_create", args=[board["sprint"].number, sub_team.slug]),
+        {
+            f"goal-{sub_team.pk}-title": "Half the tables",
+            f"goal-{sub_team.pk}-owners": [engineer.pk],
+            f"goal-{sub_team.pk}-milestone": board["milestone"].pk,
+        },
+    )
+    goal = SprintGoal.objects.get(title="Half the tables")
+    assert goal.milestone == board["milestone"]
+    assert list(goal.owners.all()) == [engineer]
+    page = client_as("viewer").get(reverse("sprints:sprint", args=[board["sprint"].number])).content.decode()
+    assert "Re-partition 100 tables: Migrate 50 tables" in page
+    assert "Lone wolf: only one owner" in page
+
+
+def test_the_roster_is_changed_in_one_place_on_the_sprint_page(board, client_as, org):
+    sub_team = board["goal"].team
+    people = [org.users["lead"].person, org.users["engineer"].person]
+    client_as("lead").post(
+        reverse("sprints:roster_update", args=[board["sprint"].number, sub_team.slug]),
+        {f"r{sub_team.pk}-people": [person.pk for person in people]},
+    )
+    page = client_as("viewer").get(reverse("sprints:sprint", args=[board["sprint"].number])).content.decode()
+    assert all(person.display_name in page.split("Who is on which sub-team")[1] for person in people)
+
+
+def test_a_card_can_link_a_project_and_a_github_issue(board, client_as):
+    response = client_as("engineer").post(
+        reverse("sprints:card_create", args=["platform"]),
+        {"title": "Shard events", "project": board["project"].pk, "issue": "PostHog/posthog#77"},
+    )
+    assert response.status_code == 302
+    card = Card.objects.get(title="Shard events")
+    assert (card.project, str(card.issue)) == (board["project"], "posthog/posthog#77")
+    bad = client_as("engineer").post(reverse("sprints:card_create", args=["platform"]), {"title": "X", "issue": "nope"})
+    assert bad.status_code == 422
+    assert "Not an issue" in bad.content.decode()
+
+
+def test_the_report_counts_planned_done_and_carried_over_and_draws_the_burn_up(board, client_as, org):
+    sprint = board["sprint"]
+    done = card_create(team=org.team, title="Finished", sprints=[sprint])
+    CardMove.objects.create(
+        card=done,
+        moved_at=timezone.make_aware(datetime.datetime.combine(sprint.start, datetime.time(12))),
+        from_column="in_review",
+        to_column="done",
+    )
+    Card.objects.filter(pk=done.pk).update(column="done")
+    following = Sprint.objects.get(number=sprint.number + 1)
+    board["card"].sprints.add(following)
+    content = client_as("viewer").get(reverse("sprints:report", args=[sprint.number])).content.decode()
+    assert "<strong>2</strong> planned" in content
+    assert "<strong>1</strong> done" in content
+    assert "<strong>1</strong> carried over" in content
+    assert 'class="chart__line" points="30.0,64.0' in content  # half the planned cards done on day one
+    assert "Cut over Postgres" in content.split("Carried over")[1]
