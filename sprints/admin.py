@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from sprints.models import Cadence, Card, Milestone, Project, RosterEntry, Sprint, SprintGoal
+from sprints.models import Board, Cadence, Card, Milestone, Project, RosterEntry, Sprint, SprintGoal
 
 
 @admin.register(Cadence)
@@ -42,3 +42,8 @@ class CardAdmin(SimpleHistoryAdmin):
     list_display = ["title", "team", "column", "carry_overs"]
     list_filter = ["team", "column"]
     search_fields = ["title"]
+
+
+@admin.register(Board)
+class BoardAdmin(SimpleHistoryAdmin):
+    list_display = ["team", "wip_limits"]

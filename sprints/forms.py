@@ -67,10 +67,12 @@ class ProjectForm(PlatformForm):
     owners = forms.ModelMultipleChoiceField(
         label="Owners", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
+    key_results = forms.ModelMultipleChoiceField(label="Key results it serves", queryset=None, required=False)
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people, key_results, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owners"].queryset = people
+        self.fields["key_results"].queryset = key_results
 
 
 class MilestoneForm(PlatformForm):

@@ -27,7 +27,7 @@ from sprints.forms import (
     ProjectForm,
     RosterForm,
 )
-from sprints.models import Card, Milestone, Project, Sprint, SprintGoal
+from sprints.models import Cadence, Card, Milestone, Project, Sprint, SprintGoal
 
 COLUMNS_TARGET = "board-columns"
 
@@ -153,6 +153,8 @@ def _sprint(number: int) -> Sprint:
 
 @require_GET
 def sprint_current(request: HttpRequest) -> HttpResponse:
+    if Cadence.objects.exists():
+        services.sprints_ensure(today=timezone.localdate())  # upcoming sprints appear as time goes on
     sprint = selectors.current_sprint(timezone.localdate()) or Sprint.objects.order_by("-number").first()
     if sprint is None:
         return render(request, "sprints/no_sprints.html")
@@ -260,12 +262,13 @@ def goal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 def projects(request: HttpRequest, slug: str) -> HttpResponse:
     team = _team(request, slug)
     can_plan = request.user.has_perm("sprints.plan", team)
-    form = ProjectForm(people=people_for_team(team))
+    form_kwargs = {"people": people_for_team(team), "key_results": _goal_form_kwargs(team)["key_results"]}
+    form = ProjectForm(**form_kwargs)
     status = 200
     if request.method == "POST":
         if not can_plan:
             raise PermissionDenied
-        form = ProjectForm(request.POST, people=people_for_team(team))
+        form = ProjectForm(request.POST, **form_kwargs)
         if form.is_valid():
             project = services.project_create(team=team, **form.cleaned_data)
             messages.success(request, f"Added the project “{project.title}”.")

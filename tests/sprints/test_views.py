@@ -253,3 +253,21 @@ def test_the_report_counts_planned_done_and_carried_over_and_draws_the_burn_up(b
     assert "<strong>1</strong> carried over" in content
     assert 'class="chart__line" points="30.0,64.0' in content  # half the planned cards done on day one
     assert "Cut over Postgres" in content.split("Carried over")[1]
+
+
+def test_upcoming_sprints_appear_as_time_goes_on(board, client_as):
+    Sprint.objects.filter(number__gt=board["sprint"].number).delete()
+    response = client_as("viewer").get(reverse("sprints:current"))
+    assert response["Location"] == reverse("sprints:sprint", args=[board["sprint"].number])
+    assert Sprint.objects.filter(number=board["sprint"].number + 2).exists()
+
+
+def test_a_project_links_the_key_results_it_serves(board, client_as, okr):
+    client_as("lead").post(
+        reverse("sprints:projects", args=["platform"]), {"title": "Postgres off Heroku", "key_results": [okr.kr.pk]}
+    )
+    project = Project.objects.get(title="Postgres off Heroku")
+    assert list(project.key_results.all()) == [okr.kr]
+    page = client_as("viewer").get(reverse("sprints:projects", args=["platform"])).content.decode()
+    assert "serves" in page
+    assert "Migrate postgres out of heroku" in page
