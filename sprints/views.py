@@ -27,7 +27,7 @@ from sprints.forms import (
     ProjectForm,
     RosterForm,
 )
-from sprints.models import Cadence, Card, Milestone, Project, Sprint, SprintGoal
+from sprints.models import Cadence, Card, Milestone, Project, RosterEntry, Sprint, SprintGoal
 
 COLUMNS_TARGET = "board-columns"
 
@@ -171,7 +171,7 @@ def sprint_detail(request: HttpRequest, number: int) -> HttpResponse:
     planning = [
         (
             team,
-            GoalForm(prefix=f"goal-{team.pk}", **_goal_form_kwargs(team)),
+            GoalForm(prefix=f"goal-{team.pk}", **_goal_form_kwargs(team, sprint)),
             RosterForm(initial={"people": rosters.get(team.pk, [])}, people=people_for_team(team), prefix=f"r{team.pk}")
             if team.parent_id
             else None,
@@ -215,7 +215,7 @@ def sprint_report(request: HttpRequest, number: int) -> HttpResponse:
 def goal_create(request: HttpRequest, number: int, slug: str) -> HttpResponse:
     sprint = _sprint(number)
     team = _team(request, slug, "sprints.plan")
-    form = GoalForm(request.POST, prefix=f"goal-{team.pk}", **_goal_form_kwargs(team))
+    form = GoalForm(request.POST, prefix=f"goal-{team.pk}", **_goal_form_kwargs(team, sprint))
     if form.is_valid():
         services.sprint_goal_create(sprint=sprint, team=team, **form.cleaned_data)
         messages.success(request, f"Added the goal “{form.cleaned_data['title']}”.")
@@ -224,10 +224,15 @@ def goal_create(request: HttpRequest, number: int, slug: str) -> HttpResponse:
     return redirect("sprints:sprint", number=sprint.number)
 
 
-def _goal_form_kwargs(team: Team) -> dict:
+def _goal_form_kwargs(team: Team, sprint: Sprint | None = None) -> dict:
+    """Goal owners come from the sub-team's roster for the sprint (everyone in the team's tree
+    when it has none); milestones and KRs from the whole tree."""
     tree = selectors.team_tree_ids(team.parent or team)
+    people = people_for_team(team)
+    if sprint is not None and RosterEntry.objects.filter(sprint=sprint, team=team).exists():
+        people = people.filter(roster_entries__sprint=sprint, roster_entries__team=team)
     return {
-        "people": people_for_team(team),
+        "people": people,
         "milestones": Milestone.objects.filter(project__team_id__in=tree, project__archived=False).select_related(
             "project"
         ),

@@ -271,3 +271,16 @@ def test_a_project_links_the_key_results_it_serves(board, client_as, okr):
     page = client_as("viewer").get(reverse("sprints:projects", args=["platform"])).content.decode()
     assert "serves" in page
     assert "Migrate postgres out of heroku" in page
+
+
+def test_goal_owners_come_from_the_sprints_roster(board, client_as, org):
+    from sprints.services import roster_set
+
+    sub_team = board["goal"].team
+    roster_set(sprint=board["sprint"], team=sub_team, people=[org.users["engineer"].person])
+    page = client_as("lead").get(reverse("sprints:sprint", args=[board["sprint"].number])).content.decode()
+    goal_form = page.split(f'action="/sprints/{board["sprint"].number}/teams/{sub_team.slug}/goals/"')[1].split(
+        "</form>"
+    )[0]
+    assert org.users["engineer"].person.display_name in goal_form
+    assert org.users["lead"].person.display_name not in goal_form
