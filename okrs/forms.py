@@ -2,18 +2,16 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from okrs.models import TITLE_MAX, Horizon, KeyResult, Objective, RoadmapItem
-from platformhub.forms import MultilineField, PlatformForm, VersionedForm
+from platformhub.forms import ModelChoiceField, ModelMultipleChoiceField, MultilineField, PlatformForm, VersionedForm
 
 
 class ObjectiveForm(PlatformForm):
     title = forms.CharField(label="Title", max_length=TITLE_MAX)
     why = MultilineField(label="Why", required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
-    owners = forms.ModelMultipleChoiceField(
+    owners = ModelMultipleChoiceField(
         label="Owners", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
-    parent = forms.ModelChoiceField(
-        label="Aligns to", queryset=None, required=False, empty_label="(no parent objective)"
-    )
+    parent = ModelChoiceField(label="Aligns to", queryset=None, required=False, empty_label="(no parent objective)")
 
     def __init__(self, *args, people, parent_choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,7 +54,7 @@ class KeyResultForm(PlatformForm):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Leave empty for the end of the quarter.",
     )
-    owners = forms.ModelMultipleChoiceField(
+    owners = ModelMultipleChoiceField(
         label="Owners", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -169,7 +167,7 @@ class RoadmapItemForm(PlatformForm):
     status = forms.ChoiceField(label="Status", choices=RoadmapItem.Status.choices)
     commitment = forms.ChoiceField(label="Commitment", choices=RoadmapItem.Commitment.choices)
     health = forms.ChoiceField(label="Health", choices=RoadmapItem.Health.choices)
-    owners = forms.ModelMultipleChoiceField(
+    owners = ModelMultipleChoiceField(
         label="Owners", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -193,7 +191,7 @@ class RoadmapItemEditForm(VersionedForm, RoadmapItemForm):
 
 
 class RoadmapMoveForm(PlatformForm):
-    horizon = forms.ModelChoiceField(label="Move to", queryset=Horizon.objects.none(), required=False)
+    horizon = ModelChoiceField(label="Move to", queryset=Horizon.objects.none(), required=False)
     direction = forms.ChoiceField(label="Direction", choices=[("up", "Up"), ("down", "Down")], required=False)
 
     def __init__(self, *args, horizons, **kwargs):
@@ -208,7 +206,7 @@ class RoadmapMoveForm(PlatformForm):
 
 
 class LinkKeyResultForm(PlatformForm):
-    key_result = forms.ModelChoiceField(label="Key result", queryset=KeyResult.objects.none())
+    key_result = ModelChoiceField(label="Key result", queryset=KeyResult.objects.none())
 
     def __init__(self, *args, key_results, **kwargs):
         super().__init__(*args, **kwargs)
@@ -218,7 +216,7 @@ class LinkKeyResultForm(PlatformForm):
 
 
 class LinkObjectiveForm(PlatformForm):
-    objective = forms.ModelChoiceField(label="Objective", queryset=Objective.objects.none())
+    objective = ModelChoiceField(label="Objective", queryset=Objective.objects.none())
 
     def __init__(self, *args, objectives, **kwargs):
         super().__init__(*args, **kwargs)

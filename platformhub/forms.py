@@ -49,3 +49,32 @@ class TeamAboutForm(VersionedForm):
         help_text="Markdown: lists, **bold**, links.",
         widget=forms.Textarea(attrs={"rows": 10}),
     )
+
+
+_LARGEST_ID = 2**63 - 1
+
+
+def _is_id(value) -> bool:
+    text = str(value)
+    return text.isascii() and text.isdigit() and 0 < int(text) <= _LARGEST_ID
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """Refuses values that cannot be ids before asking the database (SQLite overflows on huge ones)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not _is_id(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses values that cannot be ids before asking the database (SQLite overflows on huge ones)."""
+
+    def _check_values(self, value):
+        for each in value:
+            if not _is_id(each):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": each}
+                )
+        return super()._check_values(value)

@@ -1,13 +1,13 @@
 from django import forms
 
 from integrations.references import parse_reference
-from platformhub.forms import MultilineField, PlatformForm, VersionedForm
+from platformhub.forms import ModelChoiceField, ModelMultipleChoiceField, MultilineField, PlatformForm, VersionedForm
 from sprints.models import TITLE_MAX, Card, SprintGoal
 
 
 class CardForm(PlatformForm):
     title = forms.CharField(label="Title", max_length=TITLE_MAX)
-    project = forms.ModelChoiceField(label="Project", queryset=None, required=False)
+    project = ModelChoiceField(label="Project", queryset=None, required=False)
     issue = forms.CharField(
         label="GitHub issue", required=False, max_length=300, help_text="A URL or owner/repo#123 (optional)."
     )
@@ -34,11 +34,11 @@ class MoveCardForm(PlatformForm):
 
 class GoalForm(PlatformForm):
     title = forms.CharField(label="Goal", max_length=TITLE_MAX)
-    owners = forms.ModelMultipleChoiceField(
+    owners = ModelMultipleChoiceField(
         label="Owners", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
-    milestone = forms.ModelChoiceField(label="Project milestone", queryset=None, required=False)
-    key_result = forms.ModelChoiceField(label="Key result", queryset=None, required=False)
+    milestone = ModelChoiceField(label="Project milestone", queryset=None, required=False)
+    key_result = ModelChoiceField(label="Key result", queryset=None, required=False)
 
     def __init__(self, *args, people, milestones, key_results, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,7 +49,7 @@ class GoalForm(PlatformForm):
 
 
 class RosterForm(PlatformForm):
-    people = forms.ModelMultipleChoiceField(
+    people = ModelMultipleChoiceField(
         label="People", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -64,10 +64,10 @@ class OutcomeForm(PlatformForm):
 
 class ProjectForm(PlatformForm):
     title = forms.CharField(label="Title", max_length=TITLE_MAX)
-    owners = forms.ModelMultipleChoiceField(
+    owners = ModelMultipleChoiceField(
         label="Owners", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
-    key_results = forms.ModelMultipleChoiceField(label="Key results it serves", queryset=None, required=False)
+    key_results = ModelMultipleChoiceField(label="Key results it serves", queryset=None, required=False)
 
     def __init__(self, *args, people, key_results, **kwargs):
         super().__init__(*args, **kwargs)

@@ -207,7 +207,9 @@ def _done_in(sprint: Sprint, moves: list[CardMove]) -> dict[int, datetime.date]:
     finished: dict[int, datetime.date] = {}
     for move in sorted(moves, key=lambda move: move.moved_at):
         day = move.moved_at.date()
-        if move.to_column == Card.Column.DONE and day <= sprint.end:
+        if day > sprint.end:
+            continue  # what happened after the sprint does not rewrite its report
+        if move.to_column == Card.Column.DONE:
             finished[move.card_id] = day
         elif move.from_column == Card.Column.DONE:
             finished.pop(move.card_id, None)
@@ -223,7 +225,7 @@ def sprint_report(*, sprint: Sprint, teams: list[Team]) -> SprintReport:
     )
     moves = list(CardMove.objects.filter(card__in=[card.pk for card in planned]))
     finished = _done_in(sprint, moves)
-    done = [card for card in planned if card.pk in finished and card.column == Card.Column.DONE]
+    done = [card for card in planned if card.pk in finished]
     carried = [card for card in planned if any(tagged.number > sprint.number for tagged in card.sprints.all())]
     days = (sprint.end - sprint.start).days + 1
     scope = len(planned) or 1
@@ -250,23 +252,22 @@ def sprint_report(*, sprint: Sprint, teams: list[Team]) -> SprintReport:
 
 
 def velocity(*, before: Sprint, teams: list[Team]) -> list[tuple[Sprint, int]]:
-    """Cards finished in each of the last six sprints up to `before`: tagged with the sprint and
-    moved to Done by its end."""
+    """Cards done in each of the last six sprints up to `before`, counted as the report counts
+    them: planned for the sprint (tagged with it) and in Done at its end."""
     sprints = list(Sprint.objects.filter(number__lte=before.number).order_by("-number")[:VELOCITY_SPRINTS])
     if not sprints:
         return []
     team_ids = [team.pk for team in teams]
-    moves = list(
-        CardMove.objects.filter(
-            to_column=Card.Column.DONE,
-            card__team_id__in=team_ids,
-            moved_at__date__gte=sprints[-1].start,
-            moved_at__date__lte=sprints[0].end,
-        ).values_list("card_id", "moved_at")
+    tagged = list(
+        Card.sprints.through.objects.filter(sprint__in=sprints, card__team_id__in=team_ids).values_list(
+            "sprint_id", "card_id"
+        )
     )
+    moves = list(CardMove.objects.filter(card_id__in={card for _, card in tagged}))
     results = []
     for sprint in reversed(sprints):
-        finished = {card for card, moved_at in moves if sprint.start <= moved_at.date() <= sprint.end}
+        planned = {card for sprint_id, card in tagged if sprint_id == sprint.pk}
+        finished = _done_in(sprint, [move for move in moves if move.card_id in planned])
         results.append((sprint, len(finished)))
     return results
 

@@ -58,6 +58,7 @@ def sprints_ensure(*, today: datetime.date) -> Sprint:
     for sprint in new:
         sprint.full_clean()
         sprint.save()
+        roster_copy_forward(sprint=sprint)
     return Sprint.objects.get(number=current)
 
 
@@ -153,18 +154,24 @@ def card_take(*, card: Card, person: Person) -> None:
 def sprint_close(*, sprint: Sprint, closed_by: Person | None) -> int:
     """Close a sprint: its unfinished cards are tagged with the next sprint and counted as
     carried over. Returns how many cards were carried."""
-    if sprint.is_closed:
-        raise ValidationError(f"{sprint.name} is already closed.")
+    if Sprint.objects.filter(number__lt=sprint.number, closed_at__isnull=True).exists():
+        raise ValidationError(f"Close the sprints before {sprint.name} first.")
     following = Sprint.objects.filter(number=sprint.number + 1).first()
     if following is None:
         raise ValidationError(f"Generate {_name(sprint.number + 1)} before closing {sprint.name}.")
+    # Claim the close first: of two clicks on "Close", only one carries the cards over.
+    closing_at = timezone.now()
+    if not Sprint.objects.filter(pk=sprint.pk, closed_at__isnull=True).update(
+        closed_at=closing_at, closed_by=closed_by
+    ):
+        raise ValidationError(f"{sprint.name} is already closed.")
     unfinished = list(sprint.cards.exclude(column=Card.Column.DONE))
     for card in unfinished:
         card.sprints.add(following)
         card.carry_overs += 1
         card.save(update_fields=["carry_overs", "updated_at"])
-    sprint.closed_at, sprint.closed_by = timezone.now(), closed_by
-    sprint.save(update_fields=["closed_at", "closed_by"])
+    sprint.closed_at, sprint.closed_by = closing_at, closed_by
+    sprint.save(update_fields=["closed_at", "closed_by"])  # once more through save(), for the history
     return len(unfinished)
 
 

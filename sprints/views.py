@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,12 +40,17 @@ def _person(request: HttpRequest) -> Person | None:
     return getattr(request.user, "person", None)
 
 
-def _filters(request: HttpRequest, team: Team) -> selectors.BoardFilters:
-    """The board's filters from the query string; unknown values are ignored, never a 500."""
+def _board_query(request: HttpRequest) -> QueryDict:
+    """The board's filters: the query string, or for a move the one the board page was showing."""
+    return QueryDict(request.POST.get("query", "")) if request.method == "POST" else request.GET
+
+
+def _filters(query: QueryDict, team: Team) -> selectors.BoardFilters:
+    """The board's filters; unknown values are ignored, never a 500."""
 
     def pick(queryset, key: str, field: str = "pk"):
-        value = request.GET.get(key, "")
-        if not value or (field in ("pk", "number") and not value.isdigit()):
+        value = query.get(key, "")
+        if not value or (field in ("pk", "number") and not (value.isascii() and value.isdigit() and len(value) < 18)):
             return None
         return queryset.filter(**{field: value}).first()
 
@@ -59,10 +64,11 @@ def _filters(request: HttpRequest, team: Team) -> selectors.BoardFilters:
 
 
 def _board_context(request: HttpRequest, team: Team) -> dict:
+    query = _board_query(request)
     page = selectors.board_page(
         team=team,
         board=services.board_for(team),
-        filters=_filters(request, team),
+        filters=_filters(query, team),
         now=timezone.now(),
         viewer_id=access_for(request.user).person_id,
     )
@@ -70,7 +76,7 @@ def _board_context(request: HttpRequest, team: Team) -> dict:
         "page": page,
         "team": team,
         "can_work": request.user.has_perm("sprints.work", team),
-        "query": request.GET.urlencode(),
+        "query": query.urlencode(),
     }
 
 
@@ -83,7 +89,14 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "sprints/board.html", context)
 
 
-def _after_card_change(request: HttpRequest, team: Team, message: str) -> HttpResponse:
+def _after_card_change(request: HttpRequest, card_team: Team, message: str) -> HttpResponse:
+    """Answer with the board the person was looking at (the Platform board shows its sub-teams'
+    cards too), with its filters."""
+    team = card_team
+    if slug := request.POST.get("board"):
+        shown = Team.objects.select_related("parent").filter(slug=slug).first()
+        if shown is not None and request.user.has_perm("sprints.view", shown) and card_team.root_id == shown.root_id:
+            team = shown
     if request.htmx:
         response = render(request, "sprints/board.html#columns", _board_context(request, team))
         return reswap(retarget(response, f"#{COLUMNS_TARGET}"), "outerHTML")
@@ -194,8 +207,8 @@ def sprint_close(request: HttpRequest, number: int) -> HttpResponse:
     if not request.user.has_perm("sprints.close_sprint"):
         raise PermissionDenied
     sprint = _sprint(number)
-    services.sprints_ensure(today=max(timezone.localdate(), sprint.end))
     try:
+        services.sprints_ensure(today=max(timezone.localdate(), sprint.end))
         carried = services.sprint_close(sprint=sprint, closed_by=_person(request))
     except ValidationError as error:
         messages.error(request, error.messages[0])

@@ -13,7 +13,8 @@
         onEnd: function (event) {
           if (event.from === event.to) return;
           var column = event.to.dataset.column;
-          var values = { column: column, query: document.getElementById("board-columns").dataset.query };
+          var board = document.getElementById("board-columns");
+          var values = { column: column, query: board.dataset.query, board: board.dataset.board };
           if (column === "blocked") values.blocked_reason = window.prompt("What is it blocked on?") || "";
           window.htmx.ajax("POST", event.item.dataset.moveUrl, {
             source: event.item, target: "#board-columns", swap: "outerHTML", values: values,

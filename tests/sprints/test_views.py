@@ -16,6 +16,7 @@ def board(org):
     today = timezone.localdate()
     cadence_set(length_days=14, first_start=today - datetime.timedelta(days=today.weekday() + 14))
     current = sprints_ensure(today=today)
+    Sprint.objects.filter(number__lt=current.number).update(closed_at=timezone.now())
     card = card_create(team=org.team, title="Cut over Postgres", sprints=[current])
     project = Project.objects.create(team=org.team, title="Re-partition 100 tables")
     milestone = Milestone.objects.create(project=project, title="Migrate 50 tables", target=50)
@@ -284,3 +285,70 @@ def test_goal_owners_come_from_the_sprints_roster(board, client_as, org):
     )[0]
     assert org.users["engineer"].person.display_name in goal_form
     assert org.users["lead"].person.display_name not in goal_form
+
+
+def test_a_bad_or_huge_id_anywhere_is_refused_not_a_crash(board, client_as):
+    client = client_as("lead")
+    for query in ("?owner=²", "?project=²", "?sprint=²", "?owner=99999999999999999999"):
+        assert client.get(reverse("sprints:board", args=["platform"]) + query).status_code == 200
+    huge = "99999999999999999999"
+    assert (
+        client.post(reverse("sprints:projects", args=["platform"]), {"title": "P", "owners": huge}).status_code == 422
+    )
+    sub_team = board["goal"].team
+    response = client.post(
+        reverse("sprints:roster_update", args=[board["sprint"].number, sub_team.slug]), {f"r{sub_team.pk}-people": huge}
+    )
+    assert response.status_code == 302
+
+
+def test_a_move_on_the_parent_board_answers_with_that_board_and_its_filters(board, client_as, org):
+    sub_card = card_create(team=org.sub_team, title="Infra card", sprints=[board["sprint"]])
+    card_create(team=org.team, title="Unplanned thing")
+    response = client_as("lead").post(
+        reverse("sprints:card_move", args=[sub_card.pk]),
+        {"column": "in_progress", "board": "platform", "query": f"sprint={board['sprint'].number}"},
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert "Cut over Postgres" in content, "the Platform board, not the sub-team's"
+    assert "Unplanned thing" not in content, "still filtered by sprint"
+
+
+def test_a_sprint_report_does_not_change_when_a_card_is_reopened_later(board, client_as, org):
+    sprint = board["sprint"]
+    card = board["card"]
+    at = timezone.make_aware(datetime.datetime.combine(sprint.start, datetime.time(12)))
+    CardMove.objects.create(card=card, moved_at=at, from_column="in_review", to_column="done")
+    CardMove.objects.create(
+        card=card, moved_at=at + datetime.timedelta(days=40), from_column="done", to_column="in_progress"
+    )
+    Card.objects.filter(pk=card.pk).update(column="in_progress")
+    content = client_as("viewer").get(reverse("sprints:report", args=[sprint.number])).content.decode()
+    assert "<strong>1</strong> done" in content
+    assert f"Sprint {sprint.number}</span>" in content
+    assert "1 done</span>" in content
+
+
+def test_closing_twice_or_out_of_order_is_refused(board, client_as):
+    client = client_as("lead")
+    later = Sprint.objects.get(number=board["sprint"].number + 1)
+    client.post(reverse("sprints:close", args=[later.number]))
+    assert not Sprint.objects.get(pk=later.pk).is_closed
+    client.post(reverse("sprints:close", args=[board["sprint"].number]))
+    client.post(reverse("sprints:close", args=[board["sprint"].number]))
+    board["card"].refresh_from_db()
+    assert board["card"].carry_overs == 1
+
+
+def test_new_sprints_start_from_the_previous_roster(board, org):
+    from sprints.models import RosterEntry
+    from sprints.services import roster_set
+
+    last = Sprint.objects.order_by("-number").first()
+    roster_set(sprint=last, team=org.sub_team, people=[org.users["engineer"].person])
+    sprints_ensure(today=last.start + datetime.timedelta(days=1))
+    following = Sprint.objects.get(number=last.number + 1)
+    assert list(RosterEntry.objects.filter(sprint=following).values_list("person", flat=True)) == [
+        org.users["engineer"].person.pk
+    ]
