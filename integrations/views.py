@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,6 +20,7 @@ from integrations.models import IssueLink, SavedSearch
 from integrations.webhooks import signature_is_valid
 from okrs.models import KeyResult
 from okrs.selectors import key_result_for_page
+from okrs.views import key_result_page_context
 from platformhub.access import get_for_user
 
 HANDLED_EVENTS = {"issues": services.ISSUE_ACTIONS, "issue_comment": services.COMMENT_ACTIONS}
@@ -96,7 +98,12 @@ def _issues_response(request: HttpRequest, key_result: KeyResult, *, status: int
     key_result = key_result_for_page(key_result_id=key_result.pk, now=timezone.now())
     context = selectors.linked_issues_context(user=request.user, key_result=key_result) | extra
     template = "integrations/key_result_issues.html#issues" if request.htmx else "integrations/key_result_issues.html"
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if request.htmx and request.htmx.target == "kr-issues":
+        # The KR's progress follows its issues: refresh "Where it stands" and the chart too.
+        summary = {**key_result_page_context(request, key_result.pk), "oob": True}
+        response.content += render_to_string("okrs/key_result_detail.html#summary", summary, request=request).encode()
+    return response
 
 
 @require_http_methods(["GET", "POST"])

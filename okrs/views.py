@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -89,7 +90,13 @@ def _card_context(request: HttpRequest, objective_id: int) -> dict:
 
 
 def _render_card(request: HttpRequest, objective_id: int, *, retarget_card: bool = True) -> HttpResponse:
-    response = render(request, "okrs/team_okrs.html#objective", _card_context(request, objective_id))
+    """The objective's card, plus (out of band) the page's status counts, which the change may move."""
+    context = _card_context(request, objective_id)
+    response = render(request, "okrs/team_okrs.html#objective", context)
+    counts = _page_context(request, context["team"], context["period"])
+    response.content += render_to_string(
+        "okrs/team_okrs.html#status_summary", {**counts, "oob": True}, request=request
+    ).encode()
     return reswap(retarget(response, f"#objective-{objective_id}"), "outerHTML") if retarget_card else response
 
 
@@ -281,13 +288,13 @@ def key_result_create(request: HttpRequest, objective_pk: int) -> HttpResponse:
 @require_GET
 def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _key_result(request, pk, permission="okrs.view")
-    context = _detail_context(request, pk)
+    context = key_result_page_context(request, pk)
     if request.htmx and request.htmx.target == SUMMARY_TARGET:
         return render(request, "okrs/key_result_detail.html#summary", context)
     return render(request, "okrs/key_result_detail.html", context)
 
 
-def _detail_context(request: HttpRequest, pk: int, form: CheckInForm | None = None) -> dict:
+def key_result_page_context(request: HttpRequest, pk: int, form: CheckInForm | None = None) -> dict:
     key_result = selectors.key_result_for_page(key_result_id=pk, now=timezone.now())
     objective = key_result.objective
     closed = selectors.team_period_is_closed(team=objective.team, period=objective.period)
@@ -422,13 +429,13 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, error, {"current_value": "value"})
         else:
             if from_detail:
-                return render(request, "okrs/key_result_detail.html#summary", _detail_context(request, pk))
+                return render(request, "okrs/key_result_detail.html#summary", key_result_page_context(request, pk))
             if request.htmx:
                 return _render_card(request, key_result.objective_id)
             messages.success(request, "Checked in.")
             return redirect(key_result)
     if from_detail:
-        detail = _detail_context(request, pk, form)
+        detail = key_result_page_context(request, pk, form)
         detail["latest_check_in"] = context.get("latest_check_in")
         return render(request, "okrs/key_result_detail.html#summary", detail, status=status)
     return render(request, template, {**context, "form": form}, status=status)

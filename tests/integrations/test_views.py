@@ -143,3 +143,14 @@ def test_a_closed_quarter_keeps_its_links_and_searches(okr, client_as, org):
     assert client.post(reverse("integrations:remove_saved_search", args=[search.pk]), **HTMX).status_code == 422
     assert IssueLink.objects.exists()
     assert SavedSearch.objects.exists()
+
+
+def test_linking_on_the_kr_page_also_refreshes_where_it_stands(okr, client_as):
+    from okrs.models import KeyResult
+
+    KeyResult.objects.filter(pk=okr.kr.pk).update(kind="issues")
+    response = client_as("engineer").post(
+        _link_url(okr), {"references": "PostHog/posthog#1\nPostHog/posthog#2"}, HTTP_HX_TARGET="kr-issues", **HTMX
+    )
+    summary = response.content.decode().split('<div id="kr-summary" class="kr-detail" hx-swap-oob="true">')[1]
+    assert "0 of 2 linked issues closed" in summary

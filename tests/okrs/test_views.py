@@ -492,3 +492,14 @@ def test_opening_the_next_quarter_leaves_finished_issue_krs_behind(okr, org):
     following = period_open_next(team=org.team, period=okr.period, copy_unfinished=True)
     titles = list(KeyResult.objects.filter(objective__period=following).values_list("title", flat=True))
     assert titles == ["Migrate postgres out of heroku"]
+
+
+def test_an_in_place_check_in_also_refreshes_the_pages_status_counts(okr, client_as):
+    response = client_as("engineer").post(
+        reverse("okrs:check_in", args=[okr.kr.pk]),
+        {"value": "3", "confidence": "high", "note": "", "version": okr.kr.version},
+        HTTP_HX_TARGET=f"kr-{okr.kr.pk}",
+        **HTMX,
+    )
+    status_strip = response.content.decode().split('<div id="okr-status" hx-swap-oob="true">')[1]
+    assert "1 done" in status_strip
