@@ -180,22 +180,10 @@ def sprint_detail(request: HttpRequest, number: int) -> HttpResponse:
     teams = list(readable_teams(request.user))
     page = selectors.sprint_page(sprint=sprint, teams=teams, now=timezone.now())
     planable = [team for team in teams if request.user.has_perm("sprints.plan", team)]
-    rosters = {team.pk: people for team, people in page.roster_by_team}
-    planning = [
-        (
-            team,
-            GoalForm(prefix=f"goal-{team.pk}", **_goal_form_kwargs(team, sprint)),
-            RosterForm(initial={"people": rosters.get(team.pk, [])}, people=people_for_team(team), prefix=f"r{team.pk}")
-            if team.parent_id
-            else None,
-        )
-        for team in planable
-    ]
     context = {
         "page": page,
         "sprint": sprint,
         "planable_teams": planable,
-        "planning": planning,
         "can_close": request.user.has_perm("sprints.close_sprint") and not sprint.is_closed,
         "outcome_choices": SprintGoal.Outcome.choices,
     }
@@ -224,10 +212,16 @@ def sprint_report(request: HttpRequest, number: int) -> HttpResponse:
     return render(request, "sprints/report.html", {"report": report, "sprint": sprint})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def goal_create(request: HttpRequest, number: int, slug: str) -> HttpResponse:
+    """The goal form is fetched when someone opens it, so the sprint page costs the same
+    whatever the number of teams the reader plans for."""
     sprint = _sprint(number)
     team = _team(request, slug, "sprints.plan")
+    if request.method == "GET":
+        form = GoalForm(prefix=f"goal-{team.pk}", **_goal_form_kwargs(team, sprint))
+        template = "sprints/planning_forms.html#goal" if request.htmx else "sprints/planning_forms.html"
+        return render(request, template, {"sprint": sprint, "team": team, "goal_form": form})
     form = GoalForm(request.POST, prefix=f"goal-{team.pk}", **_goal_form_kwargs(team, sprint))
     if form.is_valid():
         services.sprint_goal_create(sprint=sprint, team=team, **form.cleaned_data)
@@ -255,11 +249,16 @@ def _goal_form_kwargs(team: Team, sprint: Sprint | None = None) -> dict:
     }
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def roster_update(request: HttpRequest, number: int, slug: str) -> HttpResponse:
     """Who is on a sub-team this sprint, changed in one place (later sprints start from it)."""
     sprint = _sprint(number)
     team = _team(request, slug, "sprints.plan")
+    if request.method == "GET":
+        on_roster = people_for_team(team).filter(roster_entries__sprint=sprint, roster_entries__team=team)
+        form = RosterForm(initial={"people": list(on_roster)}, people=people_for_team(team), prefix=f"r{team.pk}")
+        template = "sprints/planning_forms.html#roster" if request.htmx else "sprints/planning_forms.html"
+        return render(request, template, {"sprint": sprint, "team": team, "roster_form": form})
     form = RosterForm(request.POST, people=people_for_team(team), prefix=f"r{team.pk}")
     if form.is_valid():
         services.roster_set(sprint=sprint, team=team, people=form.cleaned_data["people"])

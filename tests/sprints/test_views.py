@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -279,12 +280,40 @@ def test_goal_owners_come_from_the_sprints_roster(board, client_as, org):
 
     sub_team = board["goal"].team
     roster_set(sprint=board["sprint"], team=sub_team, people=[org.users["engineer"].person])
-    page = client_as("lead").get(reverse("sprints:sprint", args=[board["sprint"].number])).content.decode()
-    goal_form = page.split(f'action="/sprints/{board["sprint"].number}/teams/{sub_team.slug}/goals/"')[1].split(
-        "</form>"
-    )[0]
+    url = reverse("sprints:goal_create", args=[board["sprint"].number, sub_team.slug])
+    goal_form = client_as("lead").get(url, **HTMX).content.decode()
+    assert goal_form.lstrip().startswith("<form")
     assert org.users["engineer"].person.display_name in goal_form
     assert org.users["lead"].person.display_name not in goal_form
+    assert "<html" in client_as("lead").get(url).content.decode(), "a page of its own without JavaScript"
+
+
+def test_the_roster_form_opens_with_who_is_on_the_sub_team(board, client_as, org):
+    from sprints.services import roster_set
+
+    sub_team = board["goal"].team
+    engineer = org.users["engineer"].person
+    roster_set(sprint=board["sprint"], team=sub_team, people=[engineer])
+    url = reverse("sprints:roster_update", args=[board["sprint"].number, sub_team.slug])
+    form = client_as("lead").get(url, **HTMX).content.decode()
+    checked = re.findall(r'value="(\d+)"[^>]*checked', form)
+    assert checked == [str(engineer.pk)]
+    assert client_as("engineer").get(url).status_code == 403
+
+
+@pytest.mark.parametrize("extra_teams", [0, 5])
+def test_the_sprint_page_runs_a_constant_number_of_queries(board, client_as, django_assert_num_queries, extra_teams):
+    from tests.factories import TeamFactory
+
+    for _ in range(extra_teams):
+        parent = TeamFactory()
+        TeamFactory(parent=parent)
+        sprint_goal_create(sprint=board["sprint"], team=parent, title="Goal elsewhere")
+    client = client_as("staff")
+    # session, user, access (2), sprint, teams, goals + owners, roster, neighbours, the reader's person
+    with django_assert_num_queries(10):
+        response = client.get(reverse("sprints:sprint", args=[board["sprint"].number]))
+    assert response.content.count(b"Add a goal for") == 3 + 2 * extra_teams  # every team staff plans for
 
 
 def test_a_bad_or_huge_id_anywhere_is_refused_not_a_crash(board, client_as):
