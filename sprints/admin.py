@@ -1,7 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from sprints.models import Board, Cadence, Card, Milestone, Project, RosterEntry, Sprint, SprintGoal
+from sprints.models import (
+    ActionItem,
+    Board,
+    Cadence,
+    Card,
+    Meeting,
+    MeetingSeries,
+    Milestone,
+    Project,
+    RosterEntry,
+    Sprint,
+    SprintGoal,
+)
 
 
 @admin.register(Cadence)
@@ -47,3 +59,20 @@ class CardAdmin(SimpleHistoryAdmin):
 @admin.register(Board)
 class BoardAdmin(SimpleHistoryAdmin):
     list_display = ["team", "wip_limits"]
+
+
+@admin.register(MeetingSeries)
+class MeetingSeriesAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "team", "kind", "weekdays"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(SimpleHistoryAdmin):
+    list_display = ["series", "date"]
+    list_filter = ["series"]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "series", "owner", "due_date", "done_at"]
+    list_filter = ["series"]

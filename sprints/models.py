@@ -234,3 +234,89 @@ class Board(Versioned):
 
     def limit_for(self, column: str) -> int | None:
         return self.wip_limits.get(column)
+
+
+# Rituals: meeting series, their meetings, agendas and the action items that follow them.
+
+
+class MeetingSeries(Versioned):
+    """A recurring meeting of a team (or org-wide when it has no team): standups, planning, retros."""
+
+    class Kind(models.TextChoices):
+        STANDUP = "standup", "Standup"
+        SPRINT_PLANNING = "sprint_planning", "Sprint planning"
+        RETRO = "retro", "Retro"
+        TEAM_PLANNING = "team_planning", "Team planning"
+        CUSTOM = "custom", "Custom"
+
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="meeting_series")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CUSTOM)
+    name = models.CharField(max_length=100)
+    weekdays = models.JSONField(default=list, blank=True, help_text="0 = Monday … 6 = Sunday; e.g. [0, 2, 4].")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "meeting series"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if not isinstance(self.weekdays, list) or any(day not in range(7) for day in self.weekdays):
+            raise ValidationError({"weekdays": "Weekdays are numbers from 0 (Monday) to 6 (Sunday)."})
+
+
+class Meeting(Versioned):
+    series = models.ForeignKey(MeetingSeries, on_delete=models.CASCADE, related_name="meetings")
+    date = models.DateField()
+    attendees = models.ManyToManyField(Person, blank=True, related_name="meetings")
+    notes = models.TextField(blank=True, validators=[MaxLengthValidator(20_000)])
+    decisions = models.TextField(blank=True, validators=[MaxLengthValidator(10_000)])
+
+    history = HistoricalRecords(m2m_fields=[attendees])
+
+    class Meta:
+        ordering = ["series", "date"]
+        constraints = [models.UniqueConstraint(fields=["series", "date"], name="one_meeting_a_day_per_series")]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.date:%-d %b %Y}"
+
+
+class AgendaItem(Versioned):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda")
+    title = models.CharField(max_length=TITLE_MAX)
+    added_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    order = models.PositiveIntegerField(default=0)
+    discussed = models.BooleanField(default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActionItem(Versioned):
+    """A follow-up from a meeting. Until it is done it shows in every later meeting of its series."""
+
+    series = models.ForeignKey(MeetingSeries, on_delete=models.CASCADE, related_name="action_items")
+    raised_in = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="raised_actions")
+    title = models.CharField(max_length=TITLE_MAX)
+    owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="action_items")
+    due_date = models.DateField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.done_at is None and self.due_date is not None and self.due_date < today

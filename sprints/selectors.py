@@ -5,11 +5,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from okrs.progress import as_percent
+from okrs.models import KeyResult, with_issue_counts
+from okrs.progress import Status, as_percent, key_result_state
 from okrs.selectors import people_for_team
 from platformhub.models import Person, Team
 from sprints.checks import is_lingering, lone_wolf_reason, people_over_the_limit, project_progress
-from sprints.models import Board, Card, CardMove, Project, RosterEntry, Sprint, SprintGoal
+from sprints.models import ActionItem, Board, Card, CardMove, Meeting, Project, RosterEntry, Sprint, SprintGoal
 
 VELOCITY_SPRINTS = 6
 
@@ -284,3 +285,75 @@ def projects_page(*, team: Team, now: datetime.datetime) -> list[Project]:
         project.percent = None if project.progress is None else as_percent(project.progress)
         project.lone_wolf = lone_wolf_reason(list(project.owners.all()), at=now)
     return projects
+
+
+# Rituals
+
+BLOCKED_TOO_LONG = datetime.timedelta(days=2)
+
+
+def actions_for_meeting(meeting: Meeting) -> QuerySet[ActionItem]:
+    """The action items a meeting goes through: those raised in it, and every earlier one of its
+    series that was still open when it took place (open items carry until they are done)."""
+    earlier_and_open_then = Q(raised_in__date__lt=meeting.date) & (
+        Q(done_at__isnull=True) | Q(done_at__date__gte=meeting.date)
+    )
+    return (
+        ActionItem.objects.filter(series=meeting.series)
+        .filter(Q(raised_in=meeting) | earlier_and_open_then)
+        .select_related("owner", "raised_in")
+        .order_by("raised_in__date", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class AgendaSuggestion:
+    kind: str  # key_result, blocked_card, carried_card, lone_goal, action
+    text: str
+
+
+def agenda_suggestions(*, meeting: Meeting, now: datetime.datetime) -> list[AgendaSuggestion]:
+    """What needs talking about, for the agenda: KRs at risk or stale, cards blocked for more than
+    two days, carried-over cards, sprint goals without two owners, and the open action items
+    from the previous meeting of the series."""
+    team = meeting.series.team
+    tree = team_tree_ids(team.parent or team) if team else Team.objects.values("pk")
+    suggestions: list[AgendaSuggestion] = []
+    key_results = with_issue_counts(
+        KeyResult.objects.filter(
+            objective__team_id__in=tree,
+            objective__archived=False,
+            objective__period__start__lte=meeting.date,
+            objective__period__end__gte=meeting.date,
+        ).select_related("objective__period")
+    )
+    for key_result in key_results:
+        state = key_result_state(key_result, now)
+        if state.status in (Status.AT_RISK, Status.OFF_TRACK):
+            suggestions.append(AgendaSuggestion("key_result", f"{key_result.title} is {state.status.label.lower()}"))
+        elif state.is_stale:
+            suggestions.append(AgendaSuggestion("key_result", f"{key_result.title} has had no check-in for a week"))
+    cards = Card.objects.filter(team_id__in=tree).exclude(column=Card.Column.DONE)
+    blocked_since = {
+        move.card_id: move.moved_at
+        for move in CardMove.objects.filter(card__in=cards, to_column=Card.Column.BLOCKED).order_by("moved_at")
+    }
+    for card in cards.filter(column=Card.Column.BLOCKED):
+        since = blocked_since.get(card.pk, card.updated_at)
+        if now - since > BLOCKED_TOO_LONG:
+            suggestions.append(
+                AgendaSuggestion("blocked_card", f"“{card.title}” blocked for {(now - since).days} days")
+            )
+    for card in cards.filter(carry_overs__gte=1):
+        suggestions.append(AgendaSuggestion("carried_card", f"“{card.title}” carried over {card.carry_overs}×"))
+    sprint = current_sprint(meeting.date)
+    if sprint is not None:
+        for goal in SprintGoal.objects.filter(sprint=sprint, team_id__in=tree).prefetch_related("owners"):
+            if len(goal.owners.all()) < 2:
+                suggestions.append(AgendaSuggestion("lone_goal", f"Goal “{goal.title}” has fewer than two owners"))
+    previous = meeting.series.meetings.filter(date__lt=meeting.date).order_by("-date").first()
+    if previous is not None:
+        for action in actions_for_meeting(previous).filter(done_at__isnull=True):
+            owner = action.owner.display_name if action.owner else "nobody"
+            suggestions.append(AgendaSuggestion("action", f"Open action: {action.title} ({owner})"))
+    return suggestions

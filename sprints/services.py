@@ -13,10 +13,14 @@ from platformhub.concurrency import save_versioned
 from platformhub.models import Person, Team
 from sprints.models import (
     DEFAULT_WIP_LIMITS,
+    ActionItem,
+    AgendaItem,
     Board,
     Cadence,
     Card,
     CardMove,
+    Meeting,
+    MeetingSeries,
     Milestone,
     Project,
     RosterEntry,
@@ -237,3 +241,59 @@ def milestone_update_progress(*, milestone: Milestone, expected_version: int, cu
     milestone.full_clean()
     save_versioned(milestone, expected_version=expected_version, update_fields=["current", "is_done"])
     return milestone
+
+
+# Rituals
+
+
+@transaction.atomic
+def meeting_series_create(*, team: Team | None, kind: str, name: str, weekdays: list[int]) -> MeetingSeries:
+    series = MeetingSeries(team=team, kind=kind, name=name, weekdays=sorted(set(weekdays)))
+    series.full_clean()
+    series.save()
+    return series
+
+
+@transaction.atomic
+def meetings_schedule(*, series: MeetingSeries, start: datetime.date, until: datetime.date) -> list[Meeting]:
+    """Create the series' meetings on its weekdays from `start` to `until`; existing ones are kept."""
+    existing = set(series.meetings.filter(date__range=(start, until)).values_list("date", flat=True))
+    created = []
+    day = start
+    while day <= until:
+        if day.weekday() in series.weekdays and day not in existing:
+            created.append(Meeting.objects.create(series=series, date=day))
+        day += datetime.timedelta(days=1)
+    return created
+
+
+@transaction.atomic
+def agenda_item_add(*, meeting: Meeting, title: str, added_by: Person | None) -> AgendaItem:
+    item = AgendaItem(
+        meeting=meeting,
+        title=title,
+        added_by=added_by,
+        order=(meeting.agenda.aggregate(m=Max("order"))["m"] or 0) + 1,
+    )
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def action_item_add(
+    *, meeting: Meeting, title: str, owner: Person | None, due_date: datetime.date | None = None
+) -> ActionItem:
+    item = ActionItem(series=meeting.series, raised_in=meeting, title=title, owner=owner, due_date=due_date)
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def action_item_complete(*, item: ActionItem, at: datetime.datetime | None = None) -> ActionItem:
+    """Tick an action item off; it stops carrying into later meetings."""
+    if item.done_at is None:
+        item.done_at = at or timezone.now()
+        item.save(update_fields=["done_at"])
+    return item
