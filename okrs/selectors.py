@@ -294,7 +294,8 @@ def team_tree(team: Team) -> list[Team]:
     return list(Team.objects.filter(Q(pk=team.pk) | Q(parent_id=team.pk)).select_related("parent"))
 
 
-def _team_tree_ids(team: Team) -> QuerySet[Team]:
+def team_tree_ids(team: Team) -> QuerySet[Team]:
+    """The ids of the team and its sub-teams, as a subquery."""
     return Team.objects.filter(Q(pk=team.pk) | Q(parent_id=team.pk)).values("pk")
 
 
@@ -368,7 +369,7 @@ def roadmap_page(
 
 def roadmap_item_summaries(*, team: Team, now: datetime.datetime) -> list[dict]:
     """The team's roadmap as plain data: what a snapshot stores and what "what changed" compares."""
-    items = _with_rollup(_roadmap_items().filter(team_id__in=_team_tree_ids(team)), now)
+    items = _with_rollup(_roadmap_items().filter(team_id__in=team_tree_ids(team)), now)
     return [
         {
             "id": item.pk,

@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from okrs.models import KeyResult, with_issue_counts
 from okrs.progress import Status, as_percent, key_result_state
-from okrs.selectors import people_for_team
+from okrs.selectors import people_for_team, team_tree_ids
 from platformhub.models import Person, Team
 from sprints.checks import is_lingering, lone_wolf_reason, people_over_the_limit, project_progress
 from sprints.models import ActionItem, Board, Card, CardMove, Meeting, Project, RosterEntry, Sprint, SprintGoal
@@ -54,10 +54,6 @@ class BoardPage:
     overloaded: list = field(default_factory=list)
 
 
-def team_tree_ids(team: Team) -> QuerySet[Team]:
-    return Team.objects.filter(Q(pk=team.pk) | Q(parent_id=team.pk)).values("pk")
-
-
 def board_page(
     *, team: Team, board: Board, filters: BoardFilters, now: datetime.datetime, viewer_id: int | None = None
 ) -> BoardPage:
@@ -74,9 +70,9 @@ def board_page(
         cards = cards.filter(owners=filters.owner)
     if filters.project:
         cards = cards.filter(project=filters.project)
+    sprint = filters.sprint or current_sprint(now.date())
     if filters.sub_team:
-        roster_sprint = filters.sprint or current_sprint(now.date())
-        on_roster = RosterEntry.objects.filter(sprint=roster_sprint, team=filters.sub_team).values("person")
+        on_roster = RosterEntry.objects.filter(sprint=sprint, team=filters.sub_team).values("person")
         cards = cards.filter(Q(team=filters.sub_team) | Q(owners__in=on_roster)).distinct()
     cards = list(cards)
     for card in cards:
@@ -86,7 +82,6 @@ def board_page(
         BoardColumn(key, label, [card for card in cards if card.column == key], board.limit_for(key))
         for key, label in Card.Column.choices
     ]
-    sprint = filters.sprint or current_sprint(now.date())
     goals = list(
         SprintGoal.objects.filter(sprint=sprint, team_id__in=team_tree_ids(team)).prefetch_related("owners")
         if sprint
