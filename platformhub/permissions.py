@@ -57,8 +57,11 @@ def is_org_viewer(user) -> bool:
 
 
 @rules.predicate
-def is_in_team_tree(user, team: Team) -> bool:
-    """Members of a team, of its parent or of any of its sub-teams share its plans."""
+def is_in_team_tree(user, team: Team | None) -> bool:
+    """Members of a team, of its parent or of any of its sub-teams share its plans. What belongs
+    to no team (an org-wide meeting series) is shared by every member of any team."""
+    if team is None:
+        return bool(access_for(user).member_team_ids)
     return team.root_id in access_for(user).root_team_ids
 
 
@@ -128,3 +131,25 @@ rules.add_perm("sprints.view", _of_team(can_view_team))
 rules.add_perm("sprints.plan", _of_team(can_edit_team))
 rules.add_perm("sprints.work", _of_team(can_edit_team | is_team_member))
 rules.add_perm("sprints.close_sprint", is_staff | leads_any_team)
+
+# Rituals: `obj` is a Team, or a meeting series, meeting, agenda or action item, retro note,
+# standup, planning comment, request or calendar feed. Org-wide series (no team) belong to
+# everyone: any member attends, any lead runs them.
+
+
+@rules.predicate
+def is_member_anywhere(user) -> bool:
+    return bool(access_for(user).member_team_ids)
+
+
+@rules.predicate
+def leads_meeting_team(user, obj) -> bool:
+    team = team_of(obj)
+    return leads_any_team.test(user) if team is None else leads_team.test(user, team)
+
+
+rules.add_perm("sprints.view_meetings", _of_team(can_view_team))
+rules.add_perm("sprints.attend", is_staff | _of_team(is_in_team_tree))
+rules.add_perm("sprints.run_meetings", is_staff | leads_meeting_team)
+# Engineering-wide planning: anyone on a team comments on, and files requests to, the teams they can see.
+rules.add_perm("sprints.discuss", is_staff | (is_member_anywhere & _of_team(can_view_team)))

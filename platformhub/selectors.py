@@ -3,7 +3,7 @@
 from django.contrib.auth.models import User
 from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 
-from platformhub.models import Membership, Team
+from platformhub.models import Membership, Person, Team
 from platformhub.permissions import access_for
 
 
@@ -44,3 +44,21 @@ def team_get_for_page_queryset() -> QuerySet[Team]:
             ),
         ),
     )
+
+
+def person_for_page(pk: int) -> Person | None:
+    return (
+        Person.objects.prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.select_related("team__parent").order_by("team__name"))
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def person_is_visible_to(person: Person, user: User) -> bool:
+    """Colleagues in the same team tree, org-wide viewers and staff see a person's page."""
+    access = access_for(user)
+    if access.is_staff or access.is_org_viewer or access.person_id == person.pk:
+        return True
+    return any(membership.team.root_id in access.root_team_ids for membership in person.memberships.all())

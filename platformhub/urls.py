@@ -11,6 +11,7 @@ urlpatterns = [
     path("integrations/", include("integrations.urls")),
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
     path("teams/<slug:slug>/about/edit/", views.team_about_edit, name="team_about_edit"),
+    path("people/<int:pk>/", views.person_detail, name="person"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("okrs.urls")),

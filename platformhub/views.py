@@ -3,7 +3,7 @@ writes in services, and HTMX requests get the page's partial instead of the whol
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -17,6 +17,8 @@ from platformhub.access import get_for_user
 from platformhub.editing import save_form
 from platformhub.forms import TeamAboutForm
 from platformhub.models import Team
+from platformhub.permissions import access_for
+from sprints import selectors as sprint_selectors
 
 ABOUT_TARGET = "team-about"
 STATUS_VALUES = {status.value for status in Status}
@@ -72,6 +74,11 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "team": team,
         "can_edit": request.user.has_perm("platformhub.change_team", team),
         "now": timezone.now(),
+        "blockers": sprint_selectors.open_blockers(
+            teams=sprint_selectors.team_tree_ids(team.parent or team), as_of=timezone.localdate()
+        ),
+        "person_id": access_for(request.user).person_id,
+        "can_clear_any": request.user.has_perm("sprints.run_meetings", team),
     }
     if request.htmx and request.htmx.target == ABOUT_TARGET:
         return render(request, "platformhub/team_detail.html#about", context)
@@ -103,3 +110,25 @@ def team_about_edit(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         done=done,
     )
+
+
+@require_GET
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person's page: their teams, the action items they owe, their cards and recent standups."""
+    person = selectors.person_for_page(pk)
+    if person is None or not selectors.person_is_visible_to(person, request.user):
+        raise Http404("No such person")
+    today = timezone.localdate()
+    actions = list(sprint_selectors.person_open_actions(person))
+    for action in actions:
+        action.overdue = action.is_overdue(today)
+        action.can_tick = request.user.has_perm("sprints.attend", action)
+    context = {
+        "person": person,
+        "now": timezone.now(),
+        "actions": actions,
+        "overdue_count": sum(action.overdue for action in actions),
+        "cards": sprint_selectors.person_open_cards(person),
+        "standups": sprint_selectors.person_recent_standups(person),
+    }
+    return render(request, "platformhub/person.html", context)

@@ -2,7 +2,8 @@ from django import forms
 
 from integrations.references import parse_reference
 from platformhub.forms import ModelChoiceField, ModelMultipleChoiceField, MultilineField, PlatformForm, VersionedForm
-from sprints.models import TITLE_MAX, Card, SprintGoal
+from platformhub.models import validate_timezone
+from sprints.models import TITLE_MAX, Card, MeetingSeries, RetroNote, SprintGoal
 
 
 class CardForm(PlatformForm):
@@ -90,3 +91,109 @@ class MilestoneForm(PlatformForm):
 class MilestoneProgressForm(VersionedForm):
     current = forms.DecimalField(label="Current", required=False, min_value=0, max_digits=12, decimal_places=2)
     is_done = forms.BooleanField(label="Done", required=False)
+
+
+# Rituals
+
+WEEKDAY_CHOICES = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+
+
+class MeetingSeriesForm(PlatformForm):
+    name = forms.CharField(label="Name", max_length=100)
+    kind = forms.ChoiceField(label="Kind", choices=MeetingSeries.Kind.choices)
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Meets on",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For standups and custom meetings. Planning and retros follow the sprints.",
+    )
+    starts_at = forms.TimeField(label="Starts at", required=False, help_text="Leave empty for an all-day entry.")
+    duration_minutes = forms.IntegerField(label="Minutes", min_value=5, max_value=480, initial=30)
+    timezone = forms.CharField(label="Time zone", max_length=64, initial="UTC")
+
+    def clean_timezone(self):
+        value = self.cleaned_data["timezone"].strip()
+        validate_timezone(value)
+        return value
+
+
+class AgendaItemForm(PlatformForm):
+    title = forms.CharField(label="Add to the agenda", max_length=TITLE_MAX)
+
+
+class ActionItemForm(PlatformForm):
+    title = forms.CharField(label="Action", max_length=TITLE_MAX)
+    owner = ModelChoiceField(label="Owner", queryset=None, required=False)
+    due_date = forms.DateField(label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people
+
+
+class MeetingNotesForm(VersionedForm):
+    attendees = ModelMultipleChoiceField(
+        label="Attendees", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    notes = MultilineField(label="Notes", required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 6}))
+    decisions = MultilineField(
+        label="Decisions", required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = people
+
+
+class StandupForm(PlatformForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    yesterday = MultilineField(
+        label="Yesterday", required=False, max_length=5_000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    today = MultilineField(label="Today", required=False, max_length=5_000, widget=forms.Textarea(attrs={"rows": 3}))
+    blockers = MultilineField(
+        label="Blockers",
+        required=False,
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Anything in your way. It is flagged on the team page until it is cleared.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(name, "").strip() for name in ("yesterday", "today", "blockers")):
+            raise forms.ValidationError("Write at least one of yesterday, today or blockers.")
+        return data
+
+
+class RetroNoteForm(PlatformForm):
+    kind = forms.ChoiceField(label="Column", choices=RetroNote.Kind.choices, widget=forms.HiddenInput)
+    text = forms.CharField(label="Note", max_length=TITLE_MAX)
+
+
+class PlanningCommentForm(PlatformForm):
+    body = MultilineField(label="Comment", max_length=5_000, widget=forms.Textarea(attrs={"rows": 2}))
+    is_concern = forms.BooleanField(label="This is a concern", required=False)
+
+
+class BlockedRequestForm(PlatformForm):
+    from_team = ModelChoiceField(label="We are", queryset=None)
+    to_team = ModelChoiceField(label="Blocked on", queryset=None)
+    body = MultilineField(label="What we need from them", max_length=5_000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, own_teams, other_teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_team"].queryset = own_teams
+        self.fields["to_team"].queryset = other_teams
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from_team") and data.get("from_team") == data.get("to_team"):
+            self.add_error("to_team", "A team cannot be blocked on itself.")
+        return data
+
+
+class RequestAnswerForm(PlatformForm):
+    answer = MultilineField(label="Answer", max_length=5_000, widget=forms.Textarea(attrs={"rows": 2}))

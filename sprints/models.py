@@ -1,19 +1,23 @@
 """Sprints and the work in them: cadence, rosters, goals, projects with measurable milestones,
 and the cards on a team's board."""
 
+import calendar
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.timezone import now as timezone_now
 from simple_history.models import HistoricalRecords
 
 from integrations.models import GitHubIssue
 from okrs.models import TITLE_MAX, KeyResult
 from platformhub.concurrency import Versioned
-from platformhub.models import Person, Team
+from platformhub.models import Person, Team, validate_timezone
 
 WEDNESDAY = 2
+SATURDAY = 5
 
 
 class Cadence(Versioned):
@@ -125,6 +129,10 @@ class Milestone(Versioned):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def team(self) -> Team | None:
+        return self.meeting.series.team
 
     def clean(self) -> None:
         if self.target is not None and self.target <= 0:
@@ -249,10 +257,22 @@ class MeetingSeries(Versioned):
         TEAM_PLANNING = "team_planning", "Team planning"
         CUSTOM = "custom", "Custom"
 
+    SPRINT_KINDS = frozenset({Kind.SPRINT_PLANNING, Kind.RETRO, Kind.TEAM_PLANNING})
+
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="meeting_series")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CUSTOM)
     name = models.CharField(max_length=100)
-    weekdays = models.JSONField(default=list, blank=True, help_text="0 = Monday … 6 = Sunday; e.g. [0, 2, 4].")
+    weekdays = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="0 = Monday … 6 = Sunday; e.g. [0, 2, 4]. Planning and retros follow the sprints instead.",
+    )
+    starts_at = models.TimeField(null=True, blank=True, help_text="Empty for an all-day entry in calendars.")
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    created_at = models.DateTimeField(default=timezone_now, editable=False)
 
     history = HistoricalRecords()
 
@@ -265,6 +285,33 @@ class MeetingSeries(Versioned):
     def clean(self) -> None:
         if not isinstance(self.weekdays, list) or any(day not in range(7) for day in self.weekdays):
             raise ValidationError({"weekdays": "Weekdays are numbers from 0 (Monday) to 6 (Sunday)."})
+        if self.kind == self.Kind.STANDUP and not self.weekdays:
+            raise ValidationError({"weekdays": "Pick the days the standup happens on."})
+
+    @property
+    def weekdays_label(self) -> str:
+        """E.g. "Mon, Wed, Fri"."""
+        return ", ".join(calendar.day_abbr[day] for day in sorted(self.weekdays))
+
+    @property
+    def follows_sprints(self) -> bool:
+        """Sprint planning, retros and team planning happen once a sprint, on days the sprints set."""
+        return self.kind in self.SPRINT_KINDS
+
+    def date_for_sprint(self, sprint: "Sprint") -> datetime.date:
+        """Sprint planning is on the sprint's planning day; the retro and team planning of a
+        sprint are on the first working day after it ends."""
+        if self.kind == self.Kind.SPRINT_PLANNING:
+            return sprint.planning_date
+        day = sprint.end + datetime.timedelta(days=1)
+        while day.weekday() >= SATURDAY:
+            day += datetime.timedelta(days=1)
+        return day
+
+    def occurs_on(self, day: datetime.date, sprints: Iterable["Sprint"] = ()) -> bool:
+        if self.follows_sprints:
+            return any(self.date_for_sprint(sprint) == day for sprint in sprints)
+        return day.weekday() in self.weekdays
 
 
 class Meeting(Versioned):
@@ -283,6 +330,11 @@ class Meeting(Versioned):
     def __str__(self) -> str:
         return f"{self.series} {self.date:%-d %b %Y}"
 
+    @property
+    def team(self) -> Team | None:
+        """The team whose meeting this is (None for an org-wide series); permissions follow it."""
+        return self.series.team
+
 
 class AgendaItem(Versioned):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda")
@@ -298,6 +350,10 @@ class AgendaItem(Versioned):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def team(self) -> Team | None:
+        return self.meeting.series.team
 
 
 class ActionItem(Versioned):
@@ -318,5 +374,144 @@ class ActionItem(Versioned):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def team(self) -> Team | None:
+        return self.series.team
+
     def is_overdue(self, today: datetime.date) -> bool:
         return self.done_at is None and self.due_date is not None and self.due_date < today
+
+
+class StandupUpdate(Versioned):
+    """One person's async standup for a day: yesterday, today and what blocks them.
+
+    A blocker stays flagged on the team page until the person clears it or posts a later
+    standup without one."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="standups")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="standups")
+    date = models.DateField()
+    yesterday = models.TextField(blank=True, validators=[MaxLengthValidator(5_000)])
+    today = models.TextField(blank=True, validators=[MaxLengthValidator(5_000)])
+    blockers = models.TextField(blank=True, validators=[MaxLengthValidator(5_000)])
+    blocker_cleared_at = models.DateTimeField(null=True, blank=True)
+    posted_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-posted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "person", "date"], name="one_standup_a_day_per_person_and_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} standup {self.date:%-d %b %Y}"
+
+    def clean(self) -> None:
+        if not (self.yesterday.strip() or self.today.strip() or self.blockers.strip()):
+            raise ValidationError("Write at least one of yesterday, today or blockers.")
+
+    @property
+    def is_blocked(self) -> bool:
+        return bool(self.blockers.strip()) and self.blocker_cleared_at is None
+
+
+class RetroNote(models.Model):
+    """A sticky note on a retro: something that went well or should improve."""
+
+    class Kind(models.TextChoices):
+        WENT_WELL = "went_well", "Went well"
+        TO_IMPROVE = "to_improve", "To improve"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="retro_notes")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    text = models.CharField(max_length=TITLE_MAX)
+    author = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def team(self) -> Team | None:
+        return self.meeting.series.team
+
+
+class PlanningComment(models.Model):
+    """A comment, or a concern, on a team's proposed goals at engineering-wide sprint planning."""
+
+    sprint = models.ForeignKey(Sprint, on_delete=models.CASCADE, related_name="planning_comments")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="planning_comments")
+    author = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField(validators=[MaxLengthValidator(5_000)])
+    is_concern = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{'Concern' if self.is_concern else 'Comment'} on {self.team} for {self.sprint}"
+
+
+class BlockedRequest(models.Model):
+    """ "Blocked on you": one team needs something from another to plan its sprint. It shows on
+    the receiving team's planning agenda and board until that team answers it."""
+
+    sprint = models.ForeignKey(Sprint, on_delete=models.CASCADE, related_name="blocked_requests")
+    from_team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="requests_made")
+    to_team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="requests_received")
+    requested_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField(validators=[MaxLengthValidator(5_000)])
+    created_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(blank=True, validators=[MaxLengthValidator(5_000)])
+    answered_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_team} blocked on {self.to_team}"
+
+    def clean(self) -> None:
+        if self.from_team_id and self.from_team_id == self.to_team_id:
+            raise ValidationError({"to_team": "A team cannot be blocked on itself."})
+
+    @property
+    def team(self) -> Team:
+        """The team that has to answer (whose permissions apply)."""
+        return self.to_team
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+
+class CalendarFeed(models.Model):
+    """A secret address a calendar app subscribes to: one team's sprints, planning days and
+    meetings. Only the SHA-256 of the token is stored; the address is shown once."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="calendar_feeds")
+    created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.team} calendar feed {self.pk}"

@@ -1,16 +1,34 @@
-"""Reads for the board, the sprint page and the sprint report, each in a fixed number of queries."""
+"""Reads for the board, the sprint page, the sprint report and the team rituals (meetings,
+standups, planning), each in a fixed number of queries."""
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from okrs.models import KeyResult, with_issue_counts
+from okrs.models import CheckIn, KeyResult, with_issue_counts
 from okrs.progress import Status, as_percent, key_result_state
 from okrs.selectors import people_for_team, team_tree_ids
 from platformhub.models import Person, Team
 from sprints.checks import is_lingering, lone_wolf_reason, people_over_the_limit, project_progress
-from sprints.models import ActionItem, Board, Card, CardMove, Meeting, Project, RosterEntry, Sprint, SprintGoal
+from sprints.models import (
+    ActionItem,
+    AgendaItem,
+    BlockedRequest,
+    Board,
+    Card,
+    CardMove,
+    Meeting,
+    MeetingSeries,
+    PlanningComment,
+    Project,
+    RetroNote,
+    RosterEntry,
+    Sprint,
+    SprintGoal,
+    StandupUpdate,
+)
 
 VELOCITY_SPRINTS = 6
 
@@ -52,6 +70,7 @@ class BoardPage:
     flagged_goals: list[tuple[SprintGoal, str]] = field(default_factory=list)
     flagged_projects: list[tuple[Project, str]] = field(default_factory=list)
     overloaded: list = field(default_factory=list)
+    requests: list = field(default_factory=list)
 
 
 def board_page(
@@ -104,6 +123,7 @@ def board_page(
         flagged_goals=_flagged(goals, now),
         flagged_projects=_flagged(projects, now),
         overloaded=people_over_the_limit(cards),
+        requests=list(open_requests_to(team_tree_ids(team))),
     )
 
 
@@ -285,6 +305,13 @@ def projects_page(*, team: Team, now: datetime.datetime) -> list[Project]:
 # Rituals
 
 BLOCKED_TOO_LONG = datetime.timedelta(days=2)
+BLOCKER_WINDOW = datetime.timedelta(days=14)
+PLANNING_KINDS = (MeetingSeries.Kind.SPRINT_PLANNING, MeetingSeries.Kind.TEAM_PLANNING)
+
+
+def _tree_of(team: Team | None):
+    """The teams a meeting of `team` is about: its whole tree (all teams for an org-wide series)."""
+    return team_tree_ids(team.parent or team) if team else Team.objects.values("pk")
 
 
 def actions_for_meeting(meeting: Meeting) -> QuerySet[ActionItem]:
@@ -295,24 +322,48 @@ def actions_for_meeting(meeting: Meeting) -> QuerySet[ActionItem]:
     )
     return (
         ActionItem.objects.filter(series=meeting.series)
-        .filter(Q(raised_in=meeting) | earlier_and_open_then)
+        .filter(Q(raised_in__date=meeting.date) | earlier_and_open_then)
         .select_related("owner", "raised_in")
         .order_by("raised_in__date", "pk")
     )
 
 
+def open_blockers(*, teams, as_of: datetime.date) -> list[StandupUpdate]:
+    """Blockers still standing on `as_of`: each person's latest standup (in the last two weeks)
+    when it names a blocker nobody has cleared."""
+    recent = (
+        StandupUpdate.objects.filter(team_id__in=teams, date__lte=as_of, date__gte=as_of - BLOCKER_WINDOW)
+        .select_related("person", "team")
+        .order_by("-date", "-posted_at")
+    )
+    latest: dict[tuple[int, int], StandupUpdate] = {}
+    for standup in recent:
+        latest.setdefault((standup.person_id, standup.team_id), standup)
+    return [standup for standup in latest.values() if standup.is_blocked]
+
+
+def open_requests_to(teams) -> QuerySet[BlockedRequest]:
+    """ "Blocked on you" requests to these teams that nobody has answered yet."""
+    return (
+        BlockedRequest.objects.filter(to_team_id__in=teams, answered_at__isnull=True)
+        .select_related("from_team", "to_team", "requested_by", "sprint")
+        .order_by("created_at", "pk")
+    )
+
+
 @dataclass(frozen=True)
 class AgendaSuggestion:
-    kind: str  # key_result, blocked_card, carried_card, lone_goal, action
+    kind: str  # key_result, blocked_card, carried_card, lone_goal, action, blocker, request
     text: str
 
 
 def agenda_suggestions(*, meeting: Meeting, now: datetime.datetime) -> list[AgendaSuggestion]:
     """What needs talking about, for the agenda: KRs at risk or stale, cards blocked for more than
-    two days, carried-over cards, sprint goals without two owners, and the open action items
-    from the previous meeting of the series."""
-    team = meeting.series.team
-    tree = team_tree_ids(team.parent or team) if team else Team.objects.values("pk")
+    two days, carried-over cards, sprint goals without two owners, the open action items from the
+    previous meeting of the series, standup blockers (at standups) and unanswered "blocked on
+    you" requests (at planning)."""
+    series = meeting.series
+    tree = _tree_of(series.team)
     suggestions: list[AgendaSuggestion] = []
     key_results = with_issue_counts(
         KeyResult.objects.filter(
@@ -346,9 +397,209 @@ def agenda_suggestions(*, meeting: Meeting, now: datetime.datetime) -> list[Agen
         for goal in SprintGoal.objects.filter(sprint=sprint, team_id__in=tree).prefetch_related("owners"):
             if len(goal.owners.all()) < 2:
                 suggestions.append(AgendaSuggestion("lone_goal", f"Goal “{goal.title}” has fewer than two owners"))
-    previous = meeting.series.meetings.filter(date__lt=meeting.date).order_by("-date").first()
+    previous = series.meetings.filter(date__lt=meeting.date).order_by("-date").first()
     if previous is not None:
         for action in actions_for_meeting(previous).filter(done_at__isnull=True):
             owner = action.owner.display_name if action.owner else "nobody"
             suggestions.append(AgendaSuggestion("action", f"Open action: {action.title} ({owner})"))
+    if series.kind == MeetingSeries.Kind.STANDUP:
+        for standup in open_blockers(teams=tree, as_of=meeting.date):
+            suggestions.append(
+                AgendaSuggestion("blocker", f"{standup.person.display_name} is blocked: {standup.blockers.strip()}")
+            )
+    if series.kind in PLANNING_KINDS:
+        for request in open_requests_to(tree):
+            suggestions.append(
+                AgendaSuggestion(
+                    "request", f"{request.from_team.name} is blocked on {request.to_team.name}: {request.body}"
+                )
+            )
     return suggestions
+
+
+def meeting_dates_near(series: MeetingSeries, day: datetime.date) -> tuple[datetime.date | None, datetime.date | None]:
+    """The series' meetings just before and just after `day` (from its weekdays, its sprints, or
+    for an ad-hoc series the meetings it has had)."""
+    if series.follows_sprints:
+        dates = sorted(series.date_for_sprint(sprint) for sprint in Sprint.objects.all())
+    elif series.weekdays:
+        step = datetime.timedelta(days=1)
+        before = next(day - step * n for n in range(1, 8) if (day - step * n).weekday() in series.weekdays)
+        after = next(day + step * n for n in range(1, 8) if (day + step * n).weekday() in series.weekdays)
+        return before, after
+    else:
+        dates = list(series.meetings.values_list("date", flat=True))
+    before = max((date for date in dates if date < day), default=None)
+    after = min((date for date in dates if date > day), default=None)
+    return before, after
+
+
+def next_meeting_date(series: MeetingSeries, today: datetime.date) -> datetime.date | None:
+    """Today's meeting of the series, or the next one."""
+    if series.occurs_on(today, Sprint.objects.filter(start__lte=today + datetime.timedelta(days=14))) or (
+        not series.follows_sprints and not series.weekdays and series.meetings.filter(date=today).exists()
+    ):
+        return today
+    return meeting_dates_near(series, today)[1]
+
+
+@dataclass
+class RetroPage:
+    sprint: Sprint | None
+    went_well: list[RetroNote]
+    to_improve: list[RetroNote]
+    goals: list[SprintGoal]
+
+
+@dataclass
+class MeetingPage:
+    series: MeetingSeries
+    meeting: Meeting
+    previous_date: datetime.date | None
+    next_date: datetime.date | None
+    agenda: list[AgendaItem]
+    suggestions: list[AgendaSuggestion]
+    actions: list[ActionItem]
+    attendees: list[Person]
+    standups: list[StandupUpdate] = field(default_factory=list)
+    requests: list[BlockedRequest] = field(default_factory=list)
+    retro: RetroPage | None = None
+
+
+def meeting_page(*, series: MeetingSeries, date: datetime.date, now: datetime.datetime) -> MeetingPage:
+    """Everything a meeting page shows, in the same number of queries however long its agenda.
+    A meeting nobody has written to yet is shown unsaved: reading never creates one."""
+    meeting = series.meetings.filter(date=date).first() or Meeting(series=series, date=date)
+    saved = meeting.pk is not None
+    previous_date, next_date = meeting_dates_near(series, date)
+    tree = _tree_of(series.team)
+    page = MeetingPage(
+        series=series,
+        meeting=meeting,
+        previous_date=previous_date,
+        next_date=next_date,
+        agenda=list(meeting.agenda.select_related("added_by")) if saved else [],
+        suggestions=agenda_suggestions(meeting=meeting, now=now),
+        actions=list(actions_for_meeting(meeting)),
+        attendees=list(meeting.attendees.all()) if saved else [],
+    )
+    today = timezone.localdate(now)
+    for action in page.actions:
+        action.overdue = action.is_overdue(today)
+        action.carried = action.raised_in.date < date
+    if series.kind == MeetingSeries.Kind.STANDUP:
+        page.standups = list(
+            StandupUpdate.objects.filter(team_id__in=tree, date__lte=date, date__gt=previous_date or date)
+            .select_related("person", "team")
+            .order_by("-date", "person__display_name")
+        )
+    if series.kind in PLANNING_KINDS:
+        page.requests = list(open_requests_to(tree))
+    if series.kind == MeetingSeries.Kind.RETRO:
+        sprint = Sprint.objects.filter(end__lt=date).order_by("-end").first()
+        notes = list(meeting.retro_notes.select_related("author")) if saved else []
+        page.retro = RetroPage(
+            sprint=sprint,
+            went_well=[note for note in notes if note.kind == RetroNote.Kind.WENT_WELL],
+            to_improve=[note for note in notes if note.kind == RetroNote.Kind.TO_IMPROVE],
+            goals=list(
+                SprintGoal.objects.filter(sprint=sprint, team_id__in=tree)
+                .select_related("team")
+                .prefetch_related("owners")
+                .order_by("team__name", "pk")
+            )
+            if sprint
+            else [],
+        )
+    return page
+
+
+def series_for_teams(teams) -> QuerySet[MeetingSeries]:
+    """The meeting series of these teams, and the org-wide ones."""
+    return (
+        MeetingSeries.objects.filter(Q(team_id__in=teams) | Q(team__isnull=True))
+        .select_related("team")
+        .order_by(F("team__name").asc(nulls_first=True), "name")
+    )
+
+
+def person_open_actions(person: Person) -> QuerySet[ActionItem]:
+    """The person's action items still to do, soonest due first (no due date last)."""
+    return (
+        ActionItem.objects.filter(owner=person, done_at__isnull=True)
+        .select_related("series__team", "raised_in")
+        .order_by(F("due_date").asc(nulls_last=True), "pk")
+    )
+
+
+def standup_prefill(*, person: Person, team: Team, now: datetime.datetime) -> dict[str, str]:
+    """A first draft of the person's standup from what they did since their last one: cards
+    they moved and key results they checked in on (yesterday), cards in progress (today) and
+    blocked cards they own (blockers)."""
+    last = StandupUpdate.objects.filter(person=person, team=team, date__lt=timezone.localdate(now)).first()
+    since = last.posted_at if last else now - datetime.timedelta(days=1)
+    yesterday = []
+    seen_cards = set()
+    for move in CardMove.objects.filter(moved_by=person, moved_at__gt=since).select_related("card"):
+        if move.card_id not in seen_cards:  # newest move first: only where each card ended up
+            seen_cards.add(move.card_id)
+            yesterday.append(f"- Moved “{move.card.title}” to {move.get_to_column_display()}")
+    for check_in in CheckIn.objects.filter(author=person, created_at__gt=since).select_related("key_result"):
+        value = "done" if check_in.done else (f"{check_in.value.normalize():f}" if check_in.value is not None else "")
+        said = f" ({check_in.note.strip()})" if check_in.note.strip() else ""
+        yesterday.append(
+            f"- Checked in on “{check_in.key_result.title}”: {value or 'not done'}, "
+            f"{check_in.get_confidence_display().lower()} confidence{said}"
+        )
+    owned = Card.objects.filter(owners=person, column__in=[Card.Column.IN_PROGRESS, Card.Column.BLOCKED]).order_by("pk")
+    today, blockers = [], []
+    for card in owned:
+        if card.column == Card.Column.BLOCKED:
+            blockers.append(f"- “{card.title}”: {card.blocked_reason}" if card.blocked_reason else f"- “{card.title}”")
+        else:
+            today.append(f"- Carry on with “{card.title}”")
+    return {"yesterday": "\n".join(yesterday), "today": "\n".join(today), "blockers": "\n".join(blockers)}
+
+
+@dataclass
+class PlanningColumn:
+    team: Team
+    goals: list[SprintGoal]
+    comments: list[PlanningComment]
+    requests_made: list[BlockedRequest]
+    requests_received: list[BlockedRequest]
+
+
+def planning_page(*, sprint: Sprint, teams: list[Team], now: datetime.datetime) -> list[PlanningColumn]:
+    """Every team's proposed goals for a sprint side by side, with the comments, concerns and
+    "blocked on you" requests about them."""
+    team_ids = [team.pk for team in teams]
+    columns = {team.pk: PlanningColumn(team, [], [], [], []) for team in teams}
+    for goal in (
+        SprintGoal.objects.filter(sprint=sprint, team_id__in=team_ids)
+        .select_related("milestone__project", "key_result")
+        .prefetch_related("owners")
+        .order_by("pk")
+    ):
+        goal.lone_wolf = lone_wolf_reason(list(goal.owners.all()), at=now)
+        columns[goal.team_id].goals.append(goal)
+    for comment in PlanningComment.objects.filter(sprint=sprint, team_id__in=team_ids).select_related("author"):
+        columns[comment.team_id].comments.append(comment)
+    for request in (
+        BlockedRequest.objects.filter(sprint=sprint)
+        .filter(Q(from_team_id__in=team_ids) | Q(to_team_id__in=team_ids))
+        .select_related("from_team", "to_team", "requested_by", "answered_by")
+    ):
+        if request.from_team_id in columns:
+            columns[request.from_team_id].requests_made.append(request)
+        if request.to_team_id in columns:
+            columns[request.to_team_id].requests_received.append(request)
+    return list(columns.values())
+
+
+def person_open_cards(person: Person) -> QuerySet[Card]:
+    return Card.objects.filter(owners=person).exclude(column=Card.Column.DONE).select_related("team").order_by("pk")
+
+
+def person_recent_standups(person: Person, limit: int = 5) -> QuerySet[StandupUpdate]:
+    return StandupUpdate.objects.filter(person=person).select_related("team", "person")[:limit]

@@ -1,31 +1,38 @@
 """Writes for sprints: the cadence and its sprints, rosters, cards and their moves, closing."""
 
 import datetime
+import hashlib
+import secrets
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from integrations.models import GitHubIssue
-from platformhub.concurrency import save_versioned
+from platformhub.concurrency import EditConflict, save_versioned
 from platformhub.models import Person, Team
 from sprints.models import (
     DEFAULT_WIP_LIMITS,
     ActionItem,
     AgendaItem,
+    BlockedRequest,
     Board,
     Cadence,
+    CalendarFeed,
     Card,
     CardMove,
     Meeting,
     MeetingSeries,
     Milestone,
+    PlanningComment,
     Project,
+    RetroNote,
     RosterEntry,
     Sprint,
     SprintGoal,
+    StandupUpdate,
     planning_day,
 )
 
@@ -247,8 +254,25 @@ def milestone_update_progress(*, milestone: Milestone, expected_version: int, cu
 
 
 @transaction.atomic
-def meeting_series_create(*, team: Team | None, kind: str, name: str, weekdays: list[int]) -> MeetingSeries:
-    series = MeetingSeries(team=team, kind=kind, name=name, weekdays=sorted(set(weekdays)))
+def meeting_series_create(
+    *,
+    team: Team | None,
+    kind: str,
+    name: str,
+    weekdays: list[int],
+    starts_at: datetime.time | None = None,
+    duration_minutes: int = 30,
+    timezone_name: str = "UTC",
+) -> MeetingSeries:
+    series = MeetingSeries(
+        team=team,
+        kind=kind,
+        name=name,
+        weekdays=sorted(set(weekdays)),
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        timezone=timezone_name,
+    )
     series.full_clean()
     series.save()
     return series
@@ -297,3 +321,158 @@ def action_item_complete(*, item: ActionItem, at: datetime.datetime | None = Non
         item.done_at = at or timezone.now()
         item.save(update_fields=["done_at"])
     return item
+
+
+@transaction.atomic
+def action_item_reopen(*, item: ActionItem) -> ActionItem:
+    """Undo a tick: the item carries on again."""
+    if item.done_at is not None:
+        item.done_at = None
+        item.save(update_fields=["done_at"])
+    return item
+
+
+@transaction.atomic
+def meeting_for(*, series: MeetingSeries, date: datetime.date) -> Meeting:
+    """The series' meeting on `date`, created by the first thing written to it (reading a
+    meeting page never creates one). Refuses days the series does not meet on."""
+    meeting = series.meetings.filter(date=date).first()
+    if meeting is not None:
+        return meeting
+    nearby = datetime.timedelta(days=14)
+    sprints = Sprint.objects.filter(start__lte=date + nearby, end__gte=date - nearby)
+    ad_hoc = not series.follows_sprints and not series.weekdays
+    if not ad_hoc and not series.occurs_on(date, sprints):
+        raise ValidationError(f"{series.name} does not meet on {date:%A %-d %B %Y}.")
+    meeting, _ = Meeting.objects.get_or_create(series=series, date=date)
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(
+    *, meeting: Meeting, expected_version: int, notes: str, decisions: str, attendees: Iterable[Person]
+) -> Meeting:
+    """Notes, decisions and who came; refused with EditConflict if someone saved meanwhile."""
+    meeting.notes = notes
+    meeting.decisions = decisions
+    meeting.full_clean()
+    save_versioned(meeting, expected_version=expected_version, update_fields=["notes", "decisions"])
+    meeting.attendees.set(attendees)
+    return meeting
+
+
+@transaction.atomic
+def agenda_item_set_discussed(*, item: AgendaItem, discussed: bool) -> AgendaItem:
+    if item.discussed != discussed:
+        item.discussed = discussed
+        item.save(update_fields=["discussed"])
+    return item
+
+
+@transaction.atomic
+def standup_post(
+    *,
+    team: Team,
+    person: Person,
+    date: datetime.date,
+    expected_version: int,
+    yesterday: str,
+    today: str,
+    blockers: str,
+) -> StandupUpdate:
+    """Post (or rewrite) the person's standup for the day. A new blocker is flagged again even
+    if an earlier one that day was cleared. `expected_version` is 0 for a first post."""
+    standup = StandupUpdate.objects.filter(team=team, person=person, date=date).first()
+    now = timezone.now()
+    if standup is None:
+        if expected_version != 0:
+            raise ValidationError("That standup was deleted meanwhile; post it again.")
+        standup = StandupUpdate(team=team, person=person, date=date, posted_at=now, version=1)
+        standup.yesterday, standup.today, standup.blockers = yesterday, today, blockers
+        standup.full_clean()
+        try:
+            with transaction.atomic():
+                standup.save()
+        except IntegrityError:
+            raise EditConflict(current=StandupUpdate.objects.get(team=team, person=person, date=date)) from None
+        return standup
+    cleared = standup.blocker_cleared_at if blockers.strip() == standup.blockers.strip() else None
+    standup.yesterday, standup.today, standup.blockers = yesterday, today, blockers
+    standup.blocker_cleared_at, standup.posted_at = cleared, now
+    standup.full_clean()
+    save_versioned(
+        standup,
+        expected_version=expected_version,
+        update_fields=["yesterday", "today", "blockers", "blocker_cleared_at", "posted_at"],
+    )
+    return standup
+
+
+@transaction.atomic
+def standup_clear_blocker(*, standup: StandupUpdate, at: datetime.datetime | None = None) -> StandupUpdate:
+    """The blocker is sorted out: it stops being flagged on the team page and agendas."""
+    if standup.blocker_cleared_at is None:
+        standup.blocker_cleared_at = at or timezone.now()
+        standup.save(update_fields=["blocker_cleared_at"])
+    return standup
+
+
+@transaction.atomic
+def retro_note_add(*, meeting: Meeting, kind: str, text: str, author: Person | None) -> RetroNote:
+    note = RetroNote(meeting=meeting, kind=kind, text=text, author=author)
+    note.full_clean()
+    note.save()
+    return note
+
+
+@transaction.atomic
+def planning_comment_add(
+    *, sprint: Sprint, team: Team, author: Person | None, body: str, is_concern: bool = False
+) -> PlanningComment:
+    comment = PlanningComment(sprint=sprint, team=team, author=author, body=body, is_concern=is_concern)
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def blocked_request_create(
+    *, sprint: Sprint, from_team: Team, to_team: Team, requested_by: Person | None, body: str
+) -> BlockedRequest:
+    request = BlockedRequest(sprint=sprint, from_team=from_team, to_team=to_team, requested_by=requested_by, body=body)
+    request.full_clean()
+    request.save()
+    return request
+
+
+@transaction.atomic
+def blocked_request_answer(*, request: BlockedRequest, answer: str, answered_by: Person | None) -> BlockedRequest:
+    """Answer a "blocked on you" request; it leaves the receiving team's agenda and board.
+    The first answer stands: answering twice is refused rather than overwriting it."""
+    locked = BlockedRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.answered_at is not None:
+        raise ValidationError("Someone on the team answered this request already.")
+    locked.answer, locked.answered_by, locked.answered_at = answer, answered_by, timezone.now()
+    locked.full_clean()
+    locked.save(update_fields=["answer", "answered_by", "answered_at"])
+    return locked
+
+
+def calendar_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def calendar_feed_create(*, team: Team, created_by: Person | None) -> tuple[CalendarFeed, str]:
+    """A new subscription address; the token is returned once and only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    feed = CalendarFeed.objects.create(team=team, created_by=created_by, token_hash=calendar_token_hash(token))
+    return feed, token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, feed: CalendarFeed) -> CalendarFeed:
+    if feed.revoked_at is None:
+        feed.revoked_at = timezone.now()
+        feed.save(update_fields=["revoked_at"])
+    return feed

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sprints import views
+from sprints import meeting_views, views
 
 app_name = "sprints"
 urlpatterns = [
@@ -18,4 +18,28 @@ urlpatterns = [
     path("sprints/<int:number>/teams/<slug:slug>/goals/", views.goal_create, name="goal_create"),
     path("goals/<int:pk>/outcome/", views.goal_outcome, name="goal_outcome"),
     path("sprints/<int:number>/teams/<slug:slug>/roster/", views.roster_update, name="roster_update"),
+    path("sprints/planning/", meeting_views.planning_next, name="planning_next"),
+    path("sprints/<int:number>/planning/", meeting_views.planning, name="planning"),
+    path(
+        "sprints/<int:number>/planning/teams/<slug:slug>/comments/",
+        meeting_views.planning_comment,
+        name="planning_comment",
+    ),
+    path("sprints/<int:number>/planning/requests/", meeting_views.blocked_request_create, name="request_create"),
+    path("requests/<int:pk>/answer/", meeting_views.blocked_request_answer, name="request_answer"),
+    path("teams/<slug:slug>/meetings/", meeting_views.meetings, name="meetings"),
+    path("teams/<slug:slug>/meetings/new/", meeting_views.series_create, name="series_create"),
+    path("meetings/<int:pk>/", meeting_views.series_next, name="series"),
+    path("meetings/<int:pk>/<str:day>/", meeting_views.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/<str:day>/agenda/", meeting_views.agenda_add, name="agenda_add"),
+    path("meetings/<int:pk>/<str:day>/notes/", meeting_views.meeting_notes, name="meeting_notes"),
+    path("meetings/<int:pk>/<str:day>/actions/", meeting_views.action_add, name="action_add"),
+    path("meetings/<int:pk>/<str:day>/retro/", meeting_views.retro_note_add, name="retro_note_add"),
+    path("agenda/<int:pk>/discussed/", meeting_views.agenda_discussed, name="agenda_discussed"),
+    path("actions/<int:pk>/done/", meeting_views.action_done, name="action_done"),
+    path("teams/<slug:slug>/standup/", meeting_views.standup, name="standup"),
+    path("standups/<int:pk>/clear/", meeting_views.standup_clear_blocker, name="standup_clear"),
+    path("teams/<slug:slug>/calendar-feeds/", meeting_views.calendar_feed_create, name="calendar_feed_create"),
+    path("calendar-feeds/<int:pk>/revoke/", meeting_views.calendar_feed_revoke, name="calendar_feed_revoke"),
+    path("calendar/<str:token>.ics", meeting_views.calendar_ics, name="calendar"),
 ]

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 from integrations.demo import load_platform_issues
 from okrs.demo import load_platform_okrs, load_platform_roadmap
 from platformhub.demo import DEMO_PASSWORD, load_platform_team
-from sprints.demo import load_platform_sprints
+from sprints.demo import load_platform_rituals, load_platform_sprints
 
 
 class Command(BaseCommand):
@@ -16,6 +16,7 @@ class Command(BaseCommand):
         self._report(load_platform_issues(team), "GitHub issues behind “Migrate postgres out of heroku”")
         self._report(load_platform_roadmap(team), "6-month and 3-year roadmap")
         self._report(load_platform_sprints(team), "sprints, projects and the board")
+        self._report(load_platform_rituals(team), "standups, planning, retros and their actions")
         self.stdout.write(
             f"Log in as ellie (lead), guido or daniel (engineers), or exec (org-wide viewer); password: {DEMO_PASSWORD}"
         )
