@@ -5,6 +5,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -206,8 +207,9 @@ def agenda_add(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     form = AgendaItemForm(request.POST)
     if form.is_valid():
         try:
-            meeting = services.meeting_for(series=series, date=date)
-            services.agenda_item_add(meeting=meeting, title=form.cleaned_data["title"], added_by=_person(request))
+            with transaction.atomic():  # no empty meeting is left behind by a refused item
+                meeting = services.meeting_for(series=series, date=date)
+                services.agenda_item_add(meeting=meeting, title=form.cleaned_data["title"], added_by=_person(request))
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -230,8 +232,9 @@ def action_add(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     form = ActionItemForm(request.POST, people=_people(series.team), prefix="action")
     if form.is_valid():
         try:
-            meeting = services.meeting_for(series=series, date=date)
-            services.action_item_add(meeting=meeting, **form.cleaned_data)
+            with transaction.atomic():
+                meeting = services.meeting_for(series=series, date=date)
+                services.action_item_add(meeting=meeting, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -278,6 +281,7 @@ def meeting_notes(request: HttpRequest, pk: int, day: str) -> HttpResponse:
             }
         return render(request, template, {**context, "form": MeetingNotesForm(initial=initial, people=people)})
 
+    @transaction.atomic
     def save(data: dict):
         return services.meeting_update(
             meeting=services.meeting_for(series=series, date=date),
@@ -306,8 +310,9 @@ def retro_note_add(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     form = RetroNoteForm(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            meeting = services.meeting_for(series=series, date=date)
-            services.retro_note_add(meeting=meeting, author=_person(request), **form.cleaned_data)
+            with transaction.atomic():
+                meeting = services.meeting_for(series=series, date=date)
+                services.retro_note_add(meeting=meeting, author=_person(request), **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
