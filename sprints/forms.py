@@ -112,6 +112,14 @@ class MeetingSeriesForm(PlatformForm):
     starts_at = forms.TimeField(label="Starts at", required=False, help_text="Leave empty for an all-day entry.")
     duration_minutes = forms.IntegerField(label="Minutes", min_value=5, max_value=480, initial=30)
     timezone = forms.CharField(label="Time zone", max_length=64, initial="UTC")
+    org_wide = forms.BooleanField(
+        label="Org-wide", required=False, help_text="For every team, like engineering-wide sprint planning."
+    )
+
+    def __init__(self, *args, may_run_org_wide: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_run_org_wide:
+            del self.fields["org_wide"]
 
     def clean_timezone(self):
         value = self.cleaned_data["timezone"].strip()

@@ -113,7 +113,6 @@ def _meetings_context(request: HttpRequest, team: Team, **extra) -> dict:
         "feeds": CalendarFeed.objects.filter(team=team, created_by_id=person_id, revoked_at__isnull=True)
         if person_id
         else [],
-        "series_form": MeetingSeriesForm(),
     }
     return {**context, **extra}
 
@@ -121,8 +120,10 @@ def _meetings_context(request: HttpRequest, team: Team, **extra) -> dict:
 @require_http_methods(["GET", "POST"])
 def series_create(request: HttpRequest, slug: str) -> HttpResponse:
     team = _team(request, slug, "sprints.run_meetings")
+    may_run_org_wide = request.user.has_perm("sprints.run_meetings", MeetingSeries(team=None))
     if request.method == "GET":
-        return render(request, "sprints/series_form.html", {"team": team, "form": MeetingSeriesForm()})
+        form = MeetingSeriesForm(may_run_org_wide=may_run_org_wide)
+        return render(request, "sprints/series_form.html", {"team": team, "form": form})
 
     def done(series: MeetingSeries) -> HttpResponse:
         messages.success(request, f"Added “{series.name}”.")
@@ -130,11 +131,11 @@ def series_create(request: HttpRequest, slug: str) -> HttpResponse:
 
     return save_form(
         request,
-        form=MeetingSeriesForm(request.POST),
+        form=MeetingSeriesForm(request.POST, may_run_org_wide=may_run_org_wide),
         template="sprints/series_form.html",
         context={"team": team},
         save=lambda data: services.meeting_series_create(
-            team=team,
+            team=None if data.get("org_wide") else team,
             kind=data["kind"],
             name=data["name"],
             weekdays=data["weekdays"],
