@@ -4,6 +4,7 @@ notes), async standups, engineering-wide sprint planning, and the calendar feed.
 import datetime
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -406,10 +407,10 @@ def standup_clear_blocker(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     services.standup_clear_blocker(standup=standup)
     messages.success(request, f"Cleared {standup.person.display_name}’s blocker.")
-    back = request.POST.get("next", "")
-    if back == "team":
-        return redirect(standup.team.get_absolute_url())
-    return redirect("sprints:standup", slug=standup.team.slug)
+    shown = Team.objects.filter(slug=request.POST.get("team", "")).first() or standup.team
+    if request.POST.get("next", "") == "team":
+        return redirect(shown.get_absolute_url())
+    return redirect("sprints:standup", slug=shown.slug)
 
 
 # Engineering-wide sprint planning
@@ -485,6 +486,8 @@ def planning_comment(request: HttpRequest, number: int, slug: str) -> HttpRespon
 def blocked_request_create(request: HttpRequest, number: int) -> HttpResponse:
     sprint = _sprint(number)
     access = access_for(request.user)
+    if not (access.is_staff or access.member_team_ids):
+        raise PermissionDenied  # only people on a team ask other teams for things
     teams = readable_teams(request.user)
     form = BlockedRequestForm(
         request.POST,
@@ -553,6 +556,7 @@ def calendar_feed_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("sprints:meetings", slug=feed.team.slug)
 
 
+@login_not_required
 @require_GET
 def calendar_ics(request: HttpRequest, token: str) -> HttpResponse:
     """The team's calendar for a subscribing calendar app: no login, the token is the key."""

@@ -130,10 +130,6 @@ class Milestone(Versioned):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def team(self) -> Team | None:
-        return self.meeting.series.team
-
     def clean(self) -> None:
         if self.target is not None and self.target <= 0:
             raise ValidationError({"target": "A target is a positive number, or leave it empty for done/not done."})
