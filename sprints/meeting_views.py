@@ -64,11 +64,23 @@ def _series(request: HttpRequest, pk: int, permission: str = "sprints.view_meeti
     return series
 
 
-def _date(text: str) -> datetime.date:
+EARLIEST, LATEST = datetime.date(1970, 1, 1), datetime.date(2200, 12, 31)
+
+
+def _parse_date(text: str) -> datetime.date | None:
+    """A meeting day from a URL or form: an ISO date in a range date arithmetic cannot overflow."""
     try:
-        return datetime.date.fromisoformat(text)
+        day = datetime.date.fromisoformat(text)
     except ValueError:
-        raise Http404("No such date") from None
+        return None
+    return day if EARLIEST <= day <= LATEST else None
+
+
+def _date(text: str) -> datetime.date:
+    day = _parse_date(text)
+    if day is None:
+        raise Http404("No such date")
+    return day
 
 
 def _people(team: Team | None) -> QuerySet[Person]:
@@ -250,17 +262,16 @@ def action_done(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_for_user(
         request, ActionItem.objects.select_related("series__team", "raised_in"), permission="sprints.attend", pk=pk
     )
+    from_person = request.POST.get("from") == "person"
+    shown_on = None if from_person else _parse_date(request.POST.get("on", ""))
     if request.POST.get("done") == "1":
-        services.action_item_complete(item=item)
+        services.action_item_complete(item=item, on=shown_on)
     else:
         services.action_item_reopen(item=item)
-    if request.POST.get("from") == "person" and item.owner_id:
+    if from_person and item.owner_id:
         messages.success(request, f"Ticked off “{item.title}”." if item.done_at else f"Reopened “{item.title}”.")
         return redirect("person", pk=item.owner_id)
-    try:
-        shown_on = datetime.date.fromisoformat(request.POST.get("on", ""))
-    except ValueError:
-        shown_on = item.raised_in.date
+    shown_on = shown_on or item.raised_in.date
     return _meeting_response(request, item.series, shown_on, "actions")
 
 

@@ -361,6 +361,9 @@ class ActionItem(Versioned):
     owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="action_items")
     due_date = models.DateField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    done_on = models.DateField(
+        null=True, blank=True, help_text="The day of the meeting it was ticked off in: done there, gone after."
+    )
 
     history = HistoricalRecords()
 

@@ -316,9 +316,9 @@ def _tree_of(team: Team | None):
 
 def actions_for_meeting(meeting: Meeting) -> QuerySet[ActionItem]:
     """The action items a meeting goes through: those raised in it, and every earlier one of its
-    series that was still open when it took place (open items carry until they are done)."""
+    series not yet ticked off in an earlier meeting (open items carry until they are done)."""
     earlier_and_open_then = Q(raised_in__date__lt=meeting.date) & (
-        Q(done_at__isnull=True) | Q(done_at__date__gte=meeting.date)
+        Q(done_at__isnull=True) | Q(done_on__gte=meeting.date)
     )
     return (
         ActionItem.objects.filter(series=meeting.series)

@@ -315,11 +315,15 @@ def action_item_add(
 
 
 @transaction.atomic
-def action_item_complete(*, item: ActionItem, at: datetime.datetime | None = None) -> ActionItem:
-    """Tick an action item off; it stops carrying into later meetings."""
+def action_item_complete(
+    *, item: ActionItem, at: datetime.datetime | None = None, on: datetime.date | None = None
+) -> ActionItem:
+    """Tick an action item off in the meeting on day `on` (by default the day it is ticked):
+    it shows there as done and no longer carries into the meetings after it."""
     if item.done_at is None:
         item.done_at = at or timezone.now()
-        item.save(update_fields=["done_at"])
+        item.done_on = max(on or timezone.localdate(item.done_at), item.raised_in.date)
+        item.save(update_fields=["done_at", "done_on"])
     return item
 
 
@@ -327,8 +331,8 @@ def action_item_complete(*, item: ActionItem, at: datetime.datetime | None = Non
 def action_item_reopen(*, item: ActionItem) -> ActionItem:
     """Undo a tick: the item carries on again."""
     if item.done_at is not None:
-        item.done_at = None
-        item.save(update_fields=["done_at"])
+        item.done_at = item.done_on = None
+        item.save(update_fields=["done_at", "done_on"])
     return item
 
 
