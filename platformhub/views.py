@@ -17,8 +17,8 @@ from platformhub.access import get_for_user
 from platformhub.editing import save_form
 from platformhub.forms import TeamAboutForm
 from platformhub.models import Team
-from platformhub.permissions import access_for
 from sprints import selectors as sprint_selectors
+from sprints.meeting_views import blockers_for
 
 ABOUT_TARGET = "team-about"
 STATUS_VALUES = {status.value for status in Status}
@@ -74,11 +74,7 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "team": team,
         "can_edit": request.user.has_perm("platformhub.change_team", team),
         "now": timezone.now(),
-        "blockers": sprint_selectors.open_blockers(
-            teams=sprint_selectors.team_tree_ids(team.parent or team), as_of=timezone.localdate()
-        ),
-        "person_id": access_for(request.user).person_id,
-        "can_clear_any": request.user.has_perm("sprints.run_meetings", team),
+        "blockers": blockers_for(request, sprint_selectors.team_tree_ids(team.parent or team), timezone.localdate()),
     }
     if request.htmx and request.htmx.target == ABOUT_TARGET:
         return render(request, "platformhub/team_detail.html#about", context)
@@ -119,7 +115,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if person is None or not selectors.person_is_visible_to(person, request.user):
         raise Http404("No such person")
     today = timezone.localdate()
-    actions = list(sprint_selectors.person_open_actions(person))
+    readable = readable_teams(request.user)
+    actions = list(sprint_selectors.person_open_actions(person, readable))
     for action in actions:
         action.overdue = action.is_overdue(today)
         action.can_tick = request.user.has_perm("sprints.attend", action)
@@ -128,7 +125,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "now": timezone.now(),
         "actions": actions,
         "overdue_count": sum(action.overdue for action in actions),
-        "cards": sprint_selectors.person_open_cards(person),
-        "standups": sprint_selectors.person_recent_standups(person),
+        "cards": sprint_selectors.person_open_cards(person, readable),
+        "standups": sprint_selectors.person_recent_standups(person, readable),
     }
     return render(request, "platformhub/person.html", context)

@@ -52,7 +52,7 @@ def team_calendar(*, team: Team, base_url: str) -> bytes:
             for sprint in sprints:
                 calendar.add_component(_meeting(series, series.date_for_sprint(sprint), base_url, now))
         elif series.weekdays:
-            first = series.created_at.date()
+            first = timezone.localtime(series.created_at, ZoneInfo(series.timezone)).date()
             while first.weekday() not in series.weekdays:
                 first += datetime.timedelta(days=1)
             event = _meeting(series, first, base_url, now, uid=f"series-{series.pk}@{DOMAIN}")

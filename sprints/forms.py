@@ -180,6 +180,11 @@ class RetroNoteForm(PlatformForm):
     kind = forms.ChoiceField(label="Column", choices=RetroNote.Kind.choices, widget=forms.HiddenInput)
     text = forms.CharField(label="Note", max_length=TITLE_MAX)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.prefix in RetroNote.Kind.values:
+            self.fields["text"].label = f"{RetroNote.Kind(self.prefix).label}: add a note"
+
 
 class PlanningCommentForm(PlatformForm):
     body = MultilineField(label="Comment", max_length=5_000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -10,12 +10,14 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from okrs.selectors import people_for_team, readable_teams
 from platformhub.access import get_for_user
+from platformhub.concurrency import EditConflict
 from platformhub.editing import add_service_errors, save_form
 from platformhub.models import Person, Team
 from platformhub.permissions import access_for
@@ -44,6 +46,7 @@ from sprints.models import (
 )
 
 STANDUP_DAYS_SHOWN = 7
+NEW_FEED_KEY = "new_calendar_feed_url"  # shown once, on the page the creation redirects to
 
 
 def _person(request: HttpRequest) -> Person | None:
@@ -83,11 +86,25 @@ def _date(text: str) -> datetime.date:
     return day
 
 
-def _people(team: Team | None) -> QuerySet[Person]:
-    """Who can attend or own actions: the team's tree, or everyone on a team for org-wide series."""
+def _people(request: HttpRequest, team: Team | None) -> QuerySet[Person]:
+    """Who can attend or own actions: the team's tree, or for an org-wide series the people on
+    the teams the reader can read."""
     if team is None:
-        return Person.objects.filter(memberships__isnull=False).distinct().order_by("display_name")
+        readable = readable_teams(request.user).values("pk")
+        return Person.objects.filter(memberships__team__in=readable).distinct().order_by("display_name")
     return people_for_team(team)
+
+
+def blockers_for(request: HttpRequest, teams, as_of: datetime.date) -> list[StandupUpdate]:
+    """Open blockers, each marked with whether this reader may clear it (the person, or a lead
+    of the blocked person's team)."""
+    person_id = access_for(request.user).person_id
+    blockers = selectors.open_blockers(teams=teams, as_of=as_of)
+    for standup in blockers:
+        standup.can_clear = standup.person_id == person_id or request.user.has_perm(
+            "sprints.run_meetings", standup.team
+        )
+    return blockers
 
 
 def meeting_url(series: MeetingSeries, date: datetime.date) -> str:
@@ -106,9 +123,7 @@ def meetings(request: HttpRequest, slug: str) -> HttpResponse:
 def _meetings_context(request: HttpRequest, team: Team, **extra) -> dict:
     tree = selectors.team_tree_ids(team.parent or team)
     today = timezone.localdate()
-    series = list(selectors.series_for_teams(tree))
-    for each in series:
-        each.next_date = selectors.next_meeting_date(each, today)
+    series = selectors.series_with_next_dates(tree, today)
     actions = list(
         ActionItem.objects.filter(Q(series__team_id__in=tree) | Q(series__team__isnull=True), done_at__isnull=True)
         .select_related("owner", "series", "raised_in")
@@ -119,15 +134,23 @@ def _meetings_context(request: HttpRequest, team: Team, **extra) -> dict:
     person_id = access_for(request.user).person_id
     context = {
         "team": team,
+        "today": today,
         "series_list": series,
         "actions": actions,
         "can_run": request.user.has_perm("sprints.run_meetings", team),
         "can_attend": request.user.has_perm("sprints.attend", team),
-        "feeds": CalendarFeed.objects.filter(team=team, created_by_id=person_id, revoked_at__isnull=True)
-        if person_id
-        else [],
+        "feeds": _feeds_listed(request, team, person_id),
+        "new_feed_url": request.session.pop(NEW_FEED_KEY, None),
     }
     return {**context, **extra}
+
+
+def _feeds_listed(request: HttpRequest, team: Team, person_id: int | None) -> QuerySet[CalendarFeed]:
+    """Your own calendar addresses; a lead sees (and may revoke) everyone's on the team."""
+    feeds = CalendarFeed.objects.filter(team=team, revoked_at__isnull=True).select_related("created_by")
+    if request.user.has_perm("sprints.run_meetings", team):
+        return feeds
+    return feeds.filter(created_by_id=person_id) if person_id else feeds.none()
 
 
 @require_http_methods(["GET", "POST"])
@@ -176,7 +199,7 @@ def series_next(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _meeting_context(request: HttpRequest, page: selectors.MeetingPage, **forms) -> dict:
     series, meeting = page.series, page.meeting
-    people = _people(series.team)
+    people = _people(request, series.team)
     can_attend = request.user.has_perm("sprints.attend", series)
     context = {
         "page": page,
@@ -202,16 +225,27 @@ def _meeting_response(
     again with the form's errors)."""
     if status == 200 and not request.htmx:
         return redirect(meeting_url(series, date))
-    page = selectors.meeting_page(series=series, date=date, now=timezone.now())
+    page = selectors.meeting_page(series=series, date=date, now=timezone.now(), readable=readable_teams(request.user))
     context = _meeting_context(request, page, **forms)
-    template = f"sprints/meeting.html#{partial}" if request.htmx else "sprints/meeting.html"
-    return render(request, template, context, status=status)
+    if not request.htmx:
+        return render(request, "sprints/meeting.html", context, status=status)
+    response = render(request, f"sprints/meeting.html#{partial}", context, status=status)
+    if partial == "actions" and status == 200:
+        # Ticking or adding an action changes the agenda's open actions and the retro's list too.
+        also = ["agenda", "retro"] if page.retro else ["agenda"]
+        for other in also:
+            response.content += render_to_string(
+                f"sprints/meeting.html#{other}", {**context, "oob": True}, request=request
+            ).encode()
+    return response
 
 
 @require_GET
 def meeting_detail(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     series = _series(request, pk)
-    page = selectors.meeting_page(series=series, date=_date(day), now=timezone.now())
+    page = selectors.meeting_page(
+        series=series, date=_date(day), now=timezone.now(), readable=readable_teams(request.user)
+    )
     return render(request, "sprints/meeting.html", _meeting_context(request, page))
 
 
@@ -243,7 +277,7 @@ def agenda_discussed(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def action_add(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     series, date = _series(request, pk, "sprints.attend"), _date(day)
-    form = ActionItemForm(request.POST, people=_people(series.team), prefix="action")
+    form = ActionItemForm(request.POST, people=_people(request, series.team), prefix="action")
     if form.is_valid():
         try:
             with transaction.atomic():
@@ -280,7 +314,7 @@ def meeting_notes(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     """Notes, decisions and attendees, edited together with the conflict check."""
     series, date = _series(request, pk, "sprints.attend"), _date(day)
     meeting = series.meetings.filter(date=date).first()
-    people = _people(series.team)
+    people = _people(request, series.team)
     template = "sprints/meeting_notes.html#form" if request.htmx else "sprints/meeting_notes.html"
     context = {"series": series, "date": date, "meeting_url": meeting_url(series, date)}
     if request.method == "GET":
@@ -336,10 +370,15 @@ def retro_note_add(request: HttpRequest, pk: int, day: str) -> HttpResponse:
 # Async standup
 
 
+def _standup_day(person: Person | None) -> datetime.date:
+    """Standups are per day where the person is: an evening post in California is that day's."""
+    return timezone.localdate(timezone=person.tzinfo) if person is not None else timezone.localdate()
+
+
 def _standup_context(request: HttpRequest, team: Team, form: StandupForm | None = None) -> dict:
-    today = timezone.localdate()
-    tree = selectors.team_tree_ids(team.parent or team)
     person = _person(request)
+    today = _standup_day(person)
+    tree = selectors.team_tree_ids(team.parent or team)
     can_post = person is not None and request.user.has_perm("sprints.attend", team)
     mine = None
     if can_post and form is None:
@@ -365,9 +404,7 @@ def _standup_context(request: HttpRequest, team: Team, form: StandupForm | None 
         "can_post": can_post,
         "posted_today": mine is not None,
         "by_day": list(by_day.items()),
-        "blockers": selectors.open_blockers(teams=tree, as_of=today),
-        "can_clear_any": request.user.has_perm("sprints.run_meetings", team),
-        "person_id": access_for(request.user).person_id,
+        "blockers": blockers_for(request, tree, today),
         "today": today,
     }
 
@@ -396,7 +433,7 @@ def standup(request: HttpRequest, slug: str) -> HttpResponse:
         save=lambda data: services.standup_post(
             team=team,
             person=person,
-            date=timezone.localdate(),
+            date=_standup_day(person),
             expected_version=data["version"],
             yesterday=data["yesterday"],
             today=data["today"],
@@ -416,12 +453,21 @@ def standup_clear_blocker(request: HttpRequest, pk: int) -> HttpResponse:
         "sprints.run_meetings", standup.team
     ):
         raise PermissionDenied
-    services.standup_clear_blocker(standup=standup)
-    messages.success(request, f"Cleared {standup.person.display_name}’s blocker.")
+    try:
+        services.standup_clear_blocker(standup=standup, expected_version=_version(request))
+    except EditConflict:
+        messages.error(request, f"{standup.person.display_name} updated their standup meanwhile; here it is again.")
+    else:
+        messages.success(request, f"Cleared {standup.person.display_name}’s blocker.")
     shown = Team.objects.filter(slug=request.POST.get("team", "")).first() or standup.team
     if request.POST.get("next", "") == "team":
         return redirect(shown.get_absolute_url())
     return redirect("sprints:standup", slug=shown.slug)
+
+
+def _version(request: HttpRequest) -> int:
+    value = request.POST.get("version", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
 
 
 # Engineering-wide sprint planning
@@ -533,9 +579,10 @@ def blocked_request_answer(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.blocked_request_answer(request=blocked, answered_by=_person(request), **form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, error.messages[0])
-        else:
-            messages.success(request, f"Answered {blocked.from_team.name}.")
+            form.add_error(None, error.messages[0])  # someone answered first: show theirs, keep this text
+            context = _planning_context(request, blocked.sprint, answer_forms={blocked.pk: form})
+            return render(request, "sprints/planning.html", context, status=409)
+        messages.success(request, f"Answered {blocked.from_team.name}.")
         if back == "board":
             return redirect("sprints:board", slug=blocked.to_team.slug)
         return redirect(reverse("sprints:planning", args=[blocked.sprint.number]) + f"#team-{blocked.to_team.slug}")
@@ -550,9 +597,12 @@ def blocked_request_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def calendar_feed_create(request: HttpRequest, slug: str) -> HttpResponse:
     """A new secret subscription address, shown this once."""
     team = _team(request, slug, "sprints.attend")
-    _, token = services.calendar_feed_create(team=team, created_by=_person(request))
-    address = request.build_absolute_uri(reverse("sprints:calendar", args=[token]))
-    return render(request, "sprints/meetings.html", _meetings_context(request, team, new_feed_url=address))
+    person = _person(request)
+    if person is None:
+        raise PermissionDenied  # an address works only while the person who made it is on the team
+    _, token = services.calendar_feed_create(team=team, created_by=person)
+    request.session[NEW_FEED_KEY] = request.build_absolute_uri(reverse("sprints:calendar", args=[token]))
+    return redirect(reverse("sprints:meetings", args=[team.slug]) + "#calendar-heading")
 
 
 @require_POST
@@ -572,12 +622,12 @@ def calendar_feed_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def calendar_ics(request: HttpRequest, token: str) -> HttpResponse:
     """The team's calendar for a subscribing calendar app: no login, the token is the key."""
     feed = (
-        CalendarFeed.objects.select_related("team")
+        CalendarFeed.objects.select_related("team__parent", "created_by__user")
         .filter(token_hash=services.calendar_token_hash(token), revoked_at__isnull=True)
         .first()
     )
-    if feed is None:
-        raise Http404("No such calendar")
+    if feed is None or feed.created_by is None or not feed.created_by.user.has_perm("sprints.attend", feed.team):
+        raise Http404("No such calendar")  # revoked, or its maker has left the team
     body = calendar.team_calendar(team=feed.team, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{feed.team.slug}.ics"'

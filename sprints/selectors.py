@@ -4,7 +4,7 @@ standups, planning), each in a fixed number of queries."""
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from okrs.models import CheckIn, KeyResult, with_issue_counts
@@ -305,13 +305,15 @@ def projects_page(*, team: Team, now: datetime.datetime) -> list[Project]:
 # Rituals
 
 BLOCKED_TOO_LONG = datetime.timedelta(days=2)
-BLOCKER_WINDOW = datetime.timedelta(days=14)
 PLANNING_KINDS = (MeetingSeries.Kind.SPRINT_PLANNING, MeetingSeries.Kind.TEAM_PLANNING)
 
 
-def _tree_of(team: Team | None):
-    """The teams a meeting of `team` is about: its whole tree (all teams for an org-wide series)."""
-    return team_tree_ids(team.parent or team) if team else Team.objects.values("pk")
+def meeting_scope(series: MeetingSeries, readable) -> QuerySet[Team]:
+    """The teams a meeting is about, as ids: a team's whole tree, or for an org-wide series
+    the teams the reader can read (`readable`), so it never shows another tree's work."""
+    if series.team is not None:
+        return team_tree_ids(series.team.parent or series.team)
+    return Team.objects.filter(pk__in=readable.values("pk")).values("pk")
 
 
 def actions_for_meeting(meeting: Meeting) -> QuerySet[ActionItem]:
@@ -329,17 +331,20 @@ def actions_for_meeting(meeting: Meeting) -> QuerySet[ActionItem]:
 
 
 def open_blockers(*, teams, as_of: datetime.date) -> list[StandupUpdate]:
-    """Blockers still standing on `as_of`: each person's latest standup (in the last two weeks)
-    when it names a blocker nobody has cleared."""
-    recent = (
-        StandupUpdate.objects.filter(team_id__in=teams, date__lte=as_of, date__gte=as_of - BLOCKER_WINDOW)
-        .select_related("person", "team")
+    """Blockers still standing on `as_of`: each person's latest standup in each team, when it
+    names a blocker nobody has cleared (one row per person and team, however old)."""
+    latest = (
+        StandupUpdate.objects.filter(person=OuterRef("person"), team=OuterRef("team"), date__lte=as_of)
         .order_by("-date", "-posted_at")
+        .values("pk")[:1]
     )
-    latest: dict[tuple[int, int], StandupUpdate] = {}
-    for standup in recent:
-        latest.setdefault((standup.person_id, standup.team_id), standup)
-    return [standup for standup in latest.values() if standup.is_blocked]
+    return list(
+        StandupUpdate.objects.filter(team_id__in=teams, date__lte=as_of, blocker_cleared_at__isnull=True)
+        .exclude(blockers="")
+        .filter(pk=Subquery(latest))
+        .select_related("person", "team")
+        .order_by("-date", "person__display_name")
+    )
 
 
 def open_requests_to(teams) -> QuerySet[BlockedRequest]:
@@ -357,13 +362,14 @@ class AgendaSuggestion:
     text: str
 
 
-def agenda_suggestions(*, meeting: Meeting, now: datetime.datetime) -> list[AgendaSuggestion]:
+def agenda_suggestions(*, meeting: Meeting, now: datetime.datetime, scope=None) -> list[AgendaSuggestion]:
     """What needs talking about, for the agenda: KRs at risk or stale, cards blocked for more than
     two days, carried-over cards, sprint goals without two owners, the open action items from the
     previous meeting of the series, standup blockers (at standups) and unanswered "blocked on
-    you" requests (at planning)."""
+    you" requests (at planning). `scope`: the team ids it is about (by default the team's tree,
+    or every team for an org-wide series)."""
     series = meeting.series
-    tree = _tree_of(series.team)
+    tree = scope if scope is not None else meeting_scope(series, Team.objects.all())
     suggestions: list[AgendaSuggestion] = []
     key_results = with_issue_counts(
         KeyResult.objects.filter(
@@ -392,7 +398,7 @@ def agenda_suggestions(*, meeting: Meeting, now: datetime.datetime) -> list[Agen
             )
     for card in cards.filter(carry_overs__gte=1):
         suggestions.append(AgendaSuggestion("carried_card", f"“{card.title}” carried over {card.carry_overs}×"))
-    sprint = current_sprint(meeting.date)
+    sprint = _sprint_talked_about(series, meeting.date)
     if sprint is not None:
         for goal in SprintGoal.objects.filter(sprint=sprint, team_id__in=tree).prefetch_related("owners"):
             if len(goal.owners.all()) < 2:
@@ -417,30 +423,74 @@ def agenda_suggestions(*, meeting: Meeting, now: datetime.datetime) -> list[Agen
     return suggestions
 
 
-def meeting_dates_near(series: MeetingSeries, day: datetime.date) -> tuple[datetime.date | None, datetime.date | None]:
-    """The series' meetings just before and just after `day` (from its weekdays, its sprints, or
-    for an ad-hoc series the meetings it has had)."""
+def _sprint_talked_about(series: MeetingSeries, day: datetime.date) -> Sprint | None:
+    """Sprint planning is about the sprint it plans; every other meeting about the running one."""
+    if series.kind == MeetingSeries.Kind.SPRINT_PLANNING:
+        return Sprint.objects.filter(start__gt=day).order_by("start").first()
+    return current_sprint(day)
+
+
+def meeting_dates(
+    series: MeetingSeries, sprints: list[Sprint], held: list[datetime.date]
+) -> list[datetime.date] | None:
+    """Every date of a series that follows the sprints or meets ad hoc (`held`: its meetings'
+    dates); None for a weekly series, whose dates never run out."""
     if series.follows_sprints:
-        dates = sorted(series.date_for_sprint(sprint) for sprint in Sprint.objects.all())
-    elif series.weekdays:
+        return sorted(series.date_for_sprint(sprint) for sprint in sprints)
+    if series.weekdays:
+        return None
+    return sorted(held)
+
+
+def meeting_dates_near(
+    series: MeetingSeries,
+    day: datetime.date,
+    *,
+    sprints: list[Sprint] | None = None,
+    held: list[datetime.date] | None = None,
+) -> tuple[datetime.date | None, datetime.date | None]:
+    """The series' meetings just before and just after `day` (from its weekdays, its sprints, or
+    for an ad-hoc series the meetings it has had). Pass `sprints` and `held` to save queries."""
+    if series.weekdays and not series.follows_sprints:
         step = datetime.timedelta(days=1)
         before = next(day - step * n for n in range(1, 8) if (day - step * n).weekday() in series.weekdays)
         after = next(day + step * n for n in range(1, 8) if (day + step * n).weekday() in series.weekdays)
         return before, after
-    else:
-        dates = list(series.meetings.values_list("date", flat=True))
+    if sprints is None:
+        sprints = list(Sprint.objects.all())
+    if held is None:
+        held = list(series.meetings.values_list("date", flat=True))
+    dates = meeting_dates(series, sprints, held)
     before = max((date for date in dates if date < day), default=None)
     after = min((date for date in dates if date > day), default=None)
     return before, after
 
 
+def _next_date(series: MeetingSeries, today: datetime.date, dates: list[datetime.date] | None):
+    if dates is None:
+        return today if today.weekday() in series.weekdays else meeting_dates_near(series, today)[1]
+    return min((date for date in dates if date >= today), default=None)
+
+
 def next_meeting_date(series: MeetingSeries, today: datetime.date) -> datetime.date | None:
     """Today's meeting of the series, or the next one."""
-    if series.occurs_on(today, Sprint.objects.filter(start__lte=today + datetime.timedelta(days=14))) or (
-        not series.follows_sprints and not series.weekdays and series.meetings.filter(date=today).exists()
-    ):
-        return today
-    return meeting_dates_near(series, today)[1]
+    held = [] if series.follows_sprints or series.weekdays else list(series.meetings.values_list("date", flat=True))
+    sprints = list(Sprint.objects.all()) if series.follows_sprints else []
+    return _next_date(series, today, meeting_dates(series, sprints, held))
+
+
+def series_with_next_dates(teams, today: datetime.date) -> list[MeetingSeries]:
+    """The series of these teams (and the org-wide ones), each with `next_date`: today's meeting
+    or the next one. Three queries, however many series."""
+    series_list = list(series_for_teams(teams))
+    sprints = list(Sprint.objects.all())
+    held: dict[int, list[datetime.date]] = {}
+    ad_hoc = [series.pk for series in series_list if not series.follows_sprints and not series.weekdays]
+    for series_id, date in Meeting.objects.filter(series_id__in=ad_hoc).values_list("series_id", "date"):
+        held.setdefault(series_id, []).append(date)
+    for series in series_list:
+        series.next_date = _next_date(series, today, meeting_dates(series, sprints, held.get(series.pk, [])))
+    return series_list
 
 
 @dataclass
@@ -466,20 +516,21 @@ class MeetingPage:
     retro: RetroPage | None = None
 
 
-def meeting_page(*, series: MeetingSeries, date: datetime.date, now: datetime.datetime) -> MeetingPage:
+def meeting_page(*, series: MeetingSeries, date: datetime.date, now: datetime.datetime, readable) -> MeetingPage:
     """Everything a meeting page shows, in the same number of queries however long its agenda.
-    A meeting nobody has written to yet is shown unsaved: reading never creates one."""
+    A meeting nobody has written to yet is shown unsaved: reading never creates one.
+    `readable`: the teams the reader can read (what an org-wide meeting shows)."""
     meeting = series.meetings.filter(date=date).first() or Meeting(series=series, date=date)
     saved = meeting.pk is not None
     previous_date, next_date = meeting_dates_near(series, date)
-    tree = _tree_of(series.team)
+    tree = meeting_scope(series, readable)
     page = MeetingPage(
         series=series,
         meeting=meeting,
         previous_date=previous_date,
         next_date=next_date,
         agenda=list(meeting.agenda.select_related("added_by")) if saved else [],
-        suggestions=agenda_suggestions(meeting=meeting, now=now),
+        suggestions=agenda_suggestions(meeting=meeting, now=now, scope=tree),
         actions=list(actions_for_meeting(meeting)),
         attendees=list(meeting.attendees.all()) if saved else [],
     )
@@ -523,10 +574,12 @@ def series_for_teams(teams) -> QuerySet[MeetingSeries]:
     )
 
 
-def person_open_actions(person: Person) -> QuerySet[ActionItem]:
-    """The person's action items still to do, soonest due first (no due date last)."""
+def person_open_actions(person: Person, readable) -> QuerySet[ActionItem]:
+    """The person's action items still to do that the reader may see (from meetings of
+    `readable` teams, or org-wide), soonest due first (no due date last)."""
     return (
         ActionItem.objects.filter(owner=person, done_at__isnull=True)
+        .filter(Q(series__team__in=readable) | Q(series__team__isnull=True))
         .select_related("series__team", "raised_in")
         .order_by(F("due_date").asc(nulls_last=True), "pk")
     )
@@ -536,29 +589,35 @@ def standup_prefill(*, person: Person, team: Team, now: datetime.datetime) -> di
     """A first draft of the person's standup from what they did since their last one: cards
     they moved and key results they checked in on (yesterday), cards in progress (today) and
     blocked cards they own (blockers)."""
-    last = StandupUpdate.objects.filter(person=person, team=team, date__lt=timezone.localdate(now)).first()
+    tree = team_tree_ids(team.parent or team)
+    today = timezone.localdate(now, timezone=person.tzinfo)
+    last = StandupUpdate.objects.filter(person=person, team=team, date__lt=today).first()
     since = last.posted_at if last else now - datetime.timedelta(days=1)
     yesterday = []
     seen_cards = set()
-    for move in CardMove.objects.filter(moved_by=person, moved_at__gt=since).select_related("card"):
+    moves = CardMove.objects.filter(moved_by=person, moved_at__gt=since, card__team_id__in=tree)
+    for move in moves.select_related("card"):
         if move.card_id not in seen_cards:  # newest move first: only where each card ended up
             seen_cards.add(move.card_id)
             yesterday.append(f"- Moved “{move.card.title}” to {move.get_to_column_display()}")
-    for check_in in CheckIn.objects.filter(author=person, created_at__gt=since).select_related("key_result"):
+    check_ins = CheckIn.objects.filter(author=person, created_at__gt=since, key_result__objective__team_id__in=tree)
+    for check_in in check_ins.select_related("key_result"):
         value = "done" if check_in.done else (f"{check_in.value.normalize():f}" if check_in.value is not None else "")
         said = f" ({check_in.note.strip()})" if check_in.note.strip() else ""
         yesterday.append(
             f"- Checked in on “{check_in.key_result.title}”: {value or 'not done'}, "
             f"{check_in.get_confidence_display().lower()} confidence{said}"
         )
-    owned = Card.objects.filter(owners=person, column__in=[Card.Column.IN_PROGRESS, Card.Column.BLOCKED]).order_by("pk")
-    today, blockers = [], []
+    owned = Card.objects.filter(
+        owners=person, team_id__in=tree, column__in=[Card.Column.IN_PROGRESS, Card.Column.BLOCKED]
+    ).order_by("pk")
+    doing, blockers = [], []
     for card in owned:
         if card.column == Card.Column.BLOCKED:
             blockers.append(f"- “{card.title}”: {card.blocked_reason}" if card.blocked_reason else f"- “{card.title}”")
         else:
-            today.append(f"- Carry on with “{card.title}”")
-    return {"yesterday": "\n".join(yesterday), "today": "\n".join(today), "blockers": "\n".join(blockers)}
+            doing.append(f"- Carry on with “{card.title}”")
+    return {"yesterday": "\n".join(yesterday), "today": "\n".join(doing), "blockers": "\n".join(blockers)}
 
 
 @dataclass
@@ -597,9 +656,14 @@ def planning_page(*, sprint: Sprint, teams: list[Team], now: datetime.datetime) 
     return list(columns.values())
 
 
-def person_open_cards(person: Person) -> QuerySet[Card]:
-    return Card.objects.filter(owners=person).exclude(column=Card.Column.DONE).select_related("team").order_by("pk")
+def person_open_cards(person: Person, readable) -> QuerySet[Card]:
+    return (
+        Card.objects.filter(owners=person, team__in=readable)
+        .exclude(column=Card.Column.DONE)
+        .select_related("team")
+        .order_by("pk")
+    )
 
 
-def person_recent_standups(person: Person, limit: int = 5) -> QuerySet[StandupUpdate]:
-    return StandupUpdate.objects.filter(person=person).select_related("team", "person")[:limit]
+def person_recent_standups(person: Person, readable, limit: int = 5) -> QuerySet[StandupUpdate]:
+    return StandupUpdate.objects.filter(person=person, team__in=readable).select_related("team", "person")[:limit]

@@ -413,11 +413,15 @@ def standup_post(
 
 
 @transaction.atomic
-def standup_clear_blocker(*, standup: StandupUpdate, at: datetime.datetime | None = None) -> StandupUpdate:
-    """The blocker is sorted out: it stops being flagged on the team page and agendas."""
+def standup_clear_blocker(
+    *, standup: StandupUpdate, expected_version: int, at: datetime.datetime | None = None
+) -> StandupUpdate:
+    """The blocker is sorted out: it stops being flagged on the team page and agendas. Refused
+    with EditConflict if the standup changed since it was shown (a new blocker is not cleared
+    unseen)."""
     if standup.blocker_cleared_at is None:
         standup.blocker_cleared_at = at or timezone.now()
-        standup.save(update_fields=["blocker_cleared_at"])
+        save_versioned(standup, expected_version=expected_version, update_fields=["blocker_cleared_at"])
     return standup
 
 

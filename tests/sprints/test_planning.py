@@ -239,18 +239,18 @@ def test_answering_from_the_planning_page_returns_to_the_teams_column(org, sprin
     assert response["Location"] == planning_url(sprint, "platform")
 
 
-def test_answering_twice_is_refused_and_the_first_answer_stands(org, sprint, client_as):
+def test_answering_twice_is_refused_the_first_answer_stands_and_the_second_is_kept(org, sprint, client_as):
     ask(client_as("engineer"), sprint, org.sub_team, org.team)
     blocked = BlockedRequest.objects.get()
     answer(client_as("lead"), blocked, "Reviewed; ship it")
 
-    engineer = client_as("engineer")
+    second = answer(client_as("engineer"), blocked, "Not yet, we need a day", next="board")
 
-    second = answer(engineer, blocked, "Not yet", next="board")
-
-    assert second.status_code == 302
-    board = engineer.get(second["Location"]).content.decode()
-    assert "Someone on the team answered this request already." in board
+    assert second.status_code == 409
+    page = second.content.decode()
+    assert "Someone on the team answered this request already." in page
+    assert "Reviewed; ship it" in page, "the answer that won is shown"
+    assert "Not yet, we need a day" in page, "what the second person typed is kept"
     blocked.refresh_from_db()
     assert (blocked.answer, blocked.answered_by) == ("Reviewed; ship it", org.users["lead"].person)
     with pytest.raises(ValidationError, match="answered this request already"):

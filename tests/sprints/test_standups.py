@@ -279,7 +279,7 @@ def test_the_blocked_person_clears_their_blocker(org, client_as, next_standup):
     post_standup(client, blockers="Waiting for staging credentials")
     standup = StandupUpdate.objects.get()
 
-    response = client.post(reverse("sprints:standup_clear", args=[standup.pk]))
+    response = client.post(reverse("sprints:standup_clear", args=[standup.pk]), {"version": standup.version})
 
     assert response.status_code == 302
     assert response["Location"] == standup_url()
@@ -295,7 +295,9 @@ def test_a_lead_clears_someone_elses_blocker_from_the_team_page(org, client_as, 
     post_standup(client_as("engineer"), blockers="Waiting for staging credentials")
     standup = StandupUpdate.objects.get()
 
-    response = client_as("lead").post(reverse("sprints:standup_clear", args=[standup.pk]), {"next": "team"})
+    response = client_as("lead").post(
+        reverse("sprints:standup_clear", args=[standup.pk]), {"next": "team", "version": standup.version}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == team_url()
@@ -310,7 +312,7 @@ def test_another_engineer_cannot_clear_someone_elses_blocker(org, client_as, nex
     client = client_as("anonymous")
     client.force_login(colleague)
 
-    response = client.post(reverse("sprints:standup_clear", args=[standup.pk]))
+    response = client.post(reverse("sprints:standup_clear", args=[standup.pk]), {"version": standup.version})
 
     assert response.status_code == 403
     standup.refresh_from_db()
@@ -355,9 +357,12 @@ def test_a_new_blocker_after_a_cleared_one_is_flagged_again(org, client_as, next
     client = client_as("engineer")
     post_standup(client, blockers="Waiting for staging credentials")
     standup = StandupUpdate.objects.get()
-    client.post(reverse("sprints:standup_clear", args=[standup.pk]))
+    client.post(reverse("sprints:standup_clear", args=[standup.pk]), {"version": standup.version})
+    standup.refresh_from_db()  # clearing is a change: the form starts again from it
 
-    post_standup(client, version=1, blockers="Waiting for staging credentials\nAnd a review of the runbook")
+    post_standup(
+        client, version=standup.version, blockers="Waiting for staging credentials\nAnd a review of the runbook"
+    )
 
     assert blocker_suggestions(next_standup) == [
         "Eric Engineer is blocked: Waiting for staging credentials\nAnd a review of the runbook"
@@ -367,7 +372,10 @@ def test_a_new_blocker_after_a_cleared_one_is_flagged_again(org, client_as, next
 def test_rewriting_a_standup_with_the_same_cleared_blocker_keeps_it_cleared(org, client_as, next_standup):
     client = client_as("engineer")
     post_standup(client, blockers="Waiting for staging credentials")
-    client.post(reverse("sprints:standup_clear", args=[StandupUpdate.objects.get().pk]))
+    client.post(
+        reverse("sprints:standup_clear", args=[StandupUpdate.objects.get().pk]),
+        {"version": StandupUpdate.objects.get().version},
+    )
 
     post_standup(client, version=1, today="Cut over Postgres", blockers="Waiting for staging credentials")
 
@@ -384,7 +392,7 @@ def test_standup_page_posting_and_clearing_by_role(org, engineer, client_as, rol
 
     page = client.get(standup_url())
     post = post_standup(client, today="Cut over Postgres")
-    clear = client.post(reverse("sprints:standup_clear", args=[blocked.pk]))
+    clear = client.post(reverse("sprints:standup_clear", args=[blocked.pk]), {"version": blocked.version})
 
     blocked.refresh_from_db()
     if role == "anonymous":
