@@ -74,7 +74,11 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "team": team,
         "can_edit": request.user.has_perm("platformhub.change_team", team),
         "now": timezone.now(),
-        "blockers": blockers_for(request, sprint_selectors.team_tree_ids(team.parent or team), timezone.localdate()),
+        "blockers": blockers_for(
+            request,
+            sprint_selectors.team_tree_ids(team.parent or team),
+            sprint_selectors.latest_date_anywhere(timezone.now()),
+        ),
     }
     if request.htmx and request.htmx.target == ABOUT_TARGET:
         return render(request, "platformhub/team_detail.html#about", context)

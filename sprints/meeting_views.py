@@ -140,7 +140,7 @@ def _meetings_context(request: HttpRequest, team: Team, **extra) -> dict:
         "can_run": request.user.has_perm("sprints.run_meetings", team),
         "can_attend": request.user.has_perm("sprints.attend", team),
         "feeds": _feeds_listed(request, team, person_id),
-        "new_feed_url": request.session.pop(NEW_FEED_KEY, None),
+        "new_feed_url": request.session.pop(f"{NEW_FEED_KEY}:{team.pk}", None),
     }
     return {**context, **extra}
 
@@ -330,12 +330,14 @@ def meeting_notes(request: HttpRequest, pk: int, day: str) -> HttpResponse:
 
     @transaction.atomic
     def save(data: dict):
+        saved = services.meeting_for(series=series, date=date)
+        unseen = saved.attendees.exclude(pk__in=people.values("pk"))  # kept: the writer could not untick them
         return services.meeting_update(
-            meeting=services.meeting_for(series=series, date=date),
+            meeting=saved,
             expected_version=data["version"],
             notes=data["notes"],
             decisions=data["decisions"],
-            attendees=data["attendees"],
+            attendees=[*data["attendees"], *unseen],
         )
 
     return save_form(
@@ -404,7 +406,7 @@ def _standup_context(request: HttpRequest, team: Team, form: StandupForm | None 
         "can_post": can_post,
         "posted_today": mine is not None,
         "by_day": list(by_day.items()),
-        "blockers": blockers_for(request, tree, today),
+        "blockers": blockers_for(request, tree, selectors.latest_date_anywhere(timezone.now())),
         "today": today,
     }
 
@@ -601,7 +603,7 @@ def calendar_feed_create(request: HttpRequest, slug: str) -> HttpResponse:
     if person is None:
         raise PermissionDenied  # an address works only while the person who made it is on the team
     _, token = services.calendar_feed_create(team=team, created_by=person)
-    request.session[NEW_FEED_KEY] = request.build_absolute_uri(reverse("sprints:calendar", args=[token]))
+    request.session[f"{NEW_FEED_KEY}:{team.pk}"] = request.build_absolute_uri(reverse("sprints:calendar", args=[token]))
     return redirect(reverse("sprints:meetings", args=[team.slug]) + "#calendar-heading")
 
 

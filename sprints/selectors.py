@@ -516,6 +516,19 @@ class MeetingPage:
     retro: RetroPage | None = None
 
 
+def _attendees_shown(meeting: Meeting, scope) -> QuerySet[Person]:
+    """Who came; for an org-wide meeting only the people on teams the reader can read."""
+    if meeting.series.team is not None:
+        return meeting.attendees.all()
+    return meeting.attendees.filter(memberships__team__in=scope).distinct()
+
+
+def latest_date_anywhere(now: datetime.datetime) -> datetime.date:
+    """Today where it is latest (UTC+14): "now" for things dated in each person's time zone,
+    such as a standup posted where it is already tomorrow."""
+    return (now.astimezone(datetime.UTC) + datetime.timedelta(hours=14)).date()
+
+
 def meeting_page(*, series: MeetingSeries, date: datetime.date, now: datetime.datetime, readable) -> MeetingPage:
     """Everything a meeting page shows, in the same number of queries however long its agenda.
     A meeting nobody has written to yet is shown unsaved: reading never creates one.
@@ -532,7 +545,7 @@ def meeting_page(*, series: MeetingSeries, date: datetime.date, now: datetime.da
         agenda=list(meeting.agenda.select_related("added_by")) if saved else [],
         suggestions=agenda_suggestions(meeting=meeting, now=now, scope=tree),
         actions=list(actions_for_meeting(meeting)),
-        attendees=list(meeting.attendees.all()) if saved else [],
+        attendees=list(_attendees_shown(meeting, tree)) if saved else [],
     )
     today = timezone.localdate(now)
     for action in page.actions:

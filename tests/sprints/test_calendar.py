@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from platformhub.models import Membership
 from sprints.models import CalendarFeed, MeetingSeries, Sprint
 from sprints.services import cadence_set, calendar_feed_create, meeting_series_create, sprints_ensure
 from tests.factories import MembershipFactory
@@ -112,6 +113,20 @@ def test_a_member_gets_a_private_address_shown_once(org, client_as):
     assert CalendarFeed.objects.get().created_by == org.users["engineer"].person
 
 
+def test_getting_an_address_redirects_to_the_meetings_page_which_shows_it_once(org, client_as):
+    client = client_as("engineer")
+    meetings = reverse("sprints:meetings", args=["platform"])
+
+    response = client.post(create_url())
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{meetings}#calendar-heading"
+    shown = client.get(response["Location"]).content.decode()
+    token = FEED_URL.search(shown).group(1)
+    assert shown.count(token) == 1
+    assert token not in client.get(meetings).content.decode(), "shown only once"
+
+
 def test_every_address_is_different(org, client_as):
     client = client_as("engineer")
     assert new_token(client) != new_token(client)
@@ -191,6 +206,26 @@ def test_the_standup_is_one_weekly_recurring_event_at_its_time_in_its_timezone(o
     assert str(event["URL"]) == f"http://testserver/meetings/{standup.pk}/"
     assert [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
     assert len([e for e in calendar.walk("VEVENT") if "standup" in str(e["SUMMARY"])]) == 1
+
+
+def test_a_weekly_series_starts_on_its_first_day_where_it_meets_not_in_utc(org, token, calendar_app):
+    standup = meeting_series_create(
+        team=org.team,
+        kind=MeetingSeries.Kind.STANDUP,
+        name="West coast standup",
+        weekdays=[1],
+        starts_at=datetime.time(9),
+        timezone_name="America/Los_Angeles",
+    )
+    # Tuesday 8 November 2022 at 22:00 in Los Angeles is already Wednesday the 9th in UTC
+    created = datetime.datetime(2022, 11, 8, 22, tzinfo=ZoneInfo("America/Los_Angeles"))
+    MeetingSeries.objects.filter(pk=standup.pk).update(created_at=created)
+
+    event = events(fetch(calendar_app, token))[f"series-{standup.pk}@platformhub"]
+
+    assert event["RRULE"]["BYDAY"] == ["TU"]
+    assert event.decoded("DTSTART") == datetime.datetime(2022, 11, 8, 9, tzinfo=ZoneInfo("America/Los_Angeles"))
+    assert event["DTSTART"].params["TZID"] == "America/Los_Angeles"
 
 
 def test_an_all_day_standup_recurs_on_its_days(org, sprints, calendar_app, client_as):
@@ -294,6 +329,34 @@ def test_revoking_one_address_keeps_the_others(org, token, calendar_app, client_
 
     assert calendar_app.get(feed_url(token)).status_code == 404
     assert calendar_app.get(feed_url(other)).status_code == 200
+
+
+def test_an_address_stops_working_once_its_maker_leaves_the_team(org, rituals, token, calendar_app):
+    assert calendar_app.get(feed_url(token)).status_code == 200
+
+    Membership.objects.filter(person=org.users["engineer"].person).delete()
+
+    assert calendar_app.get(feed_url(token)).status_code == 404
+
+
+def test_a_lead_sees_everyones_addresses_and_revokes_another_members(org, token, calendar_app, client_as):
+    feed = CalendarFeed.objects.get()
+    revoke = reverse("sprints:calendar_feed_revoke", args=[feed.pk])
+    meetings = reverse("sprints:meetings", args=["platform"])
+    colleague = client_as("anonymous")
+    colleague.force_login(MembershipFactory(team=org.team).person.user)
+    lead = client_as("lead")
+
+    for_lead = lead.get(meetings).content.decode()
+    for_colleague = colleague.get(meetings).content.decode()
+
+    assert f'action="{revoke}"' in for_lead
+    assert "by Eric Engineer</span>" in for_lead
+    assert f'action="{revoke}"' not in for_colleague
+    assert "by Eric Engineer" not in for_colleague
+    response = lead.post(revoke)
+    assert response.status_code == 302
+    assert calendar_app.get(feed_url(token)).status_code == 404
 
 
 # Who may do what

@@ -11,18 +11,20 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from sprints.models import ActionItem, AgendaItem, Meeting, MeetingSeries, RetroNote, Sprint
+from sprints.models import ActionItem, AgendaItem, Card, Meeting, MeetingSeries, RetroNote, Sprint
 from sprints.services import (
     action_item_add,
     action_item_complete,
     agenda_item_add,
     cadence_set,
+    card_create,
     meeting_for,
     meeting_series_create,
     meeting_update,
     sprint_goal_create,
     sprint_goal_set_outcome,
     sprints_ensure,
+    standup_post,
 )
 from tests.factories import MembershipFactory
 
@@ -470,6 +472,39 @@ def test_ticking_off_without_htmx_goes_back_to_the_meeting_it_was_ticked_in(dail
     assert response["Location"] == url("meeting", daily, today)
 
 
+AGENDA_OOB = '<section id="agenda" class="card" aria-labelledby="agenda-heading" hx-swap-oob="true">'
+RETRO_OOB = '<section id="retro" class="card" aria-labelledby="retro-heading" hx-swap-oob="true">'
+
+
+@pytest.mark.parametrize("change", ["add", "tick"])
+@pytest.mark.parametrize("kind", ["standup", "retro"])
+def test_changing_an_action_with_htmx_refreshes_the_agenda_and_the_retro_out_of_band(request, client_as, kind, change):
+    series = request.getfixturevalue(kind)
+    earlier, day = {"standup": (MONDAY, WEDNESDAY), "retro": (RETRO_DAY, RETRO_DAY + 14 * DAY)}[kind]
+    client = client_as("engineer")
+    if change == "add":
+        response = client.post(url("action_add", series, day), {"action-title": "Rotate keys"}, **HTMX)
+    else:
+        action = action_item_add(meeting=meeting_for(series=series, date=earlier), title="Rotate keys", owner=None)
+        assert "Open action: Rotate keys (nobody)" in page(client, series, day)
+        response = client.post(
+            reverse("sprints:action_done", args=[action.pk]), {"on": day.isoformat(), "done": "1"}, **HTMX
+        )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in content
+    assert content.lstrip().startswith('<section id="actions"')
+    assert content.count('<section id="actions"') == 1
+    assert content.count(AGENDA_OOB) == 1
+    agenda = content.split(AGENDA_OOB)[1].split("</section>")[0]
+    assert "Open action: Rotate keys" not in agenda, "a ticked-off action leaves the agenda"
+    assert content.count(RETRO_OOB) == (1 if kind == "retro" else 0)
+    if kind == "retro":
+        retro = content.split(RETRO_OOB)[1]
+        assert ("Rotate keys" in retro) is (change == "add"), "the retro lists the actions raised at it"
+
+
 def meeting_days_around(series: MeetingSeries, day: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The series' meetings just before and just after `day` (for a series that meets on weekdays)."""
     before = next(day - DAY * n for n in range(1, 8) if (day - DAY * n).weekday() in series.weekdays)
@@ -637,6 +672,20 @@ def test_notes_decisions_and_attendees_are_saved_and_shown_on_the_meeting(standu
     assert "Eric Engineer, Lena Lead" in content
 
 
+def test_saving_an_org_wide_meetings_notes_keeps_the_attendees_the_writer_cannot_see(org, client_as):
+    series = meeting_series_create(team=None, kind=MeetingSeries.Kind.CUSTOM, name="All hands", weekdays=[2])
+    notes = url("meeting_notes", series, WEDNESDAY)
+    lead, engineer, outsider = (org.users[role].person for role in ("lead", "engineer", "outsider"))
+    client_as("engineer").post(notes, notes_form(notes="Roadmap", attendees=[lead.pk, engineer.pk]))
+
+    response = client_as("outsider").post(
+        notes, notes_form(version="2", notes="Roadmap, and the Payments update", attendees=[outsider.pk])
+    )
+
+    assert response.status_code == 302
+    assert set(Meeting.objects.get().attendees.all()) == {lead, engineer, outsider}
+
+
 def test_saving_notes_with_htmx_answers_with_just_the_notes(standup, client_as):
     response = client_as("engineer").post(
         url("meeting_notes", standup, WEDNESDAY), notes_form(notes="Kafka lag is fixed"), **HTMX
@@ -772,6 +821,66 @@ def test_retro_notes_go_only_into_a_retros_columns(standup, retro, client_as, se
     assert not Meeting.objects.exists()
 
 
+# An org-wide meeting shows each reader only the teams they can read
+
+
+@pytest.fixture
+def everyones_standup(org) -> MeetingSeries:
+    """An org-wide standup that meets every day, so today is one of its days."""
+    return meeting_series_create(
+        team=None, kind=MeetingSeries.Kind.STANDUP, name="Everyone's standup", weekdays=list(range(7))
+    )
+
+
+def owners_offered(content: str) -> list[str]:
+    """The people the new-action form lets you pick as the owner."""
+    select = content.split('name="action-owner"')[1].split("</select>")[0]
+    return re.findall(r'<option value="\d+"[^>]*>(.*?)</option>', select)
+
+
+def test_an_org_wide_meeting_shows_a_payments_member_nothing_of_platform(everyones_standup, org, client_as):
+    today = timezone.localdate()
+    for role, doing, blocked_on in [
+        ("engineer", "Cut over Postgres", "Waiting for staging credentials"),
+        ("outsider", "Card payments in Brazil", "Waiting for the acquirer"),
+    ]:
+        standup_post(
+            team=org.users[role].person.memberships.get().team,
+            person=org.users[role].person,
+            date=today,
+            expected_version=0,
+            yesterday="",
+            today=doing,
+            blockers=blocked_on,
+        )
+    Card.objects.bulk_create(
+        [
+            Card(team=org.team, title="Upgrade ClickHouse", carry_overs=1),
+            Card(team=org.other_team, title="Refund flow", carry_overs=1),
+        ]
+    )
+    platform = [
+        "Cut over Postgres",
+        "Eric Engineer is blocked: Waiting for staging credentials",
+        "“Upgrade ClickHouse” carried over 1×",
+    ]
+    payments = [
+        "Card payments in Brazil",
+        "Olga Outsider is blocked: Waiting for the acquirer",
+        "“Refund flow” carried over 1×",
+    ]
+
+    for_outsider = page(client_as("outsider"), everyones_standup, today)
+    for_engineer = page(client_as("engineer"), everyones_standup, today)
+
+    assert [text for text in platform if text in for_outsider] == []
+    assert [text for text in payments if text in for_outsider] == payments
+    assert owners_offered(for_outsider) == ["Olga Outsider"]
+    assert [text for text in platform if text in for_engineer] == platform
+    assert [text for text in payments if text in for_engineer] == []
+    assert owners_offered(for_engineer) == ["Eric Engineer", "Lena Lead"]
+
+
 # What a meeting page costs
 
 
@@ -804,6 +913,47 @@ def test_a_meeting_page_runs_the_same_number_of_queries_however_long_its_agenda(
     assert content.count('class="action__title"') == 6
 
 
+# What the meetings list costs
+
+SERIES_MIX = [
+    (MeetingSeries.Kind.CUSTOM, []),  # ad hoc: meets when something is written to a day
+    (MeetingSeries.Kind.STANDUP, [0, 2, 4]),
+    (MeetingSeries.Kind.RETRO, []),
+    (MeetingSeries.Kind.TEAM_PLANNING, []),
+    (MeetingSeries.Kind.SPRINT_PLANNING, []),
+    (MeetingSeries.Kind.CUSTOM, [3]),
+]
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_the_meetings_list_runs_the_same_number_of_queries_however_many_series(
+    org, client_as, django_assert_num_queries, count
+):
+    today = timezone.localdate()
+    cadence_set(length_days=14, first_start=today - datetime.timedelta(days=today.weekday() + 14))
+    sprints_ensure(today=today)
+    teams = [org.team, org.sub_team, None]
+    made = []
+    for n in range(count):
+        kind, weekdays = SERIES_MIX[n % len(SERIES_MIX)]
+        series = meeting_series_create(team=teams[n % 3], kind=kind, name=f"Series {n:02}", weekdays=weekdays)
+        if not series.follows_sprints and not weekdays:
+            for weeks in (-1, 0, 1):
+                meeting_for(series=series, date=today + 7 * weeks * DAY)
+        made.append(series)
+    client = client_as("engineer")
+
+    # session, user; the team; the user's memberships and person (permissions); the series
+    # (with their teams), the sprints, the ad-hoc series' meetings; the open actions; the
+    # calendar addresses
+    with django_assert_num_queries(10):
+        response = client.get(reverse("sprints:meetings", args=["platform"]))
+
+    content = response.content.decode()
+    assert all(f'href="{reverse("sprints:series", args=[series.pk])}"' in content for series in made)
+    assert content.count('<td class="nowrap"><a href=') == count, "every series has a next meeting"
+
+
 # A person's page
 
 
@@ -834,3 +984,41 @@ def test_a_persons_page_asks_anonymous_visitors_to_log_in(org, client_as):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.fixture
+def dana(org):
+    """Dana Dual, on both Platform and Payments."""
+    person = MembershipFactory(team=org.team, person__display_name="Dana Dual").person
+    MembershipFactory(team=org.other_team, person=person)
+    return person
+
+
+def test_a_persons_page_shows_someone_from_another_tree_only_that_trees_work(standup, dana, org, client_as):
+    action_item_add(meeting=meeting_for(series=standup, date=WEDNESDAY), title="Rotate the Kafka keys", owner=dana)
+    card_create(team=org.team, title="Cut over Postgres", owners=[dana], column=Card.Column.IN_PROGRESS)
+    card_create(team=org.other_team, title="Card payments in Brazil", owners=[dana], column=Card.Column.IN_PROGRESS)
+    standup_post(
+        team=org.team,
+        person=dana,
+        date=WEDNESDAY,
+        expected_version=0,
+        yesterday="Moved the events tables",
+        today="Shard the events table",
+        blockers="Waiting for staging credentials",
+    )
+    platform = [
+        "Rotate the Kafka keys",
+        "Cut over Postgres",
+        "Moved the events tables",
+        "Shard the events table",
+        "Waiting for staging credentials",
+    ]
+
+    for_outsider = client_as("outsider").get(reverse("person", args=[dana.pk]))
+    for_engineer = client_as("engineer").get(reverse("person", args=[dana.pk]))
+
+    assert for_outsider.status_code == 200
+    assert [text for text in platform if text in for_outsider.content.decode()] == []
+    assert "Card payments in Brazil" in for_outsider.content.decode()
+    assert [text for text in platform if text in for_engineer.content.decode()] == platform

@@ -160,6 +160,22 @@ def test_an_unknown_sprint_has_no_planning_page(org, sprint, client_as):
     assert client_as("engineer").get(reverse("sprints:planning", args=[999])).status_code == 404
 
 
+def lone_goal_suggestions(series, sprint) -> list[str]:
+    meeting = meeting_for(series=series, date=series.date_for_sprint(sprint))
+    return [s.text for s in agenda_suggestions(meeting=meeting, now=timezone.now()) if s.kind == "lone_goal"]
+
+
+def test_sprint_planning_flags_lone_goals_of_the_sprint_it_plans_not_of_the_running_one(org, sprint, goals):
+    planning = planning_series(org.team, MeetingSeries.Kind.SPRINT_PLANNING)
+    running = Sprint.objects.get(number=sprint.number - 1)
+    assert running.start <= sprint.planning_date <= running.end, "planned while the sprint before it runs"
+
+    assert sorted(lone_goal_suggestions(planning, sprint)) == [
+        "Goal “Migrate 50 tables” has fewer than two owners",
+        "Goal “Postgres off Heroku” has fewer than two owners",
+    ]
+
+
 # "Blocked on you" requests
 
 

@@ -3,17 +3,20 @@ posting and rewriting it, and blockers flagged on the team page and the next sta
 until they are cleared."""
 
 import datetime
+import re
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from okrs.services import check_in_record
+from platformhub.models import Membership
 from sprints.models import Card, MeetingSeries, StandupUpdate
 from sprints.selectors import agenda_suggestions, standup_prefill
 from sprints.services import card_create, card_move, meeting_series_create, meetings_schedule
-from tests.factories import MembershipFactory
+from tests.factories import CheckInFactory, KeyResultFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -180,6 +183,29 @@ def test_nothing_done_drafts_an_empty_standup(org, engineer, last_standup):
     assert draft(engineer, org.team) == {"yesterday": "", "today": "", "blockers": ""}
 
 
+def test_moves_and_check_ins_in_another_team_tree_are_left_out_of_the_draft(org, okr, engineer, last_standup):
+    MembershipFactory(team=org.other_team, person=engineer)
+    ours = card_create(team=org.sub_team, title="Cut over Postgres")
+    card_move(card=ours, to_column=Card.Column.DONE, moved_by=engineer, at=at(11))
+    theirs = card_create(team=org.other_team, title="Card payments in Brazil")
+    card_move(card=theirs, to_column=Card.Column.DONE, moved_by=engineer, at=at(15))
+    CheckInFactory(key_result=okr.kr, author=engineer, value=Decimal(2), created_at=at(13), note="")
+    payments_kr = KeyResultFactory(objective__team=org.other_team, title="Launch in Brazil")
+    CheckInFactory(key_result=payments_kr, author=engineer, value=Decimal(40), created_at=at(16), note="")
+
+    for_platform = draft(engineer, org.team)["yesterday"].splitlines()
+    for_payments = draft(engineer, org.other_team)["yesterday"].splitlines()
+
+    assert for_platform == [
+        "- Moved “Cut over Postgres” to Done",
+        "- Checked in on “Migrate postgres out of heroku”: 2, high confidence",
+    ]
+    assert for_payments == [
+        "- Moved “Card payments in Brazil” to Done",
+        "- Checked in on “Launch in Brazil”: 40, high confidence",
+    ]
+
+
 # Posting
 
 
@@ -212,6 +238,33 @@ def test_posting_a_standup_redirects_back_with_a_message(org, engineer, client_a
     standup = StandupUpdate.objects.get()
     assert (standup.person, standup.team, standup.date) == (engineer, org.team, timezone.localdate())
     assert (standup.today, standup.version) == ("Cut over Postgres", 1)
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_a_standup_is_dated_on_the_day_it_is_where_the_person_is(org, engineer, client_as, zone):
+    engineer.timezone = zone
+    engineer.save(update_fields=["timezone"])
+    client = client_as("engineer")
+
+    post_standup(client, today="Cut over Postgres")
+
+    assert StandupUpdate.objects.get().date == timezone.localdate(timezone=ZoneInfo(zone))
+    assert "Update standup" in client.get(standup_url()).content.decode(), "found again as today's"
+
+
+def test_a_blocker_posted_where_it_is_already_tomorrow_is_flagged_on_the_team_page_at_once(
+    org, engineer, client_as, monkeypatch
+):
+    engineer.timezone = "Pacific/Kiritimati"
+    engineer.save(update_fields=["timezone"])
+    monkeypatch.setattr(timezone, "now", lambda: NOW)  # noon in UTC is 2:00 the next morning in Kiritimati
+    post_standup(client_as("engineer"), blockers="Waiting for staging credentials")
+    assert StandupUpdate.objects.get().date == NOW.date() + datetime.timedelta(days=1)
+
+    team_page = client_as("lead").get(team_url()).content.decode()
+
+    assert 'id="blockers-heading"' in team_page
+    assert "Waiting for staging credentials" in team_page
 
 
 def test_posting_again_the_same_day_updates_the_standup_and_carries_its_version(org, client_as):
@@ -380,6 +433,57 @@ def test_rewriting_a_standup_with_the_same_cleared_blocker_keeps_it_cleared(org,
     post_standup(client, version=1, today="Cut over Postgres", blockers="Waiting for staging credentials")
 
     assert blocker_suggestions(next_standup) == []
+
+
+def cleared_button(person_name: str) -> str:
+    return f'aria-label="Mark {person_name}’s blocker cleared"'
+
+
+def test_a_sub_team_lead_is_not_offered_to_clear_a_blocker_posted_on_the_parent_team(org, client_as):
+    post_standup(client_as("engineer"), blockers="Waiting for staging credentials")
+    standup = StandupUpdate.objects.get()
+    infrastructure_lead = client_as("anonymous")
+    infrastructure_lead.force_login(
+        MembershipFactory(team=org.sub_team, role=Membership.Role.LEAD, person__display_name="Ines Infra").person.user
+    )
+
+    for slug in ("infrastructure", "platform"):
+        team_page = reverse("team_detail", args=[slug])
+        shown = infrastructure_lead.get(team_page).content.decode()
+        assert "Waiting for staging credentials" in shown
+        assert cleared_button("Eric Engineer") not in shown
+        assert cleared_button("Eric Engineer") in client_as("lead").get(team_page).content.decode()
+    cleared = infrastructure_lead.post(reverse("sprints:standup_clear", args=[standup.pk]), {"version": 1})
+    assert cleared.status_code == 403
+
+
+def test_clearing_a_blocker_replaced_meanwhile_keeps_the_new_one_and_says_so(org, client_as):
+    engineer, lead = client_as("engineer"), client_as("lead")
+    post_standup(engineer, blockers="Waiting for staging credentials")
+    seen = lead.get(team_url()).content.decode()
+    version = re.search(r'name="version" value="(\d+)"', seen.split('id="blockers-heading"')[1]).group(1)
+    post_standup(engineer, version=1, blockers="No database for the migration")
+
+    response = lead.post(
+        reverse("sprints:standup_clear", args=[StandupUpdate.objects.get().pk]), {"next": "team", "version": version}
+    )
+
+    assert response.status_code == 302
+    shown = lead.get(response["Location"]).content.decode()
+    assert "Eric Engineer updated their standup meanwhile; here it is again." in shown
+    assert "No database for the migration" in shown.split('id="blockers-heading"')[1]
+    standup = StandupUpdate.objects.get()
+    assert (standup.blockers, standup.blocker_cleared_at, standup.version) == ("No database for the migration", None, 2)
+
+
+def test_a_blocker_stays_flagged_however_old_until_it_is_cleared_or_a_later_standup_drops_it(
+    org, engineer, client_as, next_standup
+):
+    three_weeks_ago = timezone.localdate() - datetime.timedelta(days=21)
+    standup_on(engineer, org.team, three_weeks_ago, blockers="Waiting for the vendor contract")
+
+    assert "Waiting for the vendor contract" in client_as("lead").get(team_url()).content.decode()
+    assert blocker_suggestions(next_standup) == ["Eric Engineer is blocked: Waiting for the vendor contract"]
 
 
 # Who may do what
