@@ -4,6 +4,7 @@ Defaults are safe for production: DEBUG is off, cookies are secure and HSTS is o
 deployment needs only SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. `make run` turns DEBUG on.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "integrations",
     "sprints",
     "django_tasks_db",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -51,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "platformhub.urls"
@@ -84,6 +87,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out log-ins before checking a password
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -158,3 +162,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Passwords: Argon2 (memory-hard); older hashes still verify and are upgraded at the next log-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+
+# Log-in throttling (django-axes): an account is locked after 10 failed log-ins within an hour and
+# an IP address after 20 (platformhub/throttling.py). The count clears an hour after the last failure.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
+AXES_HANDLER = "platformhub.throttling.AccountAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = 20
+AXES_COOLOFF_TIME = datetime.timedelta(hours=1)
+AXES_RESET_ON_SUCCESS = False  # a log-in with one account must not wipe an address's failures
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)  # proxies in front of the app, for the client IP

@@ -3,6 +3,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.test import RequestFactory
 
 from platformhub.concurrency import EditConflict
 from platformhub.models import Membership
@@ -51,7 +52,9 @@ def test_person_create_makes_a_user_who_can_log_in():
         username="grace", display_name="Grace Hopper", password="s3cret-pass", timezone="America/New_York"
     )
     assert person.user.first_name == "Grace"
-    assert authenticate(username="grace", password="s3cret-pass") == person.user
+    assert (
+        authenticate(RequestFactory().post("/accounts/login/"), username="grace", password="s3cret-pass") == person.user
+    )
 
 
 def test_person_create_rejects_an_unknown_timezone_and_creates_no_user():

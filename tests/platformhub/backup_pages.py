@@ -1,0 +1,61 @@
+"""Render the demo's main pages as a lead and print them as JSON, with what changes on every
+request (CSRF tokens, CSP nonces, clock times) masked, so two databases can be compared.
+
+Run as a script with DATABASE_URL pointing at the database to read."""
+
+import json
+import os
+import re
+import sys
+
+PAGES = [
+    "/",
+    "/teams/platform/",
+    "/teams/platform/okrs/2022-q4/",
+    "/okrs/?period=2022-q4",
+    "/roadmap/",
+    "/teams/platform/roadmap/",
+    "/teams/platform/board/",
+    "/teams/platform/projects/",
+    "/teams/platform/meetings/",
+    "/teams/platform/standup/",
+    "/sprints/1/report/",
+    "/sprints/3/planning/",
+    "/people/1/",
+]
+MASKS = [
+    (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), 'name="csrfmiddlewaretoken" value="…"'),
+    (re.compile(r'"X-CSRFToken": "[^"]+"'), '"X-CSRFToken": "…"'),
+    (re.compile(r'nonce="[^"]+"'), 'nonce="…"'),
+    (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[^\"<]*"), "TIMESTAMP"),
+    (re.compile(r"\b\d{1,2}:\d{2}\b"), "HH:MM"),
+]
+
+
+def masked(html: str) -> str:
+    for pattern, replacement in MASKS:
+        html = pattern.sub(replacement, html)
+    return html
+
+
+def render_pages(username: str = "ellie") -> dict[str, str]:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    pages = {}
+    for url in PAGES:
+        response = client.get(url, follow=True)
+        pages[url] = f"{response.status_code}\n{masked(response.content.decode())}"
+    return pages
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platformhub.settings")
+    import django
+    from django.test.utils import setup_test_environment
+
+    django.setup()
+    setup_test_environment()
+    json.dump(render_pages(), sys.stdout)
