@@ -23,7 +23,7 @@ run: sync
 
 ## Run the whole test suite (browser tests too, where Chromium is installed)
 test: sync
-	@$(UV) run --frozen pytest
+	@$(UV) run --frozen pytest -n auto  # one worker per CPU (pytest-xdist); each gets its own test database
 
 lint: sync
 	@$(UV) run --frozen ruff check .

@@ -282,7 +282,10 @@ def period_open_next(*, team: Team, period: Period, copy_unfinished: bool) -> Pe
         return next_period
     ensure_period_open(team=team, period=next_period)
     already_copied = set(Objective.objects.filter(team=team, period=next_period).values_list("title", flat=True))
-    key_results = Prefetch("key_results", queryset=with_issue_counts(KeyResult.objects.prefetch_related("owners")))
+    key_results = Prefetch(
+        "key_results",
+        queryset=with_issue_counts(KeyResult.objects.prefetch_related("owners")).order_by("order", "pk"),
+    )  # explicit order: Meta.ordering is dropped from the GROUP BY query that counts issues
     objectives = (
         Objective.objects.filter(team=team, period=period, archived=False)
         .prefetch_related("owners", key_results)
