@@ -120,9 +120,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such person")
     today = timezone.localdate()
     readable = readable_teams(request.user)
-    actions = list(sprint_selectors.person_open_actions(person, readable))
+    actions = sprint_selectors.flag_overdue(sprint_selectors.person_open_actions(person, readable), today)
     for action in actions:
-        action.overdue = action.is_overdue(today)
         action.can_tick = request.user.has_perm("sprints.attend", action)
     context = {
         "person": person,

@@ -19,6 +19,7 @@ from okrs.selectors import people_for_team, readable_teams
 from platformhub.access import get_for_user
 from platformhub.concurrency import EditConflict
 from platformhub.editing import add_service_errors, save_form
+from platformhub.forms import VersionedForm
 from platformhub.models import Person, Team
 from platformhub.permissions import access_for
 from sprints import calendar, selectors, services
@@ -44,13 +45,10 @@ from sprints.models import (
     Sprint,
     StandupUpdate,
 )
+from sprints.views import person_of, sprint_or_404
 
 STANDUP_DAYS_SHOWN = 7
 NEW_FEED_KEY = "new_calendar_feed_url"  # shown once, on the page the creation redirects to
-
-
-def _person(request: HttpRequest) -> Person | None:
-    return getattr(request.user, "person", None)
 
 
 def _team(request: HttpRequest, slug: str, permission: str = "sprints.view_meetings") -> Team:
@@ -124,13 +122,7 @@ def _meetings_context(request: HttpRequest, team: Team, **extra) -> dict:
     tree = selectors.team_tree_ids(team.parent or team)
     today = timezone.localdate()
     series = selectors.series_with_next_dates(tree, today)
-    actions = list(
-        ActionItem.objects.filter(Q(series__team_id__in=tree) | Q(series__team__isnull=True), done_at__isnull=True)
-        .select_related("owner", "series", "raised_in")
-        .order_by("due_date", "pk")
-    )
-    for action in actions:
-        action.overdue = action.is_overdue(today)
+    actions = selectors.flag_overdue(selectors.team_open_actions(tree), today)
     person_id = access_for(request.user).person_id
     context = {
         "team": team,
@@ -257,7 +249,7 @@ def agenda_add(request: HttpRequest, pk: int, day: str) -> HttpResponse:
         try:
             with transaction.atomic():  # no empty meeting is left behind by a refused item
                 meeting = services.meeting_for(series=series, date=date)
-                services.agenda_item_add(meeting=meeting, title=form.cleaned_data["title"], added_by=_person(request))
+                services.agenda_item_add(meeting=meeting, title=form.cleaned_data["title"], added_by=person_of(request))
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -361,7 +353,7 @@ def retro_note_add(request: HttpRequest, pk: int, day: str) -> HttpResponse:
         try:
             with transaction.atomic():
                 meeting = services.meeting_for(series=series, date=date)
-                services.retro_note_add(meeting=meeting, author=_person(request), **form.cleaned_data)
+                services.retro_note_add(meeting=meeting, author=person_of(request), **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -378,7 +370,7 @@ def _standup_day(person: Person | None) -> datetime.date:
 
 
 def _standup_context(request: HttpRequest, team: Team, form: StandupForm | None = None) -> dict:
-    person = _person(request)
+    person = person_of(request)
     today = _standup_day(person)
     tree = selectors.team_tree_ids(team.parent or team)
     can_post = person is not None and request.user.has_perm("sprints.attend", team)
@@ -392,13 +384,8 @@ def _standup_context(request: HttpRequest, team: Team, form: StandupForm | None 
             form = StandupForm(
                 initial={"version": 0, **selectors.standup_prefill(person=person, team=team, now=timezone.now())}
             )
-    recent = list(
-        StandupUpdate.objects.filter(team_id__in=tree, date__gt=today - datetime.timedelta(days=STANDUP_DAYS_SHOWN))
-        .select_related("person", "team")
-        .order_by("-date", "person__display_name")
-    )
     by_day: dict[datetime.date, list[StandupUpdate]] = {}
-    for standup in recent:
+    for standup in selectors.standups_since(tree, today - datetime.timedelta(days=STANDUP_DAYS_SHOWN)):
         by_day.setdefault(standup.date, []).append(standup)
     return {
         "team": team,
@@ -418,7 +405,7 @@ def standup(request: HttpRequest, slug: str) -> HttpResponse:
         team = _team(request, slug)
         return render(request, "sprints/standup.html", _standup_context(request, team))
     team = _team(request, slug, "sprints.attend")
-    person = _person(request)
+    person = person_of(request)
     if person is None:
         raise PermissionDenied
     form = StandupForm(request.POST)
@@ -468,8 +455,9 @@ def standup_clear_blocker(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _version(request: HttpRequest) -> int:
-    value = request.POST.get("version", "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+    """The version a plain form (not a whole edit form) was showing; 0 when missing or bad."""
+    form = VersionedForm(request.POST)
+    return form.cleaned_data["version"] if form.is_valid() else 0
 
 
 # Engineering-wide sprint planning
@@ -481,7 +469,7 @@ def planning_next(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     if Cadence.objects.exists():
         services.sprints_ensure(today=today)
-    sprint = Sprint.objects.filter(start__gt=today).order_by("start").first()
+    sprint = selectors.next_sprint(today)
     if sprint is None:
         return render(request, "sprints/no_sprints.html")
     return redirect("sprints:planning", number=sprint.number)
@@ -516,26 +504,19 @@ def _planning_context(request: HttpRequest, sprint: Sprint, **bound) -> dict:
     }
 
 
-def _sprint(number: int) -> Sprint:
-    sprint = Sprint.objects.filter(number=number).first()
-    if sprint is None:
-        raise Http404("No such sprint")
-    return sprint
-
-
 @require_GET
 def planning(request: HttpRequest, number: int) -> HttpResponse:
-    sprint = _sprint(number)
+    sprint = sprint_or_404(number)
     return render(request, "sprints/planning.html", _planning_context(request, sprint))
 
 
 @require_POST
 def planning_comment(request: HttpRequest, number: int, slug: str) -> HttpResponse:
-    sprint = _sprint(number)
+    sprint = sprint_or_404(number)
     team = _team(request, slug, "sprints.discuss")
     form = PlanningCommentForm(request.POST, prefix=f"c{team.pk}")
     if form.is_valid():
-        services.planning_comment_add(sprint=sprint, team=team, author=_person(request), **form.cleaned_data)
+        services.planning_comment_add(sprint=sprint, team=team, author=person_of(request), **form.cleaned_data)
         return redirect(reverse("sprints:planning", args=[sprint.number]) + f"#team-{team.slug}")
     context = _planning_context(request, sprint, comment_forms={team.pk: form})
     return render(request, "sprints/planning.html", context, status=422)
@@ -543,7 +524,7 @@ def planning_comment(request: HttpRequest, number: int, slug: str) -> HttpRespon
 
 @require_POST
 def blocked_request_create(request: HttpRequest, number: int) -> HttpResponse:
-    sprint = _sprint(number)
+    sprint = sprint_or_404(number)
     access = access_for(request.user)
     if not (access.is_staff or access.member_team_ids):
         raise PermissionDenied  # only people on a team ask other teams for things
@@ -557,7 +538,7 @@ def blocked_request_create(request: HttpRequest, number: int) -> HttpResponse:
         if not request.user.has_perm("sprints.discuss", form.cleaned_data["to_team"]):
             raise PermissionDenied
         try:
-            made = services.blocked_request_create(sprint=sprint, requested_by=_person(request), **form.cleaned_data)
+            made = services.blocked_request_create(sprint=sprint, requested_by=person_of(request), **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -579,7 +560,7 @@ def blocked_request_answer(request: HttpRequest, pk: int) -> HttpResponse:
     back = request.POST.get("next", "")
     if form.is_valid():
         try:
-            services.blocked_request_answer(request=blocked, answered_by=_person(request), **form.cleaned_data)
+            services.blocked_request_answer(request=blocked, answered_by=person_of(request), **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error.messages[0])  # someone answered first: show theirs, keep this text
             context = _planning_context(request, blocked.sprint, answer_forms={blocked.pk: form})
@@ -599,7 +580,7 @@ def blocked_request_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def calendar_feed_create(request: HttpRequest, slug: str) -> HttpResponse:
     """A new secret subscription address, shown this once."""
     team = _team(request, slug, "sprints.attend")
-    person = _person(request)
+    person = person_of(request)
     if person is None:
         raise PermissionDenied  # an address works only while the person who made it is on the team
     _, token = services.calendar_feed_create(team=team, created_by=person)

@@ -423,10 +423,15 @@ def agenda_suggestions(*, meeting: Meeting, now: datetime.datetime, scope=None) 
     return suggestions
 
 
+def next_sprint(day: datetime.date) -> Sprint | None:
+    """The first sprint starting after `day`: the one being planned."""
+    return Sprint.objects.filter(start__gt=day).order_by("start").first()
+
+
 def _sprint_talked_about(series: MeetingSeries, day: datetime.date) -> Sprint | None:
     """Sprint planning is about the sprint it plans; every other meeting about the running one."""
     if series.kind == MeetingSeries.Kind.SPRINT_PLANNING:
-        return Sprint.objects.filter(start__gt=day).order_by("start").first()
+        return next_sprint(day)
     return current_sprint(day)
 
 
@@ -547,9 +552,8 @@ def meeting_page(*, series: MeetingSeries, date: datetime.date, now: datetime.da
         actions=list(actions_for_meeting(meeting)),
         attendees=list(_attendees_shown(meeting, tree)) if saved else [],
     )
-    today = timezone.localdate(now)
+    flag_overdue(page.actions, timezone.localdate(now))
     for action in page.actions:
-        action.overdue = action.is_overdue(today)
         action.carried = action.raised_in.date < date
     if series.kind == MeetingSeries.Kind.STANDUP:
         page.standups = list(
@@ -584,6 +588,32 @@ def series_for_teams(teams) -> QuerySet[MeetingSeries]:
         MeetingSeries.objects.filter(Q(team_id__in=teams) | Q(team__isnull=True))
         .select_related("team")
         .order_by(F("team__name").asc(nulls_first=True), "name")
+    )
+
+
+def flag_overdue(actions, today: datetime.date) -> list[ActionItem]:
+    """The action items as a list, each with `overdue` set for the page to flag."""
+    actions = list(actions)
+    for action in actions:
+        action.overdue = action.is_overdue(today)
+    return actions
+
+
+def team_open_actions(teams) -> QuerySet[ActionItem]:
+    """Open action items of these teams' meeting series and of the org-wide ones."""
+    return (
+        ActionItem.objects.filter(Q(series__team_id__in=teams) | Q(series__team__isnull=True), done_at__isnull=True)
+        .select_related("owner", "series", "raised_in")
+        .order_by("due_date", "pk")
+    )
+
+
+def standups_since(teams, after: datetime.date) -> QuerySet[StandupUpdate]:
+    """These teams' standups dated after `after`, newest day first."""
+    return (
+        StandupUpdate.objects.filter(team_id__in=teams, date__gt=after)
+        .select_related("person", "team")
+        .order_by("-date", "person__display_name")
     )
 
 

@@ -36,7 +36,7 @@ def _team(request: HttpRequest, slug: str, permission: str = "sprints.view") -> 
     return get_for_user(request, Team.objects.select_related("parent"), permission=permission, slug=slug)
 
 
-def _person(request: HttpRequest) -> Person | None:
+def person_of(request: HttpRequest) -> Person | None:
     return getattr(request.user, "person", None)
 
 
@@ -139,7 +139,7 @@ def card_move(request: HttpRequest, pk: int) -> HttpResponse:
         services.card_move(
             card=card,
             to_column=form.cleaned_data["column"],
-            moved_by=_person(request),
+            moved_by=person_of(request),
             blocked_reason=form.cleaned_data["blocked_reason"] or "Blocked (no reason given yet)",
         )
     except ValidationError as error:
@@ -150,14 +150,14 @@ def card_move(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def card_take(request: HttpRequest, pk: int) -> HttpResponse:
     card = _card(request, pk)
-    person = _person(request)
+    person = person_of(request)
     if person is None:
         return HttpResponse("Only people with a profile can own cards.", status=400)
     services.card_take(card=card, person=person)
     return _after_card_change(request, card.team, f"You own “{card.title}”.")
 
 
-def _sprint(number: int) -> Sprint:
+def sprint_or_404(number: int) -> Sprint:
     sprint = Sprint.objects.filter(number=number).select_related("closed_by").first()
     if sprint is None:
         raise Http404("No such sprint")
@@ -176,7 +176,7 @@ def sprint_current(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def sprint_detail(request: HttpRequest, number: int) -> HttpResponse:
-    sprint = _sprint(number)
+    sprint = sprint_or_404(number)
     teams = list(readable_teams(request.user))
     page = selectors.sprint_page(sprint=sprint, teams=teams, now=timezone.now())
     planable = [team for team in teams if request.user.has_perm("sprints.plan", team)]
@@ -194,10 +194,10 @@ def sprint_detail(request: HttpRequest, number: int) -> HttpResponse:
 def sprint_close(request: HttpRequest, number: int) -> HttpResponse:
     if not request.user.has_perm("sprints.close_sprint"):
         raise PermissionDenied
-    sprint = _sprint(number)
+    sprint = sprint_or_404(number)
     try:
         services.sprints_ensure(today=max(timezone.localdate(), sprint.end))
-        carried = services.sprint_close(sprint=sprint, closed_by=_person(request))
+        carried = services.sprint_close(sprint=sprint, closed_by=person_of(request))
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -207,7 +207,7 @@ def sprint_close(request: HttpRequest, number: int) -> HttpResponse:
 
 @require_GET
 def sprint_report(request: HttpRequest, number: int) -> HttpResponse:
-    sprint = _sprint(number)
+    sprint = sprint_or_404(number)
     report = selectors.sprint_report(sprint=sprint, teams=list(readable_teams(request.user)))
     return render(request, "sprints/report.html", {"report": report, "sprint": sprint})
 
@@ -216,7 +216,7 @@ def sprint_report(request: HttpRequest, number: int) -> HttpResponse:
 def goal_create(request: HttpRequest, number: int, slug: str) -> HttpResponse:
     """The goal form is fetched when someone opens it, so the sprint page costs the same
     whatever the number of teams the reader plans for."""
-    sprint = _sprint(number)
+    sprint = sprint_or_404(number)
     team = _team(request, slug, "sprints.plan")
     if request.method == "GET":
         form = GoalForm(prefix=f"goal-{team.pk}", **_goal_form_kwargs(team, sprint))
@@ -252,7 +252,7 @@ def _goal_form_kwargs(team: Team, sprint: Sprint | None = None) -> dict:
 @require_http_methods(["GET", "POST"])
 def roster_update(request: HttpRequest, number: int, slug: str) -> HttpResponse:
     """Who is on a sub-team this sprint, changed in one place (later sprints start from it)."""
-    sprint = _sprint(number)
+    sprint = sprint_or_404(number)
     team = _team(request, slug, "sprints.plan")
     if request.method == "GET":
         on_roster = people_for_team(team).filter(roster_entries__sprint=sprint, roster_entries__team=team)
