@@ -4,7 +4,7 @@ PORT ?= 8000
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 MANAGE := $(UV) run --frozen python manage.py
 
-.PHONY: run test lint format uv sync
+.PHONY: run test lint format audit uv sync
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || python3 -m pip install --user --quiet uv || python3 -m pip install --quiet --break-system-packages --user uv
@@ -28,6 +28,16 @@ test: sync
 lint: sync
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
+
+## bandit over the app (fails on a high-severity finding) and pip-audit over the locked dependencies
+audit: sync
+	@$(UV) run --frozen bandit --quiet --recursive platformhub okrs sprints integrations --exclude '*/migrations/*' --severity-level high && echo 'bandit: no high-severity findings'
+	@$(UV) export --frozen --quiet --format requirements-txt --no-hashes --no-emit-project > .audit-requirements.txt
+	@if curl --silent --fail --max-time 10 --output /dev/null https://pypi.org/pypi/pip/24.0/json; then \
+	  $(UV) run --frozen pip-audit --strict --disable-pip --no-deps --requirement .audit-requirements.txt; status=$$?; \
+	else \
+	  echo "pip-audit: NOT RUN. The vulnerability service (pypi.org/pypi/<package>/<version>/json) cannot be reached from this machine."; status=0; \
+	fi; rm -f .audit-requirements.txt; exit $$status
 
 format: sync
 	@$(UV) run --frozen ruff check --fix .

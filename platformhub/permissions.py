@@ -148,6 +148,8 @@ def leads_meeting_team(user, obj) -> bool:
     return leads_any_team.test(user) if team is None else leads_team.test(user, team)
 
 
+# Sprints themselves (dates, who closed them) are org-wide: anyone on a team, viewers and staff read them.
+rules.add_perm("sprints.view_sprint", is_staff | is_org_viewer | is_member_anywhere)
 rules.add_perm("sprints.view_meetings", _of_team(can_view_team))
 rules.add_perm("sprints.attend", is_staff | _of_team(is_in_team_tree))
 rules.add_perm("sprints.run_meetings", is_staff | leads_meeting_team)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from platformhub import views
+from platformhub import history_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -12,6 +12,8 @@ urlpatterns = [
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
     path("teams/<slug:slug>/about/edit/", views.team_about_edit, name="team_about_edit"),
     path("people/<int:pk>/", views.person_detail, name="person"),
+    path("history/<slug:kind>/<int:pk>/", history_views.object_history, name="history"),
+    path("history/<slug:kind>/<int:pk>/restore/", history_views.object_restore, name="history_restore"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("okrs.urls")),
