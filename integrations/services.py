@@ -52,8 +52,8 @@ def _fields_from_api(data: dict) -> dict:
         fields["state"] = GitHubIssue.State.CLOSED if data["state"] == "closed" else GitHubIssue.State.OPEN
         closed_at = data.get("closed_at") if data["state"] == "closed" else None
         fields["closed_at"] = parse_datetime(closed_at) if closed_at else None
-    if data.get("html_url"):
-        fields["html_url"] = data["html_url"]
+    if isinstance(url := data.get("html_url"), str) and url.startswith(("https://", "http://")):
+        fields["html_url"] = url  # shown as a link, so nothing but a web address is stored
         fields["is_pull_request"] = "pull_request" in data or "/pull/" in data["html_url"]
     if "assignees" in data and data.get("state"):
         fields["assignees"] = [person["login"] for person in data["assignees"] or []]

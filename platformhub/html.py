@@ -8,7 +8,17 @@ import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
+URL_SCHEMES = {"http", "https", "mailto"}
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
+
+
+def _is_allowed_link(url: str) -> bool:
+    """Links nh3 would strip stay plain text instead of becoming an <a> that goes nowhere."""
+    scheme, colon, _ = url.partition(":")
+    return not colon or "/" in scheme or scheme.strip().lower() in URL_SCHEMES
+
+
+_markdown.validateLink = _is_allowed_link
 
 ALLOWED_TAGS = {
     "a", "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote",
@@ -25,7 +35,7 @@ def render_markdown(text: str) -> SafeString:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(cleaned)  # noqa: S308 - nh3 has just removed everything not on the allowlist

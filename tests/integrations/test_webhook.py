@@ -34,6 +34,13 @@ def test_opened_stores_the_issue(deliver, name):
     assert issue.html_url == "https://github.com/Codertocat/Hello-World/issues/1"
 
 
+def test_an_issue_address_that_is_not_a_web_address_is_never_stored(deliver):
+    opened = copy.deepcopy(payload("issues.opened"))
+    opened["issue"]["html_url"] = "javascript:alert(document.cookie)"
+    assert deliver("issues", opened).status_code == 202
+    assert not _issue().html_url.startswith("javascript:")
+
+
 def test_edited_changes_the_title(deliver):
     deliver("issues", payload("issues.opened"))
     edited = payload("issues.edited")

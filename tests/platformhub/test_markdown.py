@@ -50,3 +50,8 @@ def test_markdown_keeps_the_formatting_people_use():
 
 def test_markdown_of_nothing_is_empty():
     assert render_markdown("") == ""
+
+
+@pytest.mark.parametrize("link", ["[x](livescript:alert(1))", "[x](javascript:alert(1))", "[x](vbscript:msgbox)"])
+def test_a_link_with_a_scheme_we_refuse_stays_plain_text(link):
+    assert render_markdown(link) == f"<p>{link}</p>\n"
