@@ -17,7 +17,7 @@ run: sync
 	@DEBUG=true $(MANAGE) migrate --no-input -v 0
 	@DEBUG=true $(MANAGE) load_demo
 	@echo "PlatformHub on http://127.0.0.1:$(PORT)/ (the task worker runs alongside; Ctrl-C stops both)"
-	@DEBUG=true $(MANAGE) db_worker --no-startup-delay & worker=$$!; \
+	@DEBUG=true $(MANAGE) worker --no-startup-delay & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  DEBUG=true $(MANAGE) runserver 127.0.0.1:$(PORT)
 

@@ -26,15 +26,26 @@ def linked_issues_context(*, user: User, key_result: KeyResult) -> dict:
     `okrs.selectors.key_result_for_page`, with its links and searches prefetched."""
     objective = key_result.objective
     closed = team_period_is_closed(team=objective.team, period=objective.period)
+    links = list(key_result.issue_links.all())
+    last_sync = latest_sync()
     return {
         "key_result": key_result,
-        "links": list(key_result.issue_links.all()),
+        "links": links,
         "searches": list(key_result.saved_searches.all()),
         "can_link": user.has_perm("okrs.check_in", key_result) and not closed,
         "link_form": LinkIssuesForm(),
         "search_form": SavedSearchForm(),
-        "last_sync": latest_sync(),
+        "last_sync": last_sync,
+        "sync_errors": sync_errors_for(last_sync, links),
     }
+
+
+def sync_errors_for(run: SyncRun | None, links: list[IssueLink]) -> list[str]:
+    """The lines of a sync's error that are about these issues ("octo/app#1: GitHub answered 500")."""
+    if run is None or not run.error:
+        return []
+    references = {str(link.issue) for link in links}
+    return [line for line in run.error.splitlines() if line.partition(": ")[0] in references]
 
 
 @dataclass

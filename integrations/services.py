@@ -1,5 +1,6 @@
 """Writes for linked issues: linking, applying what GitHub says (API or webhook), syncing."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -88,8 +89,10 @@ def issue_apply(issue: GitHubIssue, data: dict, *, etag: str = "") -> bool:
     issue.etag, issue.synced_at = etag or issue.etag, timezone.now()
     if issue.pk is None:
         issue.save()
-    else:
+    elif changed:
         issue.save(update_fields=[*changed, "etag", "synced_at"])
+    else:  # nothing people see changed: no history row for a sync that found nothing new
+        GitHubIssue.objects.filter(pk=issue.pk).update(etag=issue.etag, synced_at=issue.synced_at)
     return bool(changed)
 
 
@@ -244,6 +247,17 @@ def sync_linked_issues(*, client: GitHubClient, issues=None) -> SyncRun:
     run.error = "\n".join(errors[:20])
     run.save(update_fields=["issues_checked", "issues_changed", "finished_at", "error"])
     return run
+
+
+INTERRUPTED = "Interrupted: the worker stopped during this sync, so it is being run again."
+
+
+def sync_runs_close_interrupted(*, since: datetime.datetime) -> int:
+    """Mark the runs a killed worker left unfinished, so the dashboard does not show them as the
+    latest sync with no error."""
+    return SyncRun.objects.filter(finished_at__isnull=True, started_at__gte=since).update(
+        finished_at=timezone.now(), error=INTERRUPTED
+    )
 
 
 def _refresh_issue(client: GitHubClient, issue: GitHubIssue) -> int:

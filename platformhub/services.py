@@ -1,7 +1,11 @@
 """Writes for people and teams. Each validates the whole row and runs in one transaction."""
 
+import datetime
+
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from platformhub.concurrency import save_versioned
 from platformhub.models import Membership, Person, Team
@@ -71,3 +75,17 @@ def membership_add(*, person: Person, team: Team, role: str) -> Membership:
     membership.full_clean()
     membership.save()
     return membership
+
+
+@transaction.atomic
+def tasks_requeue_abandoned(*, worker_id: str, older_than: int, now: datetime.datetime) -> list[DBTaskResult]:
+    """Put back in the queue the tasks a killed worker left RUNNING (django-tasks-db never does):
+    those claimed last by `worker_id`, which is starting again so cannot be running them, and any
+    started more than `older_than` seconds ago. Returns them as they were, with `started_at`."""
+    running = DBTaskResult.objects.select_for_update().filter(status=TaskResultStatus.RUNNING)
+    cutoff = now - datetime.timedelta(seconds=older_than)
+    abandoned = [
+        task for task in running if (task.worker_ids and task.worker_ids[-1] == worker_id) or task.started_at < cutoff
+    ]
+    DBTaskResult.objects.filter(pk__in=[task.pk for task in abandoned]).update(status=TaskResultStatus.READY)
+    return abandoned

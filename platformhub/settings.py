@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "platformhub.unavailable.DatabaseUnavailableMiddleware",  # a 503 page while the database is unreachable
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -155,6 +156,8 @@ GITHUB_API_URL = env("GITHUB_API_URL", default="https://api.github.com")
 GITHUB_TOKEN = env("GITHUB_TOKEN", default="")
 GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET", default="")
 GITHUB_SYNC_INTERVAL = env.int("GITHUB_SYNC_INTERVAL", default=900)
+# A task still "running" after this long lost its worker; `manage.py worker` queues it again.
+TASK_ABANDONED_AFTER = env.int("TASK_ABANDONED_AFTER", default=1800)
 
 LOGGING = {
     "version": 1,
