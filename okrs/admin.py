@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from okrs.models import CheckIn, KeyResult, Objective, Period, TeamPeriod
+from platformhub.admin_versioning import VersionedAdminMixin
 
 
 @admin.register(Period)
@@ -10,19 +11,19 @@ class PeriodAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TeamPeriod)
-class TeamPeriodAdmin(SimpleHistoryAdmin):
+class TeamPeriodAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["team", "period", "closed_at", "closed_by"]
     list_filter = ["period", "team"]
 
 
-class KeyResultInline(admin.TabularInline):
+class KeyResultInline(VersionedAdminMixin, admin.TabularInline):
     model = KeyResult
     extra = 0
     fields = ["title", "kind", "start_value", "target_value", "current_value", "unit", "due_date", "order"]
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(SimpleHistoryAdmin):
+class ObjectiveAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "team", "period", "order", "archived"]
     list_filter = ["period", "team", "archived"]
     search_fields = ["title"]
@@ -31,7 +32,7 @@ class ObjectiveAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(KeyResult)
-class KeyResultAdmin(SimpleHistoryAdmin):
+class KeyResultAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "objective", "kind", "current_value", "target_value", "confidence", "last_check_in_at"]
     list_filter = ["kind", "objective__period", "objective__team"]
     search_fields = ["title"]

@@ -191,7 +191,11 @@ class RoadmapItemEditForm(VersionedForm, RoadmapItemForm):
 
 
 class RoadmapMoveForm(PlatformForm):
+    """To another horizon (with the version the item was at, as that replaces where someone else put
+    it), or one place up or down (relative to where it is now, so without a version)."""
+
     horizon = ModelChoiceField(label="Move to", queryset=Horizon.objects.none(), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     direction = forms.ChoiceField(label="Direction", choices=[("up", "Up"), ("down", "Down")], required=False)
 
     def __init__(self, *args, horizons, **kwargs):
@@ -202,6 +206,8 @@ class RoadmapMoveForm(PlatformForm):
         cleaned = super().clean()
         if not cleaned.get("horizon") and not cleaned.get("direction") and not self.errors:
             raise forms.ValidationError("Pick a horizon to move the item to.")
+        if cleaned.get("horizon") and cleaned.get("version") is None and not self.errors:
+            raise forms.ValidationError("Reload the roadmap and move the item again.")
         return cleaned
 
 

@@ -27,6 +27,7 @@ from okrs.forms import (
 )
 from okrs.models import Horizon, KeyResult, Objective, RoadmapItem, RoadmapShareLink, RoadmapSnapshot
 from platformhub.access import get_for_user
+from platformhub.concurrency import EditConflict, last_change
 from platformhub.editing import save_form
 from platformhub.models import Team
 
@@ -72,9 +73,10 @@ def _page_shown(request: HttpRequest, fallback: Team) -> tuple[Team, str | None]
     return fallback, health
 
 
-def _render_lanes(request: HttpRequest, team: Team) -> HttpResponse:
+def _render_lanes(request: HttpRequest, team: Team, *, moved_meanwhile: dict | None = None) -> HttpResponse:
     page_team, health = _page_shown(request, team)
-    response = render(request, "okrs/roadmap.html#lanes", _page_context(request, page_team, health))
+    context = {**_page_context(request, page_team, health), "moved_meanwhile": moved_meanwhile}
+    response = render(request, "okrs/roadmap.html#lanes", context, status=409 if moved_meanwhile else 200)
     return reswap(retarget(response, f"#{LANES_TARGET}"), "outerHTML")
 
 
@@ -297,13 +299,27 @@ def item_move(request: HttpRequest, pk: int) -> HttpResponse:
     form = RoadmapMoveForm(request.POST, horizons=_item_horizons(item.team))
     if not form.is_valid():
         return HttpResponse(" ".join(form.errors.get("__all__", ["Pick a horizon."])), status=400)
+    horizon = form.cleaned_data["horizon"]
     try:
-        services.roadmap_item_move(
-            item=item, horizon=form.cleaned_data["horizon"], direction=form.cleaned_data["direction"] or None
-        )
+        if horizon is None:
+            services.roadmap_item_reorder(item=item, direction=form.cleaned_data["direction"])
+        else:
+            services.roadmap_item_move(item=item, horizon=horizon, expected_version=form.cleaned_data["version"])
+    except EditConflict as conflict:
+        return _moved_meanwhile(request, conflict.current, wanted=horizon)
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=400)
     return _after_change(request, item.team, f"Moved “{item.title}”.")
+
+
+def _moved_meanwhile(request: HttpRequest, item: RoadmapItem, *, wanted: Horizon) -> HttpResponse:
+    """409: someone changed the item while this person was moving it. The roadmap as it is now,
+    naming the horizon the item is in, with the horizon this person picked still picked."""
+    moved_meanwhile = {"item": item.pk, "now_in": item.horizon, "wanted": wanted, "changed_by": last_change(item)}
+    if request.htmx:
+        return _render_lanes(request, item.team, moved_meanwhile=moved_meanwhile)
+    context = {**_page_context(request, item.team), "moved_meanwhile": moved_meanwhile}
+    return render(request, "okrs/roadmap.html", context, status=409)
 
 
 def _linkable_key_results(item: RoadmapItem):

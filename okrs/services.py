@@ -422,15 +422,21 @@ def roadmap_item_delete(*, item: RoadmapItem) -> None:
 
 
 @transaction.atomic
-def roadmap_item_move(*, item: RoadmapItem, horizon: Horizon | None = None, direction: Direction | None = None) -> None:
-    """Move an item to the end of another horizon, or one place up or down in its own."""
-    if horizon is not None and horizon.pk != item.horizon_id:
-        item.horizon = horizon
-        item.order = _next_order(RoadmapItem.objects.filter(team=item.team, horizon=horizon))
-        item.full_clean()
-        item.save(update_fields=["horizon", "order", "updated_at"])
-    elif direction is not None:
-        _swap_with_neighbour(item, RoadmapItem.objects.filter(team=item.team, horizon=item.horizon), direction)
+def roadmap_item_move(*, item: RoadmapItem, horizon: Horizon, expected_version: int) -> None:
+    """Move an item to the end of another horizon; EditConflict if someone changed it since
+    `expected_version` (they may have moved it already)."""
+    if horizon.pk == item.horizon_id:
+        return
+    item.horizon = horizon
+    item.order = _next_order(RoadmapItem.objects.filter(team=item.team, horizon=horizon))
+    item.full_clean()
+    save_versioned(item, expected_version=expected_version, update_fields=["horizon", "order", "updated_at"])
+
+
+@transaction.atomic
+def roadmap_item_reorder(*, item: RoadmapItem, direction: Direction) -> None:
+    """Move an item one place up or down in its horizon."""
+    _swap_with_neighbour(item, RoadmapItem.objects.filter(team=item.team, horizon=item.horizon), direction)
 
 
 def _check_same_tree(item: RoadmapItem, team: Team) -> None:

@@ -1,17 +1,18 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from platformhub.admin_versioning import VersionedAdminMixin
 from platformhub.models import Membership, Person, Team
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(VersionedAdminMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["person"]
 
 
 @admin.register(Team)
-class TeamAdmin(SimpleHistoryAdmin):
+class TeamAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "parent", "slack_channel"]
     list_filter = ["parent"]
     search_fields = ["name", "slug"]
@@ -20,7 +21,7 @@ class TeamAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["display_name", "title", "timezone", "github_handle", "is_org_viewer"]
     list_filter = ["is_org_viewer"]
     search_fields = ["display_name", "user__username", "github_handle"]
@@ -28,7 +29,7 @@ class PersonAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["person", "team", "role"]
     list_filter = ["role", "team"]
     autocomplete_fields = ["person", "team"]

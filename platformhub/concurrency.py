@@ -62,9 +62,10 @@ def conflict_context(*, current: Versioned, form) -> dict:
         if theirs != mine:
             shown = ", ".join(sorted(str(item) for item in theirs)) if isinstance(theirs, set) else theirs
             differences.append(Difference(label=field.label, theirs=str(shown) if shown != "" else "(empty)"))
-    return {"form": form.rebound(data), "differences": differences, "changed_by": _last_change(current)}
+    return {"form": form.rebound(data), "differences": differences, "changed_by": last_change(current)}
 
 
-def _last_change(obj):
+def last_change(obj):
+    """The newest history record of `obj` (who saved its current version, and when), or None."""
     history = getattr(obj, "history", None)
     return history.select_related("history_user__person").first() if history is not None else None

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from platformhub.admin_versioning import VersionedAdminMixin
 from sprints.models import (
     ActionItem,
     Board,
@@ -17,7 +18,7 @@ from sprints.models import (
 
 
 @admin.register(Cadence)
-class CadenceAdmin(SimpleHistoryAdmin):
+class CadenceAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["length_days", "first_start"]
 
 
@@ -32,47 +33,47 @@ class RosterEntryAdmin(SimpleHistoryAdmin):
     list_filter = ["sprint", "team"]
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(VersionedAdminMixin, admin.TabularInline):
     model = Milestone
     extra = 0
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "team", "archived"]
     inlines = [MilestoneInline]
 
 
 @admin.register(SprintGoal)
-class SprintGoalAdmin(SimpleHistoryAdmin):
+class SprintGoalAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "sprint", "team", "outcome"]
     list_filter = ["sprint", "team", "outcome"]
 
 
 @admin.register(Card)
-class CardAdmin(SimpleHistoryAdmin):
+class CardAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "team", "column", "carry_overs"]
     list_filter = ["team", "column"]
     search_fields = ["title"]
 
 
 @admin.register(Board)
-class BoardAdmin(SimpleHistoryAdmin):
+class BoardAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["team", "wip_limits"]
 
 
 @admin.register(MeetingSeries)
-class MeetingSeriesAdmin(SimpleHistoryAdmin):
+class MeetingSeriesAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "team", "kind", "weekdays"]
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["series", "date"]
     list_filter = ["series"]
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(SimpleHistoryAdmin):
+class ActionItemAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "series", "owner", "due_date", "done_at"]
     list_filter = ["series"]

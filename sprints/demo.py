@@ -65,11 +65,11 @@ def _create(platform: Team, today: datetime.date) -> None:
     done_goal = sprint_goal_create(
         sprint=previous, team=infrastructure, title="Migration framework is production ready", owners=[guido, daniel]
     )
-    sprint_goal_set_outcome(goal=done_goal, outcome=SprintGoal.Outcome.MET)
+    sprint_goal_set_outcome(goal=done_goal, expected_version=done_goal.version, outcome=SprintGoal.Outcome.MET)
     partly = sprint_goal_create(
         sprint=previous, team=ingestion, title="Kafka consumers autoscale", owners=[ellie, daniel]
     )
-    sprint_goal_set_outcome(goal=partly, outcome=SprintGoal.Outcome.PARTLY)
+    sprint_goal_set_outcome(goal=partly, expected_version=partly.version, outcome=SprintGoal.Outcome.PARTLY)
     sprint_goal_create(
         sprint=current,
         team=infrastructure,

@@ -2,7 +2,7 @@ from django import forms
 
 from integrations.references import parse_reference
 from platformhub.forms import ModelChoiceField, ModelMultipleChoiceField, MultilineField, PlatformForm, VersionedForm
-from platformhub.models import validate_timezone
+from platformhub.models import Person, validate_timezone
 from sprints.models import TITLE_MAX, Card, MeetingSeries, RetroNote, SprintGoal
 
 
@@ -28,7 +28,7 @@ class CardForm(PlatformForm):
     )
 
 
-class MoveCardForm(PlatformForm):
+class MoveCardForm(VersionedForm):
     column = forms.ChoiceField(label="Move to", choices=Card.Column.choices)
     blocked_reason = forms.CharField(label="Blocked on", required=False, max_length=500)
 
@@ -53,13 +53,15 @@ class RosterForm(PlatformForm):
     people = ModelMultipleChoiceField(
         label="People", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
+    # The roster the lead was shown: saving over a roster someone changed since is refused.
+    shown = ModelMultipleChoiceField(queryset=Person.objects.all(), required=False, widget=forms.MultipleHiddenInput)
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["people"].queryset = people
 
 
-class OutcomeForm(PlatformForm):
+class OutcomeForm(VersionedForm):
     outcome = forms.ChoiceField(label="Outcome", choices=SprintGoal.Outcome.choices)
 
 

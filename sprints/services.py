@@ -73,10 +73,28 @@ def sprints_ensure(*, today: datetime.date) -> Sprint:
     return Sprint.objects.get(number=current)
 
 
+class RosterChanged(Exception):
+    """Someone changed the roster since the lead was shown it; `people` is who is on it now."""
+
+    def __init__(self, people: list[Person]):
+        super().__init__("The roster changed since it was shown")
+        self.people = people
+
+
 @transaction.atomic
-def roster_set(*, sprint: Sprint, team: Team, people: Iterable[Person]) -> None:
-    """Who is on `team` (a sub-team) during `sprint`."""
+def roster_set(
+    *, sprint: Sprint, team: Team, people: Iterable[Person], expected: Iterable[Person] | None = None
+) -> None:
+    """Who is on `team` (a sub-team) during `sprint`. With `expected`, the roster the lead was shown,
+    a roster changed since is refused with RosterChanged instead of losing that change."""
     people = list(people)
+    if expected is not None:
+        Sprint.objects.select_for_update().get(pk=sprint.pk)  # one roster change at a time
+        current = list(
+            Person.objects.filter(roster_entries__sprint=sprint, roster_entries__team=team).order_by("display_name")
+        )
+        if {person.pk for person in current} != {person.pk for person in expected}:
+            raise RosterChanged(current)
     RosterEntry.objects.filter(sprint=sprint, team=team).exclude(person__in=people).delete()
     for person in people:
         RosterEntry.objects.get_or_create(sprint=sprint, team=team, person=person)
@@ -137,11 +155,13 @@ def card_move(
     *,
     card: Card,
     to_column: str,
+    expected_version: int,
     moved_by: Person | None,
     blocked_reason: str = "",
     at: datetime.datetime | None = None,
 ) -> CardMove | None:
-    """Move a card to the end of another column and record who moved it, when, from and to."""
+    """Move a card to the end of another column and record who moved it, when, from and to.
+    Raises EditConflict, recording nothing, when the card changed since `expected_version`."""
     if to_column == card.column:
         return None
     from_column = card.column
@@ -149,7 +169,9 @@ def card_move(
     card.blocked_reason = blocked_reason if to_column == Card.Column.BLOCKED else ""
     card.order = (Card.objects.filter(team=card.team, column=to_column).aggregate(m=Max("order"))["m"] or 0) + 1
     card.full_clean()
-    card.save(update_fields=["column", "blocked_reason", "order", "updated_at"])
+    save_versioned(
+        card, expected_version=expected_version, update_fields=["column", "blocked_reason", "order", "updated_at"]
+    )
     return CardMove.objects.create(
         card=card, moved_by=moved_by, moved_at=at or timezone.now(), from_column=from_column, to_column=to_column
     )
@@ -205,10 +227,10 @@ def sprint_goal_create(
 
 
 @transaction.atomic
-def sprint_goal_set_outcome(*, goal: SprintGoal, outcome: str) -> SprintGoal:
+def sprint_goal_set_outcome(*, goal: SprintGoal, expected_version: int, outcome: str) -> SprintGoal:
     goal.outcome = outcome
     goal.full_clean()
-    goal.save(update_fields=["outcome"])
+    save_versioned(goal, expected_version=expected_version, update_fields=["outcome"])
     return goal
 
 

@@ -12,7 +12,7 @@ from django_htmx.http import reswap, retarget
 from okrs.models import KeyResult
 from okrs.selectors import people_for_team, readable_teams
 from platformhub.access import get_for_user
-from platformhub.concurrency import EditConflict
+from platformhub.concurrency import EditConflict, conflict_context
 from platformhub.editing import save_form
 from platformhub.models import Person, Team
 from platformhub.permissions import access_for
@@ -89,17 +89,25 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "sprints/board.html", context)
 
 
-def _after_card_change(request: HttpRequest, card_team: Team, message: str) -> HttpResponse:
-    """Answer with the board the person was looking at (the Platform board shows its sub-teams'
-    cards too), with its filters."""
-    team = card_team
+def _board_shown(request: HttpRequest, card_team: Team) -> Team:
+    """The board the person was looking at (the Platform board shows its sub-teams' cards too)."""
     if slug := request.POST.get("board"):
         shown = Team.objects.select_related("parent").filter(slug=slug).first()
         if shown is not None and request.user.has_perm("sprints.view", shown) and card_team.root_id == shown.root_id:
-            team = shown
+            return shown
+    return card_team
+
+
+def _columns(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    response = render(request, "sprints/board.html#columns", context, status=status)
+    return reswap(retarget(response, f"#{COLUMNS_TARGET}"), "outerHTML")
+
+
+def _after_card_change(request: HttpRequest, card_team: Team, message: str) -> HttpResponse:
+    """Answer with the board the person was looking at, with its filters."""
+    team = _board_shown(request, card_team)
     if request.htmx:
-        response = render(request, "sprints/board.html#columns", _board_context(request, team))
-        return reswap(retarget(response, f"#{COLUMNS_TARGET}"), "outerHTML")
+        return _columns(request, _board_context(request, team))
     messages.success(request, message)
     query = request.POST.get("query", "")
     return redirect(reverse("sprints:board", args=[team.slug]) + (f"?{query}" if query else ""))
@@ -134,17 +142,39 @@ def card_move(request: HttpRequest, pk: int) -> HttpResponse:
     card = _card(request, pk)
     form = MoveCardForm(request.POST)
     if not form.is_valid():
-        return HttpResponse("Pick a column.", status=400)
+        return HttpResponse("Pick a column." if "column" in form.errors else "Reload the board.", status=400)
     try:
         services.card_move(
             card=card,
             to_column=form.cleaned_data["column"],
+            expected_version=form.cleaned_data["version"],
             moved_by=person_of(request),
             blocked_reason=form.cleaned_data["blocked_reason"] or "Blocked (no reason given yet)",
+        )
+    except EditConflict as conflict:
+        return _moved_meanwhile(
+            request, conflict.current, board=_board_shown(request, card.team), wanted=form.cleaned_data["column"]
         )
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=400)
     return _after_card_change(request, card.team, f"Moved “{card.title}”.")
+
+
+def _moved_meanwhile(request: HttpRequest, card: Card, *, board: Team, wanted: str) -> HttpResponse:
+    """409: someone moved the card while this person was moving it. The board as it is now, saying
+    who moved it where (its latest move), with the column this person picked still picked on it."""
+    context = {
+        **_board_context(request, board),
+        "moved_meanwhile": {
+            "card": card,
+            "move": card.moves.select_related("moved_by").first(),
+            "wanted": wanted,
+            "wanted_label": Card.Column(wanted).label,
+        },
+    }
+    if request.htmx:
+        return _columns(request, context, status=409)
+    return render(request, "sprints/board.html", context, status=409)
 
 
 @require_POST
@@ -174,20 +204,20 @@ def sprint_current(request: HttpRequest) -> HttpResponse:
     return redirect("sprints:sprint", number=sprint.number)
 
 
-@require_GET
-def sprint_detail(request: HttpRequest, number: int) -> HttpResponse:
-    sprint = sprint_or_404(number)
+def _sprint_context(request: HttpRequest, sprint: Sprint) -> dict:
     teams = list(readable_teams(request.user))
-    page = selectors.sprint_page(sprint=sprint, teams=teams, now=timezone.now())
-    planable = [team for team in teams if request.user.has_perm("sprints.plan", team)]
-    context = {
-        "page": page,
+    return {
+        "page": selectors.sprint_page(sprint=sprint, teams=teams, now=timezone.now()),
         "sprint": sprint,
-        "planable_teams": planable,
+        "planable_teams": [team for team in teams if request.user.has_perm("sprints.plan", team)],
         "can_close": request.user.has_perm("sprints.close_sprint") and not sprint.is_closed,
         "outcome_choices": SprintGoal.Outcome.choices,
     }
-    return render(request, "sprints/sprint.html", context)
+
+
+@require_GET
+def sprint_detail(request: HttpRequest, number: int) -> HttpResponse:
+    return render(request, "sprints/sprint.html", _sprint_context(request, sprint_or_404(number)))
 
 
 @require_POST
@@ -251,17 +281,29 @@ def _goal_form_kwargs(team: Team, sprint: Sprint | None = None) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def roster_update(request: HttpRequest, number: int, slug: str) -> HttpResponse:
-    """Who is on a sub-team this sprint, changed in one place (later sprints start from it)."""
+    """Who is on a sub-team this sprint, changed in one place (later sprints start from it). The form
+    carries the roster it showed, so a roster another lead changed since answers 409 instead."""
     sprint = sprint_or_404(number)
     team = _team(request, slug, "sprints.plan")
+    template = "sprints/planning_forms.html#roster" if request.htmx else "sprints/planning_forms.html"
+    context = {"sprint": sprint, "team": team}
     if request.method == "GET":
-        on_roster = people_for_team(team).filter(roster_entries__sprint=sprint, roster_entries__team=team)
-        form = RosterForm(initial={"people": list(on_roster)}, people=people_for_team(team), prefix=f"r{team.pk}")
-        template = "sprints/planning_forms.html#roster" if request.htmx else "sprints/planning_forms.html"
-        return render(request, template, {"sprint": sprint, "team": team, "roster_form": form})
+        on_roster = list(Person.objects.filter(roster_entries__sprint=sprint, roster_entries__team=team))
+        form = RosterForm(
+            initial={"people": on_roster, "shown": on_roster}, people=people_for_team(team), prefix=f"r{team.pk}"
+        )
+        return render(request, template, {**context, "roster_form": form})
     form = RosterForm(request.POST, people=people_for_team(team), prefix=f"r{team.pk}")
     if form.is_valid():
-        services.roster_set(sprint=sprint, team=team, people=form.cleaned_data["people"])
+        try:
+            services.roster_set(
+                sprint=sprint, team=team, people=form.cleaned_data["people"], expected=form.cleaned_data["shown"]
+            )
+        except services.RosterChanged as changed:  # 409: their roster shown, this lead's choice kept
+            data = form.data.copy()
+            data.setlist(form.add_prefix("shown"), [str(person.pk) for person in changed.people])
+            context |= {"roster_form": form.rebound(data), "roster_now": changed.people}
+            return render(request, template, context, status=409)
         messages.success(request, f"Updated who is on {team.name} in {sprint.name}.")
     return redirect("sprints:sprint", number=sprint.number)
 
@@ -271,35 +313,50 @@ def goal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     goal = get_for_user(request, SprintGoal.objects.select_related("team", "sprint"), permission="sprints.plan", pk=pk)
     form = OutcomeForm(request.POST)
     if form.is_valid():
-        services.sprint_goal_set_outcome(goal=goal, outcome=form.cleaned_data["outcome"])
+        try:
+            services.sprint_goal_set_outcome(
+                goal=goal, expected_version=form.cleaned_data["version"], outcome=form.cleaned_data["outcome"]
+            )
+        except EditConflict as conflict:  # 409: their outcome shown, this lead's pick kept
+            context = {
+                **_sprint_context(request, goal.sprint),
+                **conflict_context(current=conflict.current, form=form),
+                "outcome_goal": goal.pk,
+            }
+            return render(request, "sprints/sprint.html", context, status=409)
     return redirect("sprints:sprint", number=goal.sprint.number)
+
+
+def _project_form_kwargs(team: Team) -> dict:
+    return {"people": people_for_team(team), "key_results": _goal_form_kwargs(team)["key_results"]}
+
+
+def _projects_context(request: HttpRequest, team: Team, *, form: ProjectForm) -> dict:
+    return {
+        "team": team,
+        "projects": selectors.projects_page(team=team, now=timezone.now()),
+        "form": form,
+        "milestone_form": MilestoneForm(),
+        "can_plan": request.user.has_perm("sprints.plan", team),
+        "can_work": request.user.has_perm("sprints.work", team),
+    }
 
 
 @require_http_methods(["GET", "POST"])
 def projects(request: HttpRequest, slug: str) -> HttpResponse:
     team = _team(request, slug)
-    can_plan = request.user.has_perm("sprints.plan", team)
-    form_kwargs = {"people": people_for_team(team), "key_results": _goal_form_kwargs(team)["key_results"]}
-    form = ProjectForm(**form_kwargs)
+    form = ProjectForm(**_project_form_kwargs(team))
     status = 200
     if request.method == "POST":
-        if not can_plan:
+        if not request.user.has_perm("sprints.plan", team):
             raise PermissionDenied
-        form = ProjectForm(request.POST, **form_kwargs)
+        form = ProjectForm(request.POST, **_project_form_kwargs(team))
         if form.is_valid():
             project = services.project_create(team=team, **form.cleaned_data)
             messages.success(request, f"Added the project “{project.title}”.")
             return redirect("sprints:projects", slug=team.slug)
         status = 422
-    context = {
-        "team": team,
-        "projects": selectors.projects_page(team=team, now=timezone.now()),
-        "form": form,
-        "milestone_form": MilestoneForm(),
-        "can_plan": can_plan,
-        "can_work": request.user.has_perm("sprints.work", team),
-    }
-    return render(request, "sprints/projects.html", context, status=status)
+    return render(request, "sprints/projects.html", _projects_context(request, team, form=form), status=status)
 
 
 @require_POST
@@ -327,8 +384,15 @@ def milestone_progress(request: HttpRequest, pk: int) -> HttpResponse:
                 current=form.cleaned_data["current"],
                 is_done=form.cleaned_data["is_done"] if milestone.target is None else None,
             )
-        except EditConflict:
-            messages.error(request, "Someone updated that milestone meanwhile; here is their number. Try again.")
+        except EditConflict as conflict:  # 409: their number shown, this person's kept at the new version
+            team, kept = milestone.project.team, conflict_context(current=conflict.current, form=form)
+            context = {
+                **_projects_context(request, team, form=ProjectForm(**_project_form_kwargs(team))),
+                "progress_milestone": milestone.pk,
+                "progress_form": kept["form"],
+                "changed_by": kept["changed_by"],
+            }
+            return render(request, "sprints/projects.html", context, status=409)
         except ValidationError as error:
             messages.error(request, error.messages[0])
     else:

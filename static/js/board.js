@@ -14,7 +14,9 @@
           if (event.from === event.to) return;
           var column = event.to.dataset.column;
           var board = document.getElementById("board-columns");
-          var values = { column: column, query: board.dataset.query, board: board.dataset.board };
+          var values = {
+            column: column, version: event.item.dataset.version, query: board.dataset.query, board: board.dataset.board,
+          };
           if (column === "blocked") values.blocked_reason = window.prompt("What is it blocked on?") || "";
           window.htmx.ajax("POST", event.item.dataset.moveUrl, {
             source: event.item, target: "#board-columns", swap: "outerHTML", values: values,

@@ -5,6 +5,9 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from platformhub.demo import DEMO_PASSWORD
+from platformhub.models import Person
+from sprints.models import Card
+from sprints.services import card_move
 from tests.browser.conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,6 +35,28 @@ def test_engineer_drags_a_card_to_in_review_and_it_stays_there(page, demo):
     page.reload()
     expect(_column(page, "In review").get_by_role("article", name="k6 scenario for 2× peak ingestion")).to_be_visible()
     expect(_column(page, "On deck").get_by_role("article", name="k6 scenario for 2× peak ingestion")).to_have_count(0)
+
+
+def test_a_card_someone_moved_meanwhile_stays_where_they_put_it_and_the_board_says_so(page, demo):
+    log_in(page, "guido", DEMO_PASSWORD)
+    page.goto(BOARD)
+    card = Card.objects.get(title="k6 scenario for 2× peak ingestion")
+    daniel = Person.objects.get(user__username="daniel")
+    card_move(card=card, expected_version=card.version, to_column=Card.Column.IN_PROGRESS, moved_by=daniel)
+
+    article = _column(page, "On deck").get_by_role("article", name="k6 scenario for 2× peak ingestion")
+    article.locator("h3").drag_to(_column(page, "In review").locator(".board-column__cards"))
+
+    alert = page.locator(".conflict")
+    expect(alert).to_contain_text("Daniel Jaramillo saved a change")
+    expect(alert).to_contain_text("while you were moving “k6 scenario for 2× peak ingestion” to In review")
+    expect(alert).to_contain_text("they moved it from On deck to In progress, where it stays.")
+    moved = _column(page, "In progress").get_by_role("article", name="k6 scenario for 2× peak ingestion")
+    expect(moved.get_by_role("combobox", name="Move to")).to_have_value("in_review")
+    screenshot(page, "board-moved-meanwhile")
+    moved.get_by_role("button", name="Move").click()
+    expect(_column(page, "In review").get_by_role("article", name="k6 scenario for 2× peak ingestion")).to_be_visible()
+    expect(alert).to_have_count(0)
 
 
 def test_a_card_moves_with_the_keyboard_alone(page, demo):

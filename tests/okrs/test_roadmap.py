@@ -78,7 +78,7 @@ def test_an_item_cannot_sit_on_another_teams_horizon(org):
 
 def test_moving_to_another_horizon_puts_the_item_at_its_end(roadmap, org):
     existing = roadmap_item_create(team=org.team, horizon=roadmap["three_year"], title="Cloud is global")
-    roadmap_item_move(item=roadmap["item"], horizon=roadmap["three_year"])
+    roadmap_item_move(item=roadmap["item"], horizon=roadmap["three_year"], expected_version=roadmap["item"].version)
     roadmap["item"].refresh_from_db()
     assert roadmap["item"].horizon == roadmap["three_year"]
     assert roadmap["item"].order > existing.order
@@ -135,7 +135,7 @@ def test_what_changed_page_compares_with_a_snapshot(roadmap, org, client_as):
     roadmap_snapshot_take(
         team=org.team, name="Q3 review", taken_by=None, items=roadmap_item_summaries(team=org.team, now=timezone.now())
     )
-    roadmap_item_move(item=roadmap["item"], horizon=roadmap["three_year"])
+    roadmap_item_move(item=roadmap["item"], horizon=roadmap["three_year"], expected_version=roadmap["item"].version)
     roadmap_item_create(team=org.team, horizon=roadmap["six_month"], title="SOC 2 Ready")
     content = client_as("viewer").get(reverse("okrs:roadmap_changes", args=["platform"])).content.decode()
     assert "Since “Q3 review”" in content
@@ -264,7 +264,7 @@ ROUTES = [
         "move item",
         "post",
         lambda r: reverse("okrs:roadmap_item_move", args=[r["item"].pk]),
-        lambda r: {"horizon": r["three_year"].pk},
+        lambda r: {"horizon": r["three_year"].pk, "version": r["item"].version},
         LEADS,
     ),
     ("link form", "get", lambda r: reverse("okrs:roadmap_item_link", args=[r["item"].pk]), None, LEADS),
@@ -337,7 +337,9 @@ def test_an_outsider_sees_only_their_own_teams_on_the_all_teams_roadmap(roadmap,
 
 def test_lead_moves_an_item_in_place(roadmap, client_as):
     response = client_as("lead").post(
-        reverse("okrs:roadmap_item_move", args=[roadmap["item"].pk]), {"horizon": roadmap["three_year"].pk}, **HTMX
+        reverse("okrs:roadmap_item_move", args=[roadmap["item"].pk]),
+        {"horizon": roadmap["three_year"].pk, "version": 1},
+        **HTMX,
     )
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#roadmap-lanes"
@@ -346,10 +348,28 @@ def test_lead_moves_an_item_in_place(roadmap, client_as):
     assert "No Heroku" in three_year_lane
 
 
+def test_an_item_moved_meanwhile_answers_409_naming_the_horizon_it_is_in(roadmap, client_as):
+    url = reverse("okrs:roadmap_item_move", args=[roadmap["item"].pk])
+    roadmap_item_move(item=roadmap["item"], horizon=roadmap["three_year"], expected_version=1)
+    wanted = horizon_create(team=None, name="FY27")
+
+    stale = client_as("lead").post(url, {"horizon": wanted.pk, "version": 1}, **HTMX)
+
+    assert stale.status_code == 409
+    assert stale["HX-Retarget"] == "#roadmap-lanes"
+    content = stale.content.decode()
+    assert "while you were moving it to FY27:</strong>" in content
+    assert "it is in 3-year now." in content
+    assert f'<option value="{wanted.pk}" selected>' in content
+    roadmap["item"].refresh_from_db()
+    assert roadmap["item"].horizon == roadmap["three_year"]
+    assert client_as("lead").post(url, {"direction": "up"}).status_code == 302, "up and down need no version"
+
+
 def test_moving_to_another_teams_horizon_is_refused(roadmap, org, client_as):
     payments = horizon_create(team=org.other_team, name="Payments FY27")
     response = client_as("lead").post(
-        reverse("okrs:roadmap_item_move", args=[roadmap["item"].pk]), {"horizon": payments.pk}
+        reverse("okrs:roadmap_item_move", args=[roadmap["item"].pk]), {"horizon": payments.pk, "version": 1}
     )
     assert response.status_code == 400
     roadmap["item"].refresh_from_db()
@@ -475,7 +495,7 @@ def test_an_in_place_change_answers_with_the_roadmap_being_looked_at(roadmap, or
     sub_item = roadmap_item_create(team=org.sub_team, horizon=roadmap["six_month"], title="RDS everywhere")
     response = client_as("lead").post(
         reverse("okrs:roadmap_item_move", args=[sub_item.pk]),
-        {"horizon": roadmap["three_year"].pk},
+        {"horizon": roadmap["three_year"].pk, "version": 1},
         HTTP_HX_CURRENT_URL="http://testserver/teams/platform/roadmap/?health=on_track",
         **HTMX,
     )

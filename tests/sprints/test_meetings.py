@@ -731,7 +731,7 @@ def sprint_one_goals(org, sprints):
     outcomes = {"Migrate 50 tables": "met", "Cut over Postgres": "partly", "Kafka on 3.7": "missed"}
     for title, outcome in outcomes.items():
         goal = sprint_goal_create(sprint=sprint, team=org.sub_team, title=title)
-        sprint_goal_set_outcome(goal=goal, outcome=outcome)
+        sprint_goal_set_outcome(goal=goal, expected_version=goal.version, outcome=outcome)
     sprint_goal_create(sprint=sprint, team=org.other_team, title="Payments goal")
     return sprint
 

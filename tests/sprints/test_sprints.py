@@ -111,11 +111,11 @@ def test_a_move_is_recorded_and_blocked_needs_a_reason(org):
     card = card_create(team=org.team, title="Cut over Postgres")
     mover = PersonFactory()
     with pytest.raises(ValidationError, match="blocked on"):
-        card_move(card=card, to_column=Card.Column.BLOCKED, moved_by=mover)
+        card_move(card=card, expected_version=card.version, to_column=Card.Column.BLOCKED, moved_by=mover)
     card.refresh_from_db()
-    move = card_move(card=card, to_column=Card.Column.IN_REVIEW, moved_by=mover)
+    move = card_move(card=card, expected_version=card.version, to_column=Card.Column.IN_REVIEW, moved_by=mover)
     assert (move.from_column, move.to_column, move.moved_by) == ("backlog", "in_review", mover)
-    assert card_move(card=card, to_column=Card.Column.IN_REVIEW, moved_by=mover) is None
+    assert card_move(card=card, expected_version=card.version, to_column=Card.Column.IN_REVIEW, moved_by=mover) is None
     assert CardMove.objects.count() == 1
 
 

@@ -96,12 +96,30 @@ def draft(person, team) -> dict[str, str]:
 def test_cards_moved_since_the_last_standup_are_yesterday_in_the_column_they_ended_up_in(org, engineer, last_standup):
     lead = org.users["lead"].person
     moved_twice = card_create(team=org.team, title="Cut over Postgres")
-    card_move(card=moved_twice, to_column=Card.Column.IN_PROGRESS, moved_by=engineer, at=at(10))
-    card_move(card=moved_twice, to_column=Card.Column.IN_REVIEW, moved_by=engineer, at=at(15))
+    card_move(
+        card=moved_twice,
+        expected_version=moved_twice.version,
+        to_column=Card.Column.IN_PROGRESS,
+        moved_by=engineer,
+        at=at(10),
+    )
+    card_move(
+        card=moved_twice,
+        expected_version=moved_twice.version,
+        to_column=Card.Column.IN_REVIEW,
+        moved_by=engineer,
+        at=at(15),
+    )
     before = card_create(team=org.team, title="Rotate keys")
-    card_move(card=before, to_column=Card.Column.DONE, moved_by=engineer, at=at(9))
+    card_move(card=before, expected_version=before.version, to_column=Card.Column.DONE, moved_by=engineer, at=at(9))
     by_someone_else = card_create(team=org.team, title="Kafka lag alert")
-    card_move(card=by_someone_else, to_column=Card.Column.DONE, moved_by=lead, at=at(16))
+    card_move(
+        card=by_someone_else,
+        expected_version=by_someone_else.version,
+        to_column=Card.Column.DONE,
+        moved_by=lead,
+        at=at(16),
+    )
 
     yesterday = draft(engineer, org.team)["yesterday"]
 
@@ -136,7 +154,7 @@ def test_check_ins_since_the_last_standup_are_yesterday_with_value_and_confidenc
 
 def test_moves_and_check_ins_are_listed_together(org, okr, engineer, last_standup):
     card = card_create(team=org.team, title="Cut over Postgres")
-    card_move(card=card, to_column=Card.Column.DONE, moved_by=engineer, at=at(11))
+    card_move(card=card, expected_version=card.version, to_column=Card.Column.DONE, moved_by=engineer, at=at(11))
     check_in_record(
         key_result=okr.kr, author=engineer, expected_version=okr.kr.version, confidence="high", value=Decimal(3)
     )
@@ -151,9 +169,21 @@ def test_moves_and_check_ins_are_listed_together(org, okr, engineer, last_standu
 
 def test_without_an_earlier_standup_the_draft_covers_the_last_day(org, engineer):
     recent = card_create(team=org.team, title="Recent")
-    card_move(card=recent, to_column=Card.Column.IN_REVIEW, moved_by=engineer, at=NOW - datetime.timedelta(hours=20))
+    card_move(
+        card=recent,
+        expected_version=recent.version,
+        to_column=Card.Column.IN_REVIEW,
+        moved_by=engineer,
+        at=NOW - datetime.timedelta(hours=20),
+    )
     old = card_create(team=org.team, title="Old")
-    card_move(card=old, to_column=Card.Column.DONE, moved_by=engineer, at=NOW - datetime.timedelta(hours=30))
+    card_move(
+        card=old,
+        expected_version=old.version,
+        to_column=Card.Column.DONE,
+        moved_by=engineer,
+        at=NOW - datetime.timedelta(hours=30),
+    )
 
     assert draft(engineer, org.team)["yesterday"] == "- Moved “Recent” to In review"
 
@@ -186,9 +216,9 @@ def test_nothing_done_drafts_an_empty_standup(org, engineer, last_standup):
 def test_moves_and_check_ins_in_another_team_tree_are_left_out_of_the_draft(org, okr, engineer, last_standup):
     MembershipFactory(team=org.other_team, person=engineer)
     ours = card_create(team=org.sub_team, title="Cut over Postgres")
-    card_move(card=ours, to_column=Card.Column.DONE, moved_by=engineer, at=at(11))
+    card_move(card=ours, expected_version=ours.version, to_column=Card.Column.DONE, moved_by=engineer, at=at(11))
     theirs = card_create(team=org.other_team, title="Card payments in Brazil")
-    card_move(card=theirs, to_column=Card.Column.DONE, moved_by=engineer, at=at(15))
+    card_move(card=theirs, expected_version=theirs.version, to_column=Card.Column.DONE, moved_by=engineer, at=at(15))
     CheckInFactory(key_result=okr.kr, author=engineer, value=Decimal(2), created_at=at(13), note="")
     payments_kr = KeyResultFactory(objective__team=org.other_team, title="Launch in Brazil")
     CheckInFactory(key_result=payments_kr, author=engineer, value=Decimal(40), created_at=at(16), note="")
@@ -211,7 +241,7 @@ def test_moves_and_check_ins_in_another_team_tree_are_left_out_of_the_draft(org,
 
 def test_the_standup_page_opens_with_the_drafted_form(org, engineer, client_as):
     card = card_create(team=org.team, title="Cut over Postgres", owners=[engineer])
-    card_move(card=card, to_column=Card.Column.IN_PROGRESS, moved_by=engineer)
+    card_move(card=card, expected_version=card.version, to_column=Card.Column.IN_PROGRESS, moved_by=engineer)
 
     response = client_as("engineer").get(standup_url())
 

@@ -53,7 +53,9 @@ def test_board_and_projects_pages_by_role(board, client_as, role):
 def test_moving_and_taking_cards_by_role(board, client_as, role):
     client = client_as(role)
     card = board["card"]
-    _expect(client.post(reverse("sprints:card_move", args=[card.pk]), {"column": "in_review"}), role, WORKERS)
+    _expect(
+        client.post(reverse("sprints:card_move", args=[card.pk]), {"column": "in_review", "version": 1}), role, WORKERS
+    )
     take = client.post(reverse("sprints:card_take", args=[card.pk]))
     if role == "staff":  # an administrator without a profile cannot own cards
         assert take.status_code == 400
@@ -87,7 +89,11 @@ def test_planning_by_role(board, client_as, role):
         role,
         PLANNERS,
     )
-    _expect(client.post(reverse("sprints:goal_outcome", args=[board["goal"].pk]), {"outcome": "met"}), role, PLANNERS)
+    _expect(
+        client.post(reverse("sprints:goal_outcome", args=[board["goal"].pk]), {"outcome": "met", "version": 1}),
+        role,
+        PLANNERS,
+    )
     _expect(
         client.post(
             reverse("sprints:milestone_progress", args=[board["milestone"].pk]), {"current": "10", "version": 1}
@@ -122,7 +128,7 @@ def test_sprint_pages_are_for_everyone_logged_in_and_closing_for_leads(board, cl
 
 def test_keyboard_move_records_who_when_from_and_to(board, client_as, org):
     response = client_as("engineer").post(
-        reverse("sprints:card_move", args=[board["card"].pk]), {"column": "in_progress"}, **HTMX
+        reverse("sprints:card_move", args=[board["card"].pk]), {"column": "in_progress", "version": 1}, **HTMX
     )
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#board-columns"
@@ -130,9 +136,33 @@ def test_keyboard_move_records_who_when_from_and_to(board, client_as, org):
     assert (move.from_column, move.to_column, move.moved_by) == ("backlog", "in_progress", org.users["engineer"].person)
 
 
+def test_a_card_moved_meanwhile_answers_409_with_the_board_saying_who_moved_it_where(board, client_as):
+    url = reverse("sprints:card_move", args=[board["card"].pk])
+    client_as("lead").post(url, {"column": "in_progress", "version": 1})
+
+    stale = client_as("engineer").post(url, {"column": "done", "version": 1, "board": "platform"}, **HTMX)
+
+    assert stale.status_code == 409
+    assert stale["HX-Retarget"] == "#board-columns"
+    content = stale.content.decode()
+    assert "<html" not in content
+    assert "Lena Lead saved a change" in content
+    assert "while you were moving “Cut over Postgres” to Done:" in content
+    assert "they moved it from Backlog to In progress, where it stays." in content
+    assert '<option value="done" selected>' in content, "the column picked is still picked"
+    assert 'name="version" value="2"' in content
+    assert list(CardMove.objects.values_list("to_column", flat=True)) == ["in_progress"]
+    page = client_as("engineer").post(url, {"column": "done", "version": 1, "board": "platform"})
+    assert page.status_code == 409
+    assert "<html" in page.content.decode()
+    assert "where it stays" in page.content.decode()
+
+
 def test_a_bad_column_is_a_400(board, client_as):
     assert (
-        client_as("lead").post(reverse("sprints:card_move", args=[board["card"].pk]), {"column": "nowhere"}).status_code
+        client_as("lead")
+        .post(reverse("sprints:card_move", args=[board["card"].pk]), {"column": "nowhere", "version": 1})
+        .status_code
         == 400
     )
 
@@ -189,7 +219,9 @@ def test_milestone_progress_updates_the_project(board, client_as):
 
 
 def test_goal_outcome_is_recorded(board, client_as):
-    client_as("lead").post(reverse("sprints:goal_outcome", args=[board["goal"].pk]), {"outcome": "partly"})
+    client_as("lead").post(
+        reverse("sprints:goal_outcome", args=[board["goal"].pk]), {"outcome": "partly", "version": 1}
+    )
     assert SprintGoal.objects.get().outcome == "partly"
 
 
@@ -221,6 +253,46 @@ def test_the_roster_is_changed_in_one_place_on_the_sprint_page(board, client_as,
     )
     page = client_as("viewer").get(reverse("sprints:sprint", args=[board["sprint"].number])).content.decode()
     assert all(person.display_name in page.split("Who is on which sub-team")[1] for person in people)
+
+
+def test_a_roster_changed_since_the_form_opened_answers_409_with_the_roster_now_and_the_choice_kept(
+    board, client_as, org
+):
+    from sprints.models import RosterEntry
+    from sprints.services import roster_set
+
+    sub_team = board["goal"].team
+    lead, engineer = org.users["lead"].person, org.users["engineer"].person
+    url = reverse("sprints:roster_update", args=[board["sprint"].number, sub_team.slug])
+    client = client_as("lead")
+    client.get(url)  # the form shows nobody on the roster
+    roster_set(sprint=board["sprint"], team=sub_team, people=[engineer])  # another lead adds Eric
+
+    stale = client.post(url, {f"r{sub_team.pk}-people": [lead.pk]})
+
+    assert stale.status_code == 409
+    content = stale.content.decode()
+    assert "On it now: Eric Engineer." in content
+    assert re.findall(r'value="(\d+)"[^>]*checked', content) == [str(lead.pk)], "the lead's choice is kept"
+    assert f'name="r{sub_team.pk}-shown" value="{engineer.pk}"' in content
+    assert list(RosterEntry.objects.values_list("person", flat=True)) == [engineer.pk]
+    again = client.post(url, {f"r{sub_team.pk}-people": [lead.pk], f"r{sub_team.pk}-shown": [engineer.pk]})
+    assert again.status_code == 302
+    assert list(RosterEntry.objects.values_list("person", flat=True)) == [lead.pk]
+
+
+def test_a_goal_outcome_recorded_meanwhile_answers_409_with_both_outcomes(board, client_as):
+    url = reverse("sprints:goal_outcome", args=[board["goal"].pk])
+    client_as("lead").post(url, {"outcome": "met", "version": 1})
+
+    stale = client_as("staff").post(url, {"outcome": "missed", "version": 1})
+
+    assert stale.status_code == 409
+    content = stale.content.decode()
+    assert "Lena Lead saved a change" in content
+    assert "Their outcome</dt><dd>met</dd>" in content
+    assert '<option value="missed" selected>' in content
+    assert SprintGoal.objects.get().outcome == "met"
 
 
 def test_a_card_can_link_a_project_and_a_github_issue(board, client_as):
@@ -335,7 +407,7 @@ def test_a_move_on_the_parent_board_answers_with_that_board_and_its_filters(boar
     card_create(team=org.team, title="Unplanned thing")
     response = client_as("lead").post(
         reverse("sprints:card_move", args=[sub_card.pk]),
-        {"column": "in_progress", "board": "platform", "query": f"sprint={board['sprint'].number}"},
+        {"column": "in_progress", "version": 1, "board": "platform", "query": f"sprint={board['sprint'].number}"},
         **HTMX,
     )
     content = response.content.decode()
