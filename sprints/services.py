@@ -161,8 +161,11 @@ def card_move(
     at: datetime.datetime | None = None,
 ) -> CardMove | None:
     """Move a card to the end of another column and record who moved it, when, from and to.
-    Raises EditConflict, recording nothing, when the card changed since `expected_version`."""
+    Raises EditConflict, recording nothing, when the card changed since `expected_version`, even
+    if someone else has just moved it where this move meant to."""
     if to_column == card.column:
+        if card.version != expected_version:
+            raise EditConflict(current=card)
         return None
     from_column = card.column
     card.column = to_column

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from platformhub.concurrency import EditConflict
 from sprints.checks import is_lingering, lone_wolf_reason, people_over_the_limit, project_progress
 from sprints.models import Cadence, Card, CardMove, Milestone, Project, RosterEntry, Sprint, planning_day
 from sprints.services import (
@@ -116,6 +117,15 @@ def test_a_move_is_recorded_and_blocked_needs_a_reason(org):
     move = card_move(card=card, expected_version=card.version, to_column=Card.Column.IN_REVIEW, moved_by=mover)
     assert (move.from_column, move.to_column, move.moved_by) == ("backlog", "in_review", mover)
     assert card_move(card=card, expected_version=card.version, to_column=Card.Column.IN_REVIEW, moved_by=mover) is None
+    assert CardMove.objects.count() == 1
+
+
+def test_a_stale_move_to_where_someone_just_moved_the_card_is_a_conflict_not_a_silent_success(org):
+    card = card_create(team=org.team, title="Cut over Postgres")
+    stale_version = card.version
+    card_move(card=card, expected_version=stale_version, to_column=Card.Column.IN_PROGRESS, moved_by=None)
+    with pytest.raises(EditConflict):
+        card_move(card=card, expected_version=stale_version, to_column=Card.Column.IN_PROGRESS, moved_by=None)
     assert CardMove.objects.count() == 1
 
 
