@@ -122,7 +122,10 @@ def dashboard(
         .select_related("objective__team", "objective__period")
         .prefetch_related(
             "owners",
-            Prefetch("issue_links", queryset=IssueLink.objects.select_related("issue").order_by("issue__number")),
+            Prefetch(
+                "issue_links",
+                queryset=IssueLink.objects.select_related("issue").order_by("issue__number", "issue__repo", "pk"),
+            ),
         )
         .order_by("objective__team__name", "objective__order", "objective__pk", "order", "pk")
     )

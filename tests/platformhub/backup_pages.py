@@ -23,6 +23,15 @@ PAGES = [
     "/sprints/3/planning/",
     "/people/1/",
 ]
+# The reference team of `seed_scale`, read by its lead, when the database holds scale data.
+SCALE_PAGES = [
+    "/teams/scale-reference/",
+    "/teams/scale-reference/okrs/",
+    "/teams/scale-reference/roadmap/",
+    "/teams/scale-reference/board/",
+    "/teams/scale-reference/dashboard/",
+    "/teams/scale-reference/meetings/",
+]
 MASKS = [
     (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), 'name="csrfmiddlewaretoken" value="…"'),
     (re.compile(r'"X-CSRFToken": "[^"]+"'), '"X-CSRFToken": "…"'),
@@ -38,16 +47,20 @@ def masked(html: str) -> str:
     return html
 
 
-def render_pages(username: str = "ellie") -> dict[str, str]:
+def render_pages() -> dict[str, str]:
     from django.contrib.auth.models import User
     from django.test import Client
 
-    client = Client()
-    client.force_login(User.objects.get(username=username))
     pages = {}
-    for url in PAGES:
-        response = client.get(url, follow=True)
-        pages[url] = f"{response.status_code}\n{masked(response.content.decode())}"
+    for username, urls in (("ellie", PAGES), ("scale-lead", SCALE_PAGES)):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            continue
+        client = Client()
+        client.force_login(user)
+        for url in urls:
+            response = client.get(url, follow=True)
+            pages[url] = f"{response.status_code}\n{masked(response.content.decode())}"
     return pages
 
 

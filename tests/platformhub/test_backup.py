@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from simple_history.models import registered_models
 
 from platformhub.models import Team
-from tests.platformhub.backup_pages import render_pages
+from tests.platformhub.backup_pages import PAGES, SCALE_PAGES, render_pages
 
 REPO = Path(__file__).resolve().parents[2]
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
@@ -102,9 +102,12 @@ def postgres_database():
     reason="uses both databases itself, so it runs once, in the SQLite pass",
 )
 def test_a_backup_moves_from_sqlite_to_postgresql_and_back_unchanged(tmp_path, postgres_database):
+    """The demo data and, beside it, the generated reference org of `seed_scale --size S` (4,340
+    rows more: 5 teams, 50 key results, 500 check-ins, 1,000 linked issues, 200 cards)."""
     first, last = f"sqlite:///{tmp_path / 'first.sqlite3'}", f"sqlite:///{tmp_path / 'last.sqlite3'}"
     _manage(first, "migrate", "--no-input", "-v0")
     _manage(first, "load_demo")
+    _manage(first, "seed_scale", "--size", "S")
     _manage(first, "export_data", str(tmp_path / "from_sqlite.json"))
 
     _manage(postgres_database, "migrate", "--no-input", "-v0")
@@ -120,5 +123,7 @@ def test_a_backup_moves_from_sqlite_to_postgresql_and_back_unchanged(tmp_path, p
 
     assert records("from_sqlite.json") == records("from_postgresql.json") == records("back_in_sqlite.json")
     pages = _pages(first)
+    assert len(pages) == len(PAGES) + len(SCALE_PAGES)
+    assert all(page.startswith("200") for page in pages.values())
     assert _pages(postgres_database) == pages
     assert _pages(last) == pages
