@@ -156,6 +156,8 @@ GITHUB_API_URL = env("GITHUB_API_URL", default="https://api.github.com")
 GITHUB_TOKEN = env("GITHUB_TOKEN", default="")
 GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET", default="")
 GITHUB_SYNC_INTERVAL = env.int("GITHUB_SYNC_INTERVAL", default=900)
+# The benchmark's baseline page (benchmarks/bench.py); off everywhere else.
+BENCHMARK_ROUTES = env.bool("BENCHMARK_ROUTES", default=False)
 # A task still "running" after this long lost its worker; `manage.py worker` queues it again.
 TASK_ABANDONED_AFTER = env.int("TASK_ABANDONED_AFTER", default=1800)
 

@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from platformhub import history_views, views
+from platformhub import bench_views, history_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -20,3 +21,6 @@ urlpatterns = [
     path("", include("sprints.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCHMARK_ROUTES:
+    urlpatterns.append(path("bench/fortunes/", bench_views.fortunes, name="bench_fortunes"))
