@@ -13,6 +13,7 @@ from okrs.selectors import people_for_team, team_tree_ids
 from platformhub.models import Person, Team
 from sprints.checks import is_lingering, lone_wolf_reason, people_over_the_limit, project_progress
 from sprints.models import (
+    DEFAULT_WIP_LIMITS,
     ActionItem,
     AgendaItem,
     BlockedRequest,
@@ -71,6 +72,12 @@ class BoardPage:
     flagged_projects: list[tuple[Project, str]] = field(default_factory=list)
     overloaded: list = field(default_factory=list)
     requests: list = field(default_factory=list)
+
+
+def board_settings(team: Team) -> Board:
+    """The team's board settings; a team without its own row gets the default WIP limits, unsaved,
+    so reading a board never writes."""
+    return Board.objects.filter(team=team).first() or Board(team=team, wip_limits=dict(DEFAULT_WIP_LIMITS))
 
 
 def board_page(

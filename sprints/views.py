@@ -67,7 +67,7 @@ def _board_context(request: HttpRequest, team: Team) -> dict:
     query = _board_query(request)
     page = selectors.board_page(
         team=team,
-        board=services.board_for(team),
+        board=selectors.board_settings(team),
         filters=_filters(query, team),
         now=timezone.now(),
         viewer_id=access_for(request.user).person_id,
@@ -182,7 +182,7 @@ def card_take(request: HttpRequest, pk: int) -> HttpResponse:
     card = _card(request, pk)
     person = person_of(request)
     if person is None:
-        return HttpResponse("Only people with a profile can own cards.", status=400)
+        raise PermissionDenied("Only people with a profile can own cards.")
     services.card_take(card=card, person=person)
     return _after_card_change(request, card.team, f"You own “{card.title}”.")
 
@@ -324,6 +324,8 @@ def goal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
                 "outcome_goal": goal.pk,
             }
             return render(request, "sprints/sprint.html", context, status=409)
+    else:
+        messages.error(request, f"Pick met, partly or missed for “{goal.title}”; nothing was saved.")
     return redirect("sprints:sprint", number=goal.sprint.number)
 
 

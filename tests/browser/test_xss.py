@@ -120,7 +120,7 @@ def test_xss_saved_as_mission_and_guidelines_does_not_run_in_chromium(page, brow
     expect(about.locator(".prose")).to_contain_text("[click me](javascript:window.__xss=1)")
     assert page.locator("#team-about :is(script, iframe, svg, img, details, object, embed)").count() == 0
     assert handlers_in(page, "#team-about") == []
-    assert poke_every_link(page, "#team-about .prose") >= 2
+    assert poke_every_link(page, "#team-about .prose") >= 1
     about.get_by_text("click me").click()
     watch.assert_nothing_ran()
     page.screenshot(path=SCREENSHOT, full_page=True)
