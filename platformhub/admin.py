@@ -10,6 +10,9 @@ class MembershipInline(VersionedAdminMixin, admin.TabularInline):
     extra = 0
     autocomplete_fields = ["person"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person", "team")
+
 
 @admin.register(Team)
 class TeamAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
@@ -32,4 +35,5 @@ class PersonAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
 class MembershipAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["person", "team", "role"]
     list_filter = ["role", "team"]
+    list_select_related = ["person", "team"]
     autocomplete_fields = ["person", "team"]

@@ -156,6 +156,14 @@ GITHUB_API_URL = env("GITHUB_API_URL", default="https://api.github.com")
 GITHUB_TOKEN = env("GITHUB_TOKEN", default="")
 GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET", default="")
 GITHUB_SYNC_INTERVAL = env.int("GITHUB_SYNC_INTERVAL", default=900)
+# django-zeal fails a request that loads the same relation once per row (an N+1); the test suite
+# turns it on, production never does.
+if env.bool("DETECT_N_PLUS_ONE", default=False):
+    INSTALLED_APPS.append("zeal")
+    MIDDLEWARE.append("platformhub.nplusone.detect_n_plus_one")
+    ZEAL_RAISE = True
+    ZEAL_NPLUSONE_THRESHOLD = 3  # two lookups are often two fields (a request's from and to teams), not a loop
+
 # The benchmark's baseline page (benchmarks/bench.py); off everywhere else.
 BENCHMARK_ROUTES = env.bool("BENCHMARK_ROUTES", default=False)
 # A task still "running" after this long lost its worker; `manage.py worker` queues it again.
