@@ -167,6 +167,19 @@ def key_result_create(
     return key_result
 
 
+# What an edit (or a restore from the history) of a key result sets.
+KEY_RESULT_FIELDS = (
+    "title",
+    "kind",
+    "unit",
+    "direction",
+    "start_value",
+    "target_value",
+    "due_date",
+    "weight_by_points",
+)
+
+
 @transaction.atomic
 def key_result_update(
     *,
@@ -189,21 +202,7 @@ def key_result_update(
     key_result.due_date = due_date or objective.period.end
     key_result.weight_by_points = weight_by_points
     key_result.full_clean()
-    save_versioned(
-        key_result,
-        expected_version=expected_version,
-        update_fields=[
-            "title",
-            "kind",
-            "unit",
-            "direction",
-            "start_value",
-            "target_value",
-            "due_date",
-            "weight_by_points",
-            "updated_at",
-        ],
-    )
+    save_versioned(key_result, expected_version=expected_version, update_fields=[*KEY_RESULT_FIELDS, "updated_at"])
     key_result.owners.set(owners)
     return key_result
 

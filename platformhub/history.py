@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.http import Http404
 
 from okrs.models import CheckIn, KeyResult, Objective, RoadmapItem
+from okrs.services import KEY_RESULT_FIELDS, key_result_update, objective_update, roadmap_item_update
 from platformhub.models import Membership, Team
 from sprints.models import ActionItem, Card, Meeting, Milestone, Project, Sprint, SprintGoal
 
@@ -50,8 +51,6 @@ class Tracked:
 
 
 def _restore_objective(obj: Objective, values: dict, owners: list, expected_version: int):
-    from okrs.services import objective_update
-
     parent = None
     if values["parent_id"] is not None:
         parent = Objective.objects.filter(pk=values["parent_id"]).first()
@@ -69,19 +68,15 @@ def _restore_objective(obj: Objective, values: dict, owners: list, expected_vers
 
 
 def _restore_key_result(obj: KeyResult, values: dict, owners: list, expected_version: int):
-    from okrs.services import key_result_update
-
     return key_result_update(
         key_result=obj,
         expected_version=expected_version,
         owners=owners,
-        **{name: values[name] for name in _KEY_RESULT_FIELDS},
+        **{name: values[name] for name in KEY_RESULT_FIELDS},
     )
 
 
 def _restore_roadmap_item(obj: RoadmapItem, values: dict, owners: list, expected_version: int):
-    from okrs.services import roadmap_item_update
-
     return roadmap_item_update(
         item=obj,
         expected_version=expected_version,
@@ -90,16 +85,6 @@ def _restore_roadmap_item(obj: RoadmapItem, values: dict, owners: list, expected
     )
 
 
-_KEY_RESULT_FIELDS = (
-    "title",
-    "kind",
-    "unit",
-    "direction",
-    "start_value",
-    "target_value",
-    "due_date",
-    "weight_by_points",
-)
 _ROADMAP_ITEM_FIELDS = ("title", "description", "status", "commitment", "health")
 
 TRACKED = {
@@ -114,7 +99,7 @@ TRACKED = {
             ("title", "why", "parent", "archived", "owners"),
             _restore_objective,
         ),
-        Tracked(KeyResult, "key-result", "okrs.view", (*_KEY_RESULT_FIELDS, "owners"), _restore_key_result),
+        Tracked(KeyResult, "key-result", "okrs.view", (*KEY_RESULT_FIELDS, "owners"), _restore_key_result),
         Tracked(CheckIn, "check-in", "okrs.view"),
         Tracked(RoadmapItem, "roadmap-item", "okrs.view", (*_ROADMAP_ITEM_FIELDS, "owners"), _restore_roadmap_item),
         Tracked(Sprint, "sprint", "sprints.view_sprint"),

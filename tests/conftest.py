@@ -4,13 +4,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 
 from okrs.models import KeyResult, Objective, Period
 from okrs.services import key_result_create, objective_create, period_get_or_create
-from platformhub.models import Membership, Team
-from tests.factories import MembershipFactory, PersonFactory, TeamFactory, UserFactory
+from tests.factories import Org, build_org
 
 ROLES = ["lead", "engineer", "viewer", "outsider", "staff", "anonymous"]
 
@@ -21,31 +19,10 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@dataclass
-class Org:
-    team: Team
-    sub_team: Team
-    other_team: Team
-    users: dict[str, User]
-
-
 @pytest.fixture
 def org(db) -> Org:
     """Platform with an Infrastructure sub-team, an unrelated Payments team, and a user per role."""
-    team = TeamFactory(name="Platform", slug="platform")
-    sub_team = TeamFactory(name="Infrastructure", slug="infrastructure", parent=team)
-    other_team = TeamFactory(name="Payments", slug="payments")
-    lead = MembershipFactory(team=team, role=Membership.Role.LEAD, person__display_name="Lena Lead").person.user
-    engineer = MembershipFactory(team=team, person__display_name="Eric Engineer").person.user
-    outsider = MembershipFactory(team=other_team, person__display_name="Olga Outsider").person.user
-    viewer = PersonFactory(is_org_viewer=True, display_name="Vera Viewer").user
-    staff = UserFactory(is_staff=True)
-    return Org(
-        team=team,
-        sub_team=sub_team,
-        other_team=other_team,
-        users={"lead": lead, "engineer": engineer, "viewer": viewer, "outsider": outsider, "staff": staff},
-    )
+    return build_org()
 
 
 @pytest.fixture

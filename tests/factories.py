@@ -1,6 +1,7 @@
 """Shared factory-boy factories: every test builds its data through these."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 import factory
@@ -106,4 +107,31 @@ class CheckInFactory(factory.django.DjangoModelFactory):
         lambda check_in: datetime.datetime.combine(
             check_in.key_result.objective.period.start, datetime.time(10), tzinfo=datetime.UTC
         )
+    )
+
+
+@dataclass
+class Org:
+    team: Team
+    sub_team: Team
+    other_team: Team
+    users: dict[str, User]
+
+
+def build_org() -> Org:
+    """Platform with an Infrastructure sub-team, an unrelated Payments team, and a user per role
+    (the outsider is a member of Payments): the `org` fixture, and the route matrix's world."""
+    team = TeamFactory(name="Platform", slug="platform")
+    sub_team = TeamFactory(name="Infrastructure", slug="infrastructure", parent=team)
+    other_team = TeamFactory(name="Payments", slug="payments")
+    lead = MembershipFactory(team=team, role=Membership.Role.LEAD, person__display_name="Lena Lead").person.user
+    engineer = MembershipFactory(team=team, person__display_name="Eric Engineer").person.user
+    outsider = MembershipFactory(team=other_team, person__display_name="Olga Outsider").person.user
+    viewer = PersonFactory(is_org_viewer=True, display_name="Vera Viewer").user
+    staff = UserFactory(is_staff=True)
+    return Org(
+        team=team,
+        sub_team=sub_team,
+        other_team=other_team,
+        users={"lead": lead, "engineer": engineer, "viewer": viewer, "outsider": outsider, "staff": staff},
     )

@@ -36,7 +36,7 @@ from okrs.services import (
     roadmap_item_link_objective,
     roadmap_share_link_create,
 )
-from platformhub.models import Membership, Person, Team
+from platformhub.models import Person, Team
 from sprints.models import (
     ActionItem,
     AgendaItem,
@@ -69,7 +69,7 @@ from sprints.services import (
     sprints_ensure,
     standup_post,
 )
-from tests.factories import TEST_PASSWORD, MembershipFactory, PersonFactory, TeamFactory, UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory, build_org
 
 SECRET = "Zebracorn"  # in the title of every Platform object: never on a page an outsider gets
 WEBHOOK_SECRET = "route-matrix-webhook-secret"
@@ -127,27 +127,12 @@ class World:
     foreign_horizon: Horizon
 
 
-def build_org() -> dict:
-    """What tests/conftest.py's `org` fixture makes: Platform with its Infrastructure sub-team, an
-    unrelated Payments team, and a user per role (the outsider is a member of Payments)."""
-    team = TeamFactory(name="Platform", slug="platform")
-    sub_team = TeamFactory(name="Infrastructure", slug="infrastructure", parent=team)
-    other_team = TeamFactory(name="Payments", slug="payments")
-    lead = MembershipFactory(team=team, role=Membership.Role.LEAD, person__display_name="Lena Lead").person.user
-    engineer = MembershipFactory(team=team, person__display_name="Eric Engineer").person.user
-    outsider = MembershipFactory(team=other_team, person__display_name="Olga Outsider").person.user
-    viewer = PersonFactory(is_org_viewer=True, display_name="Vera Viewer").user
-    staff = UserFactory(is_staff=True)
-    users = {"lead": lead, "engineer": engineer, "viewer": viewer, "outsider": outsider, "staff": staff}
-    users["superuser"] = UserFactory(is_staff=True, is_superuser=True)  # for the admin's own pages only
-    return {"team": team, "sub_team": sub_team, "other_team": other_team, "users": users}
-
-
 def build_world() -> World:
     """The Platform tree with every kind of object, and a row of every model the admin shows."""
     org = build_org()
-    team, sub_team = org["team"], org["sub_team"]
-    lead, engineer = org["users"]["lead"].person, org["users"]["engineer"].person
+    org.users["superuser"] = UserFactory(is_staff=True, is_superuser=True)  # for the admin's own pages only
+    team, sub_team = org.team, org.sub_team
+    lead, engineer = org.users["lead"].person, org.users["engineer"].person
     today = timezone.localdate()
 
     q4 = period_get_or_create(year=2022, quarter=4)
@@ -215,7 +200,7 @@ def build_world() -> World:
     feed, feed_token = calendar_feed_create(team=team, created_by=engineer)
 
     # Payments' plans, whose ids a Platform form must refuse.
-    other_team = org["other_team"]
+    other_team = org.other_team
     foreign_objective = objective_create(team=other_team, period=q4, title="Card payments in Brazil")
     foreign_kr = key_result_create(objective=foreign_objective, title="Pix live", kind=KeyResult.Kind.PERCENT)
     foreign_project = project_create(team=other_team, title="Pix")
@@ -226,15 +211,15 @@ def build_world() -> World:
     Group.objects.create(name="Editors")
     tasks.sync_linked_issues.enqueue()  # a background task result
     browser = Client()  # a failed and a successful log-in: django-axes' attempt, failure and access logs
-    browser.post(reverse("login"), {"username": org["users"]["lead"].username, "password": "wrong"})
-    browser.post(reverse("login"), {"username": org["users"]["lead"].username, "password": TEST_PASSWORD})
+    browser.post(reverse("login"), {"username": org.users["lead"].username, "password": "wrong"})
+    browser.post(reverse("login"), {"username": org.users["lead"].username, "password": TEST_PASSWORD})
     AccessFailureLog.objects.create(user_agent="route matrix", ip_address="127.0.0.1", username="x", path_info="/")
 
     return World(
         team=team,
         sub_team=sub_team,
-        other_team=org["other_team"],
-        users=org["users"],
+        other_team=org.other_team,
+        users=org.users,
         engineer=engineer,
         lead=lead,
         q4=q4,
