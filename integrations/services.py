@@ -37,13 +37,97 @@ COMMENT_ACTIONS = {"created", "edited", "deleted"}
 
 def _repo_from_url(url: str) -> str:
     """ "https://api.github.com/repos/Owner/Name/issues/1" → "owner/name"."""
-    parts = url.split("/repos/", 1)[1].split("/")
-    return f"{parts[0]}/{parts[1]}".lower()
+    owner, _, rest = url.partition("/repos/")[2].partition("/")
+    name = rest.partition("/")[0]
+    if not owner or not name:
+        raise ValueError(f"{url!r} names no repository.")
+    return f"{owner}/{name}".lower()
+
+
+MAX_ISSUE_NUMBER = 2**31 - 1  # GitHubIssue.number is a 32-bit integer on PostgreSQL; the same limit on SQLite
+MAX_GITHUB_ID = 2**63 - 1  # GitHubIssue.github_id is a 64-bit integer
+MAX_REPO_LENGTH = GitHubIssue._meta.get_field("repo").max_length
+
+
+def github_time(value) -> datetime.datetime | None:
+    """GitHub's ISO 8601 time with its offset as a datetime; None for anything else (a naive or
+    impossible time, or one out of the range a database stores)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None or parsed.tzinfo is None:
+            return None
+        parsed.astimezone(datetime.UTC)
+    except (ValueError, OverflowError):
+        return None
+    return parsed
+
+
+def _is_whole(value, top: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= top
+
+
+def _is_label(label) -> bool:
+    return isinstance(label, str) or (isinstance(label, dict) and isinstance(label.get("name"), str))
+
+
+# The fields of an issue object we read besides its url and number, what each must be, and how to say so.
+ISSUE_FIELDS = {
+    "id": (lambda value: _is_whole(value, MAX_GITHUB_ID), "a positive whole number"),
+    "title": (lambda value: isinstance(value, str), "text"),
+    "state": (lambda value: isinstance(value, str), "text"),
+    "html_url": (lambda value: isinstance(value, str), "text"),
+    "assignees": (
+        lambda value: (
+            isinstance(value, list)
+            and all(isinstance(person, dict) and isinstance(person.get("login"), str) for person in value)
+        ),
+        "a list of users with their login",
+    ),
+    "labels": (
+        lambda value: isinstance(value, list) and all(_is_label(label) for label in value),
+        "a list of labels with their name",
+    ),
+    "milestone": (
+        lambda value: isinstance(value, dict) and isinstance(value.get("title"), str),
+        "a milestone with its title, or null",
+    ),
+    "created_at": (lambda value: github_time(value) is not None, "a time such as 2019-05-15T15:20:18Z, or null"),
+    "updated_at": (lambda value: github_time(value) is not None, "a time such as 2019-05-15T15:20:18Z, or null"),
+    "closed_at": (lambda value: github_time(value) is not None, "a time such as 2019-05-15T15:20:18Z, or null"),
+}
+
+
+def issue_problem(data, *, where: str) -> str | None:
+    """What makes `data` (found at `where` in a delivery) unusable as an issue object, if anything;
+    null counts as left out. The webhook refuses such a delivery: accepted, it would fail in the
+    task, and GitHub does not send an acknowledged delivery again."""
+    if not isinstance(data, dict):
+        return f"{where} must be an issue object"
+    url = data.get("url")
+    try:
+        repo = _repo_from_url(url) if isinstance(url, str) else ""
+    except ValueError:
+        repo = ""
+    if not 0 < len(repo) <= MAX_REPO_LENGTH:
+        return f"{where}.url must be the issue's API address (…/repos/owner/name/issues/number)"
+    if not _is_whole(data.get("number"), MAX_ISSUE_NUMBER):
+        return f"{where}.number must be a whole number from 1 to {MAX_ISSUE_NUMBER}"
+    for name, (fits, shape) in ISSUE_FIELDS.items():
+        if data.get(name) is not None and not fits(data[name]):
+            return f"{where}.{name} must be {shape}"
+    return None
 
 
 def _fields_from_api(data: dict) -> dict:
     """The stored fields an issue object gives; a field the object leaves out (or a trimmed
-    webhook payload leaves empty) keeps what we had."""
+    webhook payload leaves empty, or has the wrong shape) keeps what we had."""
+    data = {
+        name: value
+        for name, value in data.items()
+        if value is None or name not in ISSUE_FIELDS or ISSUE_FIELDS[name][0](value)
+    }
     fields = {"deleted": False}
     if data.get("id"):
         fields["github_id"] = data["id"]
@@ -51,22 +135,21 @@ def _fields_from_api(data: dict) -> dict:
         fields["title"] = data["title"][:500]
     if data.get("state") in ("open", "closed"):
         fields["state"] = GitHubIssue.State.CLOSED if data["state"] == "closed" else GitHubIssue.State.OPEN
-        closed_at = data.get("closed_at") if data["state"] == "closed" else None
-        fields["closed_at"] = parse_datetime(closed_at) if closed_at else None
-    if isinstance(url := data.get("html_url"), str) and url.startswith(("https://", "http://")):
+        fields["closed_at"] = github_time(data.get("closed_at")) if data["state"] == "closed" else None
+    if isinstance(url := data.get("html_url"), str) and url.startswith(("https://", "http://")) and len(url) <= 500:
         fields["html_url"] = url  # shown as a link, so nothing but a web address is stored
         fields["is_pull_request"] = "pull_request" in data or "/pull/" in data["html_url"]
     if "assignees" in data and data.get("state"):
         fields["assignees"] = [person["login"] for person in data["assignees"] or []]
     if "labels" in data and data.get("state"):
-        labels = [label["name"] if isinstance(label, dict) else str(label) for label in data["labels"] or []]
+        labels = [label["name"] if isinstance(label, dict) else label for label in data["labels"] or []]
         fields["labels"], fields["points"] = labels, points_from_labels(labels)
     if "milestone" in data and data.get("state"):
-        fields["milestone"] = ((data["milestone"] or {}).get("title") or "")[:200]
-    if data.get("created_at"):
-        fields["opened_at"] = parse_datetime(data["created_at"])
-    if data.get("updated_at"):
-        fields["last_activity_at"] = parse_datetime(data["updated_at"])
+        fields["milestone"] = (data["milestone"] or {}).get("title", "")[:200]
+    if opened := github_time(data.get("created_at")):
+        fields["opened_at"] = opened
+    if updated := github_time(data.get("updated_at")):
+        fields["last_activity_at"] = updated
     return fields
 
 
@@ -75,7 +158,7 @@ def issue_apply(issue: GitHubIssue, data: dict, *, etag: str = "") -> bool:
 
     An object older than what we have (deliveries can arrive out of order) changes nothing."""
     fields = _fields_from_api(data)
-    updated = parse_datetime(data["updated_at"]) if data.get("updated_at") else None
+    updated = github_time(data.get("updated_at"))
     if issue.pk and updated and issue.github_updated_at and updated < issue.github_updated_at:
         return False
     if updated:
@@ -169,7 +252,11 @@ def webhook_delivery_record(
             )
             return delivery, True
     except IntegrityError:
-        return WebhookDelivery.objects.get(delivery_id=delivery_id), False
+        # Only the unique delivery id makes it a repeat; any other refusal is a real error.
+        delivery = WebhookDelivery.objects.filter(delivery_id=delivery_id).first()
+        if delivery is None:
+            raise
+        return delivery, False
 
 
 @transaction.atomic
@@ -183,7 +270,7 @@ def webhook_delivery_process(*, delivery: WebhookDelivery) -> None:
         _apply_issues_event(action, payload)
     elif delivery.event == "issue_comment":
         issue = issue_upsert_from_payload(payload["issue"])
-        comment_time = parse_datetime(payload["comment"].get("updated_at") or "") or timezone.now()
+        comment_time = github_time(payload["comment"].get("updated_at")) or timezone.now()
         if action == "deleted":
             comment_time = timezone.now()
         if issue.last_activity_at is None or comment_time > issue.last_activity_at:

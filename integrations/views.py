@@ -1,6 +1,9 @@
 """The GitHub webhook, and linking issues to key results."""
 
 import json
+import math
+import re
+from typing import NoReturn
 
 from django.conf import settings
 from django.contrib import messages
@@ -43,15 +46,21 @@ def github_webhook(request: HttpRequest) -> HttpResponse:
     if not event or not delivery_id:
         return _problem(400, "X-GitHub-Event and X-GitHub-Delivery headers are required.")
     try:
-        payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return _problem(400, "The body is not JSON.")
+        payload = json.loads(request.body, parse_constant=_not_json, parse_float=_finite_float)
+    except (ValueError, UnicodeDecodeError) as error:
+        return _problem(400, f"The body is not JSON: {error}")
+    except RecursionError:
+        return _problem(400, "The body is nested too deeply.")
     if not isinstance(payload, dict):
         return _problem(400, "The body is not a JSON object.")
+    if _has_unstorable_text(payload):
+        return _problem(400, "The body has a NUL character or a lone surrogate (\\u0000, \\ud800…) in its text.")
     if event == "ping":
         return JsonResponse({"status": "pong", "zen": payload.get("zen", "")})
     action = payload.get("action", "")
     if event in HANDLED_EVENTS:
+        if not isinstance(action, str):
+            return _problem(422, f"A {event} delivery needs its action as text.")
         if action not in HANDLED_EVENTS[event]:
             return _problem(422, f"Unknown {event} action “{action}”.")
         if problem := _payload_problem(event, action, payload):
@@ -67,23 +76,55 @@ def github_webhook(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "queued", "delivery": delivery_id}, status=202)
 
 
-def _is_issue(data) -> bool:
-    return (
-        isinstance(data, dict)
-        and isinstance(data.get("url"), str)
-        and "/repos/" in data["url"]
-        and isinstance(data.get("number"), int)
-    )
+def _not_json(constant: str) -> NoReturn:
+    """NaN and Infinity are no JSON (Python's parser takes them), and no database stores them."""
+    raise ValueError(f"{constant} is not JSON.")
+
+
+def _finite_float(text: str) -> float:
+    """A number too big for a float (1e999) would be stored as Infinity, which no database takes."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range.")
+    return number
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # the parser joins a proper pair into one character
+
+
+def _has_unstorable_text(payload: dict) -> bool:
+    """Whether a string (or key) holds NUL or a lone surrogate, which PostgreSQL's jsonb refuses
+    (SQLite would take them): refused on both, so a delivery is stored the same everywhere.
+    Walked without recursion, since the payload may be nested as deep as the parser allows."""
+    pending = [payload]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and ("\x00" in value or _LONE_SURROGATE.search(value)):
+            return True
+    return False
 
 
 def _payload_problem(event: str, action: str, payload: dict) -> str | None:
-    """What a delivery lacks for us to apply it, if anything (checked before it is stored)."""
-    if not _is_issue(payload.get("issue")):
-        return f"A {event} delivery needs an issue with its API url and number."
-    if event == "issue_comment" and not isinstance(payload.get("comment"), dict):
-        return "An issue_comment delivery needs the comment."
-    if action == "transferred" and not _is_issue((payload.get("changes") or {}).get("new_issue")):
-        return "A transferred delivery needs changes.new_issue."
+    """What a delivery lacks for us to apply it, or has in the wrong shape, if anything (checked
+    before it is stored: a delivery acknowledged but failing in the task would not come again)."""
+    if problem := services.issue_problem(payload.get("issue"), where="issue"):
+        return f"A {event} delivery needs its issue: {problem}."
+    if event == "issue_comment":
+        comment = payload.get("comment")
+        if not isinstance(comment, dict):
+            return "An issue_comment delivery needs the comment."
+        if comment.get("updated_at") is not None and services.github_time(comment["updated_at"]) is None:
+            return "comment.updated_at must be a time such as 2019-05-15T15:20:18Z, or null."
+    if action == "transferred":
+        changes = payload.get("changes")
+        new_issue = changes.get("new_issue") if isinstance(changes, dict) else None
+        if problem := services.issue_problem(new_issue, where="changes.new_issue"):
+            return f"A transferred delivery needs the issue's new home: {problem}."
     return None
 
 

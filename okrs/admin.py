@@ -1,8 +1,13 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from okrs.models import CheckIn, KeyResult, Objective, Period, TeamPeriod
 from platformhub.admin_versioning import VersionedAdminMixin
+from platformhub.forms import DecimalField
+
+# The same 15-digit limit as the app's forms: SQLite keeps no more.
+DECIMALS = {models.DecimalField: {"form_class": DecimalField}}
 
 
 @admin.register(Period)
@@ -19,6 +24,7 @@ class TeamPeriodAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
 class KeyResultInline(VersionedAdminMixin, admin.TabularInline):
     model = KeyResult
     extra = 0
+    formfield_overrides = DECIMALS
     fields = ["title", "kind", "start_value", "target_value", "current_value", "unit", "due_date", "order"]
 
 
@@ -37,6 +43,7 @@ class KeyResultAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_filter = ["kind", "objective__period", "objective__team"]
     search_fields = ["title"]
     autocomplete_fields = ["owners", "objective"]
+    formfield_overrides = DECIMALS
 
 
 @admin.register(CheckIn)
@@ -44,3 +51,4 @@ class CheckInAdmin(SimpleHistoryAdmin):
     list_display = ["key_result", "author", "value", "done", "confidence", "created_at"]
     list_filter = ["confidence"]
     autocomplete_fields = ["key_result", "author"]
+    formfield_overrides = DECIMALS

@@ -2,7 +2,15 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from okrs.models import TITLE_MAX, Horizon, KeyResult, Objective, RoadmapItem
-from platformhub.forms import ModelChoiceField, ModelMultipleChoiceField, MultilineField, PlatformForm, VersionedForm
+from platformhub.forms import (
+    DecimalField,
+    ModelChoiceField,
+    ModelMultipleChoiceField,
+    MultilineField,
+    PlatformForm,
+    VersionedForm,
+    VersionField,
+)
 
 
 class ObjectiveForm(PlatformForm):
@@ -39,8 +47,8 @@ class ObjectiveEditForm(VersionedForm, ObjectiveForm):
 class KeyResultForm(PlatformForm):
     title = forms.CharField(label="Title", max_length=TITLE_MAX)
     kind = forms.ChoiceField(label="Measured as", choices=KeyResult.Kind.choices)
-    start_value = forms.DecimalField(label="Start", required=False, max_digits=20, decimal_places=4)
-    target_value = forms.DecimalField(label="Target", required=False, max_digits=20, decimal_places=4)
+    start_value = DecimalField(label="Start", required=False, max_digits=20, decimal_places=4)
+    target_value = DecimalField(label="Target", required=False, max_digits=20, decimal_places=4)
     unit = forms.CharField(label="Unit", required=False, max_length=40, help_text="e.g. events / month, %, ms")
     direction = forms.ChoiceField(label="Direction", choices=KeyResult.Direction.choices)
     weight_by_points = forms.BooleanField(
@@ -105,7 +113,7 @@ class KeyResultEditForm(VersionedForm, KeyResultForm):
 
 
 class CheckInForm(VersionedForm):
-    value = forms.DecimalField(label="Value", required=False, max_digits=20, decimal_places=4)
+    value = DecimalField(label="Value", required=False, max_digits=20, decimal_places=4)
     done = forms.BooleanField(label="Done", required=False)
     confidence = forms.ChoiceField(
         label="Confidence", choices=KeyResult.Confidence.choices, initial=KeyResult.Confidence.HIGH
@@ -195,7 +203,7 @@ class RoadmapMoveForm(PlatformForm):
     it), or one place up or down (relative to where it is now, so without a version)."""
 
     horizon = ModelChoiceField(label="Move to", queryset=Horizon.objects.none(), required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    version = VersionField(min_value=1, required=False)
     direction = forms.ChoiceField(label="Direction", choices=[("up", "Up"), ("down", "Down")], required=False)
 
     def __init__(self, *args, horizons, **kwargs):

@@ -26,7 +26,7 @@ from okrs.forms import (
     SnapshotForm,
 )
 from okrs.models import Horizon, KeyResult, Objective, RoadmapItem, RoadmapShareLink, RoadmapSnapshot
-from platformhub.access import get_for_user
+from platformhub.access import get_for_user, is_slug
 from platformhub.concurrency import EditConflict, last_change
 from platformhub.editing import save_form
 from platformhub.models import Team
@@ -58,11 +58,12 @@ def _page_context(request: HttpRequest, team: Team | None, health: str | None = 
 
 def _page_shown(request: HttpRequest, fallback: Team) -> tuple[Team, str | None]:
     """The team roadmap (and health filter) the browser shows, from HTMX's HX-Current-URL, so an
-    in-place change on the Platform roadmap answers with Platform's lanes, not a sub-team's."""
-    url = urlsplit(request.htmx.current_url or "")
+    in-place change on the Platform roadmap answers with Platform's lanes, not a sub-team's. A header
+    that is not a URL (urlsplit() refuses "http://[::1") falls back to the item's own team."""
     try:
+        url = urlsplit(request.htmx.current_url or "")
         match = resolve(url.path)
-    except Resolver404:
+    except (ValueError, Resolver404):
         return fallback, None
     health = QueryDict(url.query).get("health")
     health = health if health in RoadmapItem.Health.values else None
@@ -92,6 +93,8 @@ def roadmap(request: HttpRequest) -> HttpResponse:
     """Every team's roadmap (or one, with ?team=), filterable by health."""
     team = None
     if slug := request.GET.get("team"):
+        if not is_slug(slug):
+            raise Http404("No such team")
         team = _team(request, slug)
     context = _page_context(request, team, _health(request))
     context["all_teams"] = True
@@ -298,7 +301,8 @@ def item_move(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
     form = RoadmapMoveForm(request.POST, horizons=_item_horizons(item.team))
     if not form.is_valid():
-        return HttpResponse(" ".join(form.errors.get("__all__", ["Pick a horizon."])), status=400)
+        problem = form.errors.get("__all__") or form.errors.get("version") or ["Pick a horizon."]
+        return HttpResponse(" ".join(problem), status=400)
     horizon = form.cleaned_data["horizon"]
     try:
         if horizon is None:
@@ -349,9 +353,9 @@ def item_link(request: HttpRequest, pk: int) -> HttpResponse:
     template = "okrs/roadmap_link_form.html#form" if request.htmx else "okrs/roadmap_link_form.html"
     objective_form = LinkObjectiveForm(objectives=_linkable_objectives(item))
     context = {"item": item, "team": item.team, "objective_form": objective_form}
-    form = LinkKeyResultForm(request.POST or None, key_results=_linkable_key_results(item))
+    key_results = _linkable_key_results(item)
     if request.method == "GET":
-        return render(request, template, {**context, "form": form})
+        return render(request, template, {**context, "form": LinkKeyResultForm(key_results=key_results)})
 
     def link(data: dict) -> KeyResult:
         services.roadmap_item_link_key_result(item=item, key_result=data["key_result"])
@@ -359,7 +363,7 @@ def item_link(request: HttpRequest, pk: int) -> HttpResponse:
 
     return save_form(
         request,
-        form=form,
+        form=LinkKeyResultForm(request.POST, key_results=key_results),
         template=template,
         context=context,
         save=link,

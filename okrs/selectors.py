@@ -124,7 +124,7 @@ def period_find(year: int, quarter: int) -> Period:
 def parse_quarter(text: str) -> tuple[int, int] | None:
     """(year, quarter) from "2022-q4", for years 2000–2100; None for anything else."""
     year, separator, quarter = text.partition("-q")
-    if not separator or not (year.isascii() and year.isdigit() and quarter in {"1", "2", "3", "4"}):
+    if not separator or not (year.isascii() and year.isdigit() and len(year) == 4 and quarter in {"1", "2", "3", "4"}):
         return None
     if not 2000 <= int(year) <= 2100:
         return None

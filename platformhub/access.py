@@ -2,6 +2,7 @@
 what they may see but not do, and the object preloaded for the page."""
 
 from django.core.exceptions import PermissionDenied
+from django.core.validators import slug_re
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -20,3 +21,9 @@ def get_for_user[M: Model](request: HttpRequest, queryset: QuerySet[M], *, permi
     if request.user.has_perm("platformhub.view_team", team_of(obj)):
         raise PermissionDenied
     raise Http404(f"No such {queryset.model._meta.verbose_name}")
+
+
+def is_slug(value: str) -> bool:
+    """Whether `value` can be a team's slug. A slug from a query string or a form is checked before
+    it is looked up: anything else is simply not found (PostgreSQL refuses a NUL in text outright)."""
+    return bool(slug_re.match(value))

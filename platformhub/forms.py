@@ -28,11 +28,30 @@ class PlatformForm(forms.Form):
     def rebound(self, data) -> "PlatformForm":
         return type(self)(data, **self._setup_kwargs)
 
+    def top_errors(self) -> list[str]:
+        """The errors with no field on the page to stand next to: the form's own and its hidden
+        fields' (an out-of-date version), for the box above the fields."""
+        return [*self.non_field_errors(), *(error for field in self.hidden_fields() for error in field.errors)]
+
+
+OUT_OF_DATE = "This form is out of date; reload the page and try again."
+
+
+class VersionField(forms.IntegerField):
+    """The hidden version an edit started from. The person cannot fix it by hand, so whatever is
+    wrong with it (missing, not a number, tampered with) gets the one message that helps."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        messages = dict.fromkeys(("required", "invalid", "min_value"), OUT_OF_DATE)
+        super().__init__(error_messages=messages, **kwargs)
+
 
 class VersionedForm(PlatformForm):
     """Carries the version of the object the user started editing, for the conflict check."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionField(min_value=1)
 
 
 class TeamAboutForm(VersionedForm):
@@ -55,8 +74,23 @@ _LARGEST_ID = 2**63 - 1
 
 
 def _is_id(value) -> bool:
+    """Whether `value` can be a row's id. The length goes first: int() raises over 4300 digits."""
     text = str(value)
-    return text.isascii() and text.isdigit() and 0 < int(text) <= _LARGEST_ID
+    return text.isascii() and text.isdigit() and len(text) <= len(str(_LARGEST_ID)) and 0 < int(text) <= _LARGEST_ID
+
+
+SIGNIFICANT_DIGITS = 15
+
+
+class DecimalField(forms.DecimalField):
+    """A number of at most 15 significant digits. SQLite stores decimals as floats, which keep no
+    more: a longer number would come back changed, or not fit the column and break every page
+    showing it. Refused on PostgreSQL too, so both databases accept the same numbers."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value not in self.empty_values and len(value.normalize().as_tuple().digits) > SIGNIFICANT_DIGITS:
+            raise forms.ValidationError(f"Use at most {SIGNIFICANT_DIGITS} digits.", code="significant_digits")
 
 
 class ModelChoiceField(forms.ModelChoiceField):

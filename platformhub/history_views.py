@@ -33,8 +33,10 @@ def _subject_for_user(request: HttpRequest, kind: str, pk: int):
 
 
 def _before(request: HttpRequest) -> int | None:
+    """The ?before= history id, or None: ASCII digits (isdigit() accepts "²", int() does not), no more
+    than a bigint has (int() raises over 4300)."""
     value = request.GET.get("before", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 19 else None
 
 
 def _render(request: HttpRequest, tracked, obj, exists: bool, *, status: int = 200, error: str = "") -> HttpResponse:

@@ -1,7 +1,14 @@
 from django import forms
 
-from integrations.references import parse_reference
-from platformhub.forms import ModelChoiceField, ModelMultipleChoiceField, MultilineField, PlatformForm, VersionedForm
+from integrations.references import InvalidReference, parse_reference
+from platformhub.forms import (
+    ModelChoiceField,
+    ModelMultipleChoiceField,
+    MultilineField,
+    PlatformForm,
+    VersionedForm,
+    VersionField,
+)
 from platformhub.models import Person, validate_timezone
 from sprints.models import TITLE_MAX, Card, MeetingSeries, RetroNote, SprintGoal
 
@@ -19,9 +26,12 @@ class CardForm(PlatformForm):
 
     def clean_issue(self):
         text = self.cleaned_data["issue"].strip()
-        if text and parse_reference(text) is None:
-            raise forms.ValidationError("Not an issue: use a GitHub URL or owner/repo#123.")
-        return parse_reference(text) if text else None
+        if not text:
+            return None
+        try:
+            return parse_reference(text)
+        except InvalidReference as error:
+            raise forms.ValidationError(str(error)) from None
 
     description = MultilineField(
         label="Description", required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 2})
@@ -158,7 +168,7 @@ class MeetingNotesForm(VersionedForm):
 
 
 class StandupForm(PlatformForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = VersionField(min_value=0)
     yesterday = MultilineField(
         label="Yesterday", required=False, max_length=5_000, widget=forms.Textarea(attrs={"rows": 4})
     )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from okrs.selectors import people_for_team, readable_teams
-from platformhub.access import get_for_user
+from platformhub.access import get_for_user, is_slug
 from platformhub.concurrency import EditConflict
 from platformhub.editing import add_service_errors, save_form
 from platformhub.forms import VersionedForm
@@ -448,7 +448,8 @@ def standup_clear_blocker(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"{standup.person.display_name} updated their standup meanwhile; here it is again.")
     else:
         messages.success(request, f"Cleared {standup.person.display_name}’s blocker.")
-    shown = Team.objects.filter(slug=request.POST.get("team", "")).first() or standup.team
+    slug = request.POST.get("team", "")
+    shown = (is_slug(slug) and Team.objects.filter(slug=slug).first()) or standup.team
     if request.POST.get("next", "") == "team":
         return redirect(shown.get_absolute_url())
     return redirect("sprints:standup", slug=shown.slug)

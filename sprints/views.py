@@ -11,7 +11,7 @@ from django_htmx.http import reswap, retarget
 
 from okrs.models import KeyResult
 from okrs.selectors import people_for_team, readable_teams
-from platformhub.access import get_for_user
+from platformhub.access import get_for_user, is_slug
 from platformhub.concurrency import EditConflict, conflict_context
 from platformhub.editing import save_form
 from platformhub.models import Person, Team
@@ -52,6 +52,8 @@ def _filters(query: QueryDict, team: Team) -> selectors.BoardFilters:
         value = query.get(key, "")
         if not value or (field in ("pk", "number") and not (value.isascii() and value.isdigit() and len(value) < 18)):
             return None
+        if field == "slug" and not is_slug(value):
+            return None
         return queryset.filter(**{field: value}).first()
 
     tree = selectors.team_tree_ids(team)
@@ -91,7 +93,7 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _board_shown(request: HttpRequest, card_team: Team) -> Team:
     """The board the person was looking at (the Platform board shows its sub-teams' cards too)."""
-    if slug := request.POST.get("board"):
+    if (slug := request.POST.get("board")) and is_slug(slug):
         shown = Team.objects.select_related("parent").filter(slug=slug).first()
         if shown is not None and request.user.has_perm("sprints.view", shown) and card_team.root_id == shown.root_id:
             return shown
@@ -325,7 +327,8 @@ def goal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
             }
             return render(request, "sprints/sprint.html", context, status=409)
     else:
-        messages.error(request, f"Pick met, partly or missed for “{goal.title}”; nothing was saved.")
+        problem = f"Pick met, partly or missed for “{goal.title}”; nothing was saved."
+        messages.error(request, form.errors.get("version", [problem])[0])
     return redirect("sprints:sprint", number=goal.sprint.number)
 
 
@@ -398,5 +401,5 @@ def milestone_progress(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, error.messages[0])
     else:
-        messages.error(request, "Enter the progress as a number.")
+        messages.error(request, form.errors.get("version", ["Enter the progress as a number."])[0])
     return redirect("sprints:projects", slug=milestone.project.team.slug)

@@ -154,3 +154,13 @@ def test_linking_on_the_kr_page_also_refreshes_where_it_stands(okr, client_as):
     )
     summary = response.content.decode().split('<div id="kr-summary" class="kr-detail" hx-swap-oob="true">')[1]
     assert "0 of 2 linked issues closed" in summary
+
+
+def test_a_huge_issue_number_is_explained_on_its_line_and_the_good_ones_linked(okr, client_as):
+    text = "PostHog/posthog#1\nocto/repo#2147483648\nocto/repo#" + "9" * 5000
+    response = client_as("engineer").post(_link_url(okr), {"references": text}, **HTMX)
+    content = response.content.decode()
+    assert response.status_code == 422
+    assert "Line 2: “octo/repo#2147483648”: No issue has a number that big: they go up to 2147483647." in content
+    assert "Line 3: “octo/repo#999" in content
+    assert list(GitHubIssue.objects.values_list("repo", "number")) == [("posthog/posthog", 1)]

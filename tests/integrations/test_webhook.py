@@ -1,13 +1,16 @@
 import copy
+import math
 
 import pytest
+from django.db import DataError, IntegrityError, OperationalError
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
+from integrations import services
 from integrations.models import GitHubIssue, IssueLink, WebhookDelivery
 from integrations.services import key_result_link_issues
 from integrations.webhooks import sign
-from tests.integrations.conftest import SECRET, payload
+from tests.integrations.conftest import PAYLOADS, SECRET, payload
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the task worker closes its connections
 
@@ -156,7 +159,9 @@ def test_without_a_configured_secret_nothing_is_accepted(client, settings):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "body", [b"not json", b"[1, 2]", b"\xff\xfe", b'{"action": "opened", "x": 1e999}', b'{"x": Infinity}']
+)
 def test_malformed_bodies_get_a_400(deliver, body):
     response = deliver("issues", body)
     assert response.status_code == 400
@@ -245,16 +250,112 @@ def test_a_delivery_missing_what_we_need_gets_a_422_and_is_not_stored(deliver):
     assert not WebhookDelivery.objects.exists()
 
 
-def test_a_delivery_that_failed_is_recorded_and_processed_again_when_redelivered(deliver):
-    body = payload("issues.opened")
-    body["issue"]["title"] = 12345  # not text: applying it fails
-    deliver("issues", body, delivery="fails-first")
+def test_a_delivery_that_failed_is_recorded_and_processed_again_when_redelivered(deliver, monkeypatch):
+    """A malformed delivery is refused at the door, but applying one can still fail for a passing
+    reason (here the database): the reason is kept, and GitHub's redelivery applies it."""
+
+    def database_gone(data):
+        raise OperationalError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "issue_upsert_from_payload", database_gone)  # applying it fails
+        deliver("issues", payload("issues.opened"), delivery="fails-first")
     failed = WebhookDelivery.objects.get(delivery_id="fails-first")
     assert failed.processed_at is None
-    assert failed.error
-    WebhookDelivery.objects.filter(pk=failed.pk).update(
-        payload=payload("issues.opened")
-    )  # as if GitHub's bug was fixed
+    assert failed.error.startswith("OperationalError: the database went away")
     response = deliver("issues", payload("issues.opened"), delivery="fails-first")
     assert response.status_code == 202
     assert WebhookDelivery.objects.get(delivery_id="fails-first").processed_at is not None
+
+
+@pytest.mark.parametrize("path", sorted(PAYLOADS.glob("*.payload.json")), ids=lambda path: path.name)
+def test_every_real_payload_is_accepted_and_applied(deliver, path):
+    """The shape checks at the door must never refuse what GitHub really sends."""
+    event = path.name.split(".")[0]
+    response = deliver(event, path.read_bytes())
+    assert response.status_code in (200, 202), response.content
+    assert not WebhookDelivery.objects.filter(processed_at__isnull=True, event__in=["issues", "issue_comment"])
+
+
+def _opened_with(**issue_changes) -> dict:
+    body = payload("issues.opened")
+    body["issue"].update(issue_changes)
+    return body
+
+
+MALFORMED_ISSUES = {
+    "huge number": ("number", {"number": 10**30}),
+    "number past the column": ("number", {"number": 2**31}),
+    "negative number": ("number", {"number": -1}),
+    "zero number": ("number", {"number": 0}),
+    "number as text": ("number", {"number": "1"}),
+    "number as boolean": ("number", {"number": True}),
+    "url naming no repository": ("url", {"url": "https://api.github.com/repos/x"}),
+    "id as text": ("id", {"id": "444500041"}),
+    "numeric title": ("title", {"title": 12345}),
+    "state as a list": ("state", {"state": ["open"]}),
+    "html_url as a number": ("html_url", {"html_url": 1}),
+    "assignee without login": ("assignees", {"assignees": [{"id": 1}]}),
+    "assignees as text": ("assignees", {"assignees": "octocat"}),
+    "label with a null name": ("labels", {"labels": [{"name": None}]}),
+    "label as a number": ("labels", {"labels": [3]}),
+    "milestone without title": ("milestone", {"milestone": {"number": 1}}),
+    "milestone as text": ("milestone", {"milestone": "v1"}),
+    "impossible date": ("updated_at", {"updated_at": "2019-13-45T10:00:00Z"}),
+    "date without offset": ("created_at", {"created_at": "2019-05-15T15:20:18"}),
+    "not a date": ("closed_at", {"closed_at": "yesterday"}),
+    "date past year 9999 in UTC": ("updated_at", {"updated_at": "9999-12-31T23:59:59-14:00"}),
+}
+
+
+@pytest.mark.parametrize(("field", "changes"), MALFORMED_ISSUES.values(), ids=MALFORMED_ISSUES.keys())
+def test_a_malformed_field_gets_a_422_and_is_not_stored(deliver, field, changes):
+    """Acknowledged, it would fail in the task, and GitHub never sends a 2xx delivery again."""
+    response = deliver("issues", _opened_with(**changes))
+    assert response.status_code == 422
+    assert f"issue.{field} " in response.json()["error"]
+    assert not WebhookDelivery.objects.exists()
+    assert not GitHubIssue.objects.exists()
+
+
+def test_a_malformed_new_issue_of_a_transfer_gets_a_422(deliver):
+    body = payload("issues.transferred")
+    body["changes"]["new_issue"]["number"] = -1
+    response = deliver("issues", body)
+    assert response.status_code == 422
+    assert "changes.new_issue.number" in response.json()["error"]
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_malformed_comment_time_gets_a_422(deliver):
+    body = payload("issue_comment.created")
+    body["comment"]["updated_at"] = "2019-02-30T10:00:00Z"
+    response = deliver("issue_comment", body)
+    assert response.status_code == 422
+    assert "comment.updated_at" in response.json()["error"]
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_null_fields_are_left_as_they_were(deliver):
+    deliver("issues", payload("issues.opened"))
+    response = deliver("issues", _opened_with(title=None, updated_at=None, closed_at=None, id=None))
+    assert response.status_code == 202
+    assert _issue().title == "Spelling error in the README file"
+
+
+def test_the_sync_leaves_out_a_field_of_the_wrong_shape():
+    """GitHub's API is not checked at a door: a malformed field keeps what we had."""
+    issue = GitHubIssue.objects.create(repo=HELLO, number=1, title="Kept", labels=["bug"])
+    data = {**payload("issues.opened")["issue"], "title": 12345, "labels": [{"name": None}], "updated_at": "soon"}
+    services.issue_apply(issue, data)
+    issue.refresh_from_db()
+    assert (issue.title, issue.labels, issue.github_updated_at) == ("Kept", ["bug"], None)
+    assert issue.assignees == ["Codertocat"]
+
+
+def test_only_a_repeated_delivery_id_counts_as_a_repeat():
+    """Any other refusal from the database (here a payload it cannot store) is raised, not taken
+    for a repeat of a delivery that was never stored."""
+    with pytest.raises((IntegrityError, DataError)):
+        services.webhook_delivery_record(delivery_id="nan", event="issues", action="opened", payload={"x": math.nan})
+    assert not WebhookDelivery.objects.exists()

@@ -502,3 +502,35 @@ def test_an_in_place_change_answers_with_the_roadmap_being_looked_at(roadmap, or
     content = response.content.decode()
     assert "No Heroku" in content, "Platform's own items are still there"
     assert "RDS everywhere" in content
+
+
+def test_a_team_filter_that_is_not_a_slug_is_not_found(roadmap, client_as):
+    """PostgreSQL refuses a NUL in text: ?team= is checked to be a slug before it is looked up."""
+    client = client_as("viewer")
+    for team in ("%00", "platform%00", "plat%20form"):
+        assert client.get(reverse("okrs:roadmap") + f"?team={team}").status_code == 404
+
+
+@pytest.mark.parametrize("current_url", ["http://[::1", "http://[nope]/teams/platform/roadmap/"])
+def test_an_in_place_change_with_a_current_url_that_is_not_one_answers_with_the_items_team(
+    roadmap, client_as, current_url
+):
+    response = client_as("lead").post(
+        reverse("okrs:roadmap_item_move", args=[roadmap["item"].pk]),
+        {"horizon": roadmap["three_year"].pk, "version": 1},
+        HTTP_HX_CURRENT_URL=current_url,
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert "No Heroku" in response.content.decode()
+
+
+def test_a_move_with_a_bad_version_says_to_reload(roadmap, client_as):
+    response = client_as("lead").post(
+        reverse("okrs:roadmap_item_move", args=[roadmap["item"].pk]),
+        {"horizon": roadmap["three_year"].pk, "version": "x"},
+    )
+    assert response.status_code == 400
+    assert response.content.decode() == "This form is out of date; reload the page and try again."
+    roadmap["item"].refresh_from_db()
+    assert roadmap["item"].horizon == roadmap["six_month"]

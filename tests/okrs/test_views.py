@@ -503,3 +503,65 @@ def test_an_in_place_check_in_also_refreshes_the_pages_status_counts(okr, client
     )
     status_strip = response.content.decode().split('<div id="okr-status" hx-swap-oob="true">')[1]
     assert "1 done" in status_strip
+
+
+@pytest.mark.parametrize(
+    "value", ["1234567890123456.1234", "9999999999999999.9999", "1234567890123456", "0.1234567890123456"]
+)
+def test_a_number_of_more_than_15_digits_is_refused_next_to_the_field(okr, client_as, value):
+    """SQLite keeps 15 significant digits of a decimal: more would come back changed, or not at all."""
+    client = client_as("lead")
+    target = client.post(reverse("okrs:key_result_create", args=[okr.objective.pk]), _kr_form(target_value=value))
+    check_in = client.post(
+        reverse("okrs:check_in", args=[okr.kr.pk]), {"value": value, "confidence": "high", "version": okr.kr.version}
+    )
+    for response, field in ((target, "target_value"), (check_in, "value")):
+        assert response.status_code == 422
+        assert response.context["form"].errors[field] == ["Use at most 15 digits."]
+        assert "Use at most 15 digits." in response.content.decode()
+    assert KeyResult.objects.count() == 1
+    assert not CheckIn.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "target"), [("-9999999999999990", "9999999999999990"), ("-99999999999.9999", "0.0001")]
+)
+def test_15_digit_numbers_are_stored_as_typed(okr, client_as, start, target):
+    client = client_as("lead")
+    form = _kr_form(title="Precise", start_value=start, target_value=target)
+    assert client.post(reverse("okrs:key_result_create", args=[okr.objective.pk]), form).status_code == 302
+    key_result = KeyResult.objects.get(title="Precise")
+    assert (key_result.start_value, key_result.target_value) == (Decimal(start), Decimal(target))
+    assert client.get(reverse("okrs:team_okrs", args=["platform", "2022-q4"])).status_code == 200
+    assert client.get(key_result.get_absolute_url()).status_code == 200
+
+
+def test_a_check_in_with_a_missing_version_says_to_reload(okr, client_as):
+    response = client_as("engineer").post(
+        reverse("okrs:check_in", args=[okr.kr.pk]),
+        {"value": "2", "confidence": "high"},
+        HTTP_HX_TARGET="kr-summary",
+        **HTMX,
+    )
+    assert response.status_code == 422
+    assert "This form is out of date; reload the page and try again." in response.content.decode()
+    assert not CheckIn.objects.exists()
+
+
+def test_a_bad_check_in_on_a_closed_quarter_from_the_kr_page_still_shows_its_errors(okr, client_as, org):
+    period_close(team=org.team, period=okr.period, closed_by=None, scores={okr.kr.pk: (Decimal("0.4"), "ok")})
+    response = client_as("lead").post(
+        reverse("okrs:check_in", args=[okr.kr.pk]),
+        {"value": "two", "confidence": "high", "version": okr.kr.version},
+        HTTP_HX_TARGET="kr-summary",
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert response.status_code == 422
+    assert "Value: Enter a number." in content
+    assert 'name="value"' not in content, "the form stays hidden: the quarter is closed"
+
+
+def test_a_quarter_that_is_not_one_is_not_found(okr, client_as):
+    for period in ("9" * 5000 + "-q1", "02022-q4", "2022-q%00"):
+        assert client_as("viewer").get(reverse("okrs:overview") + f"?period={period}").status_code == 404

@@ -50,3 +50,18 @@ def test_an_admin_change_form_opened_before_someone_saved_is_refused(client, org
     reloaded = form_on(client.get(url), having="mission")
     assert client.post(url, reloaded.filled(mission="Set in the admin")).status_code == 302
     assert Team.objects.values_list("mission", "version").get(pk=team.pk) == ("Set in the admin", 3)
+
+
+@pytest.mark.parametrize(("model", "field"), [("KeyResult", "target_value"), ("CheckIn", "value")])
+def test_the_admin_refuses_numbers_sqlite_cannot_keep(rf, admin_user, model, field):
+    from django.contrib import admin as django_admin
+    from django.core.exceptions import ValidationError
+
+    from okrs import models as okr_models
+
+    request = rf.get("/admin/")
+    request.user = admin_user
+    form_field = django_admin.site._registry[getattr(okr_models, model)].get_form(request).base_fields[field]
+    with pytest.raises(ValidationError, match="Use at most 15 digits"):
+        form_field.clean("9999999999999999.9999")
+    assert form_field.clean("99999999999.9999") is not None

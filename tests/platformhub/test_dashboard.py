@@ -103,3 +103,8 @@ def test_dashboard_runs_a_constant_number_of_queries(okr, client_as, org, django
 @pytest.mark.parametrize("quarter", ["0-q1", "9999-q4", "99999-q1", "²-q1", "2022-q9", "junk"])
 def test_a_bad_quarter_falls_back_to_the_default_instead_of_failing(okr, client_as, quarter):
     assert client_as("viewer").get(reverse("dashboard") + f"?quarter={quarter}").status_code == 200
+
+
+@pytest.mark.parametrize("query", ["?team=%00", "?team=platform%00", "?quarter=" + "9" * 5000 + "-q1", "?quarter=%00"])
+def test_filters_that_are_not_a_team_or_a_quarter_are_ignored(okr, client_as, query):
+    assert client_as("lead").get(reverse("dashboard") + query).status_code == 200

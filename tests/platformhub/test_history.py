@@ -338,3 +338,9 @@ def test_closing_a_sprint_records_every_carried_card(org, sprints):
     for card in cards:
         assert card.history.first().carry_overs == 1
         assert card.history.count() >= 2
+
+
+@pytest.mark.parametrize("before", ["²", "9" * 5000, "9" * 30, "%00"])
+def test_a_page_start_that_is_not_an_id_is_ignored(okr, client_as, before):
+    page = client_as("lead").get(reverse("history", args=["objective", okr.objective.pk]) + f"?before={before}")
+    assert page.status_code == 200

@@ -258,3 +258,11 @@ def test_wrong_password_is_explained_on_the_login_form(org, client):
     response = client.post(reverse("login"), {"username": org.users["lead"].username, "password": "nope"})
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_an_about_edit_without_its_version_says_to_reload(org, client_as):
+    response = client_as("lead").post(_edit_url(org.team), {"mission": "Changed"}, **HTMX)
+    assert response.status_code == 422
+    assert "This form is out of date; reload the page and try again." in response.content.decode()
+    org.team.refresh_from_db()
+    assert org.team.mission != "Changed"

@@ -545,3 +545,25 @@ def test_standup_page_posting_and_clearing_by_role(org, engineer, client_as, rol
         assert "Post your standup" in page.content.decode()
     assert StandupUpdate.objects.filter(date=timezone.localdate()).exists() is (role in ("lead", "engineer"))
     assert (blocked.blocker_cleared_at is not None) is (role in ("lead", "engineer", "staff"))
+
+
+def test_a_standup_without_its_version_says_to_reload(org, client_as):
+    response = client_as("engineer").post(standup_url(), {"today": "Cut over Postgres"})
+
+    assert response.status_code == 422
+    assert "This form is out of date; reload the page and try again." in response.content.decode()
+    assert not StandupUpdate.objects.exists()
+
+
+def test_clearing_a_blocker_with_a_team_that_is_not_a_slug_goes_back_to_the_standups_team(org, client_as):
+    """PostgreSQL refuses a NUL in text: the posted team is checked to be a slug before it is looked up."""
+    client = client_as("engineer")
+    post_standup(client, blockers="Waiting for staging credentials")
+    standup = StandupUpdate.objects.get()
+
+    response = client.post(
+        reverse("sprints:standup_clear", args=[standup.pk]), {"version": standup.version, "team": "\x00"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == standup_url()

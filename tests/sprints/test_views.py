@@ -468,3 +468,32 @@ def test_a_goal_outcome_that_is_not_one_of_the_choices_says_so_and_saves_nothing
     assert "nothing was saved" in response.content.decode()
     goal.refresh_from_db()
     assert goal.outcome == ""
+
+
+def test_a_board_filter_that_is_not_a_slug_is_ignored(board, client_as):
+    """PostgreSQL refuses a NUL in text: a sub-team filter is checked to be a slug before it is looked up."""
+    client = client_as("viewer")
+    for sub_team in ("%00", "infrastructure%00", "in%20fra"):
+        response = client.get(reverse("sprints:board", args=["platform"]) + f"?sub_team={sub_team}")
+        assert response.status_code == 200
+        assert "Cut over Postgres" in response.content.decode()
+
+
+def test_a_card_with_an_issue_number_past_the_column_says_how_far_they_go(board, client_as):
+    url = reverse("sprints:card_create", args=["platform"])
+    response = client_as("lead").post(url, {"title": "Card", "issue": "octo/repo#2147483648"})
+    assert response.status_code == 422
+    assert "No issue has a number that big: they go up to 2147483647." in response.content.decode()
+    assert client_as("lead").post(url, {"title": "Card", "issue": "octo/repo#2147483647"}).status_code == 302
+    assert Card.objects.get(title="Card").issue.number == 2147483647
+
+
+def test_milestone_progress_and_goal_outcome_with_a_bad_version_say_to_reload(board, client_as):
+    client = client_as("lead")
+    progress = reverse("sprints:milestone_progress", args=[board["milestone"].pk])
+    outcome = reverse("sprints:goal_outcome", args=[board["goal"].pk])
+    for url, data in ((progress, {"current": "25"}), (outcome, {"outcome": "partly", "version": "0"})):
+        response = client.post(url, data, follow=True)
+        assert "This form is out of date; reload the page and try again." in response.content.decode()
+    assert Milestone.objects.get().current == 0
+    assert SprintGoal.objects.get().outcome == ""
