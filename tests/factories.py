@@ -135,3 +135,17 @@ def build_org() -> Org:
         other_team=other_team,
         users={"lead": lead, "engineer": engineer, "viewer": viewer, "outsider": outsider, "staff": staff},
     )
+
+
+def key_result_form_data(**overrides) -> dict:
+    """What the key result form posts for a valid metric KR, with `overrides` changed."""
+    data = {
+        "title": "Load test weekly",
+        "kind": "metric",
+        "start_value": "0",
+        "target_value": "12",
+        "unit": "runs",
+        "direction": "increase",
+        "due_date": "",
+    }
+    return {**data, **overrides}

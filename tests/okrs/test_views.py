@@ -6,23 +6,10 @@ from django.urls import reverse
 
 from okrs.models import CheckIn, KeyResult, Objective
 from okrs.services import check_in_record, key_result_create, objective_create, period_close
-from tests.factories import MembershipFactory, PersonFactory, TeamFactory
+from tests.factories import MembershipFactory, PersonFactory, TeamFactory, key_result_form_data
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 ALL_ROLES = ["lead", "engineer", "viewer", "outsider", "staff", "anonymous"]
-
-
-def _kr_form(**overrides):
-    data = {
-        "title": "Load test weekly",
-        "kind": "metric",
-        "start_value": "0",
-        "target_value": "12",
-        "unit": "runs",
-        "direction": "increase",
-        "due_date": "",
-    }
-    return {**data, **overrides}
 
 
 # Each row: name, method, url(okr), form data(okr) or None, roles allowed to do it.
@@ -71,14 +58,20 @@ ROUTES = [
         LEADS,
     ),
     ("add KR form", "get", lambda o: reverse("okrs:key_result_create", args=[o.objective.pk]), None, LEADS),
-    ("add KR", "post", lambda o: reverse("okrs:key_result_create", args=[o.objective.pk]), lambda o: _kr_form(), LEADS),
+    (
+        "add KR",
+        "post",
+        lambda o: reverse("okrs:key_result_create", args=[o.objective.pk]),
+        lambda o: key_result_form_data(),
+        LEADS,
+    ),
     ("KR detail", "get", lambda o: reverse("okrs:key_result_detail", args=[o.kr.pk]), None, READERS),
     ("edit KR form", "get", lambda o: reverse("okrs:key_result_edit", args=[o.kr.pk]), None, LEADS),
     (
         "edit KR",
         "post",
         lambda o: reverse("okrs:key_result_edit", args=[o.kr.pk]),
-        lambda o: _kr_form(version=o.kr.version),
+        lambda o: key_result_form_data(version=o.kr.version),
         LEADS,
     ),
     ("delete KR form", "get", lambda o: reverse("okrs:key_result_delete", args=[o.kr.pk]), None, LEADS),
@@ -252,7 +245,7 @@ def test_bad_objective_title_is_explained_next_to_the_field(okr, client_as, titl
 )
 def test_bad_key_result_input_is_explained_and_kept(okr, client_as, overrides, field_message):
     response = client_as("lead").post(
-        reverse("okrs:key_result_create", args=[okr.objective.pk]), _kr_form(**overrides), **HTMX
+        reverse("okrs:key_result_create", args=[okr.objective.pk]), key_result_form_data(**overrides), **HTMX
     )
     content = response.content.decode()
     assert response.status_code == 422
@@ -438,7 +431,7 @@ def test_a_lead_makes_an_issues_key_result_weigh_by_points(okr, client_as):
 
     response = client_as("lead").post(
         reverse("okrs:key_result_create", args=[okr.objective.pk]),
-        _kr_form(title="Heroku issues", kind="issues", weight_by_points="on"),
+        key_result_form_data(title="Heroku issues", kind="issues", weight_by_points="on"),
     )
     assert response.status_code == 302
     key_result = KeyResult.objects.get(title="Heroku issues")
@@ -511,7 +504,9 @@ def test_an_in_place_check_in_also_refreshes_the_pages_status_counts(okr, client
 def test_a_number_of_more_than_15_digits_is_refused_next_to_the_field(okr, client_as, value):
     """SQLite keeps 15 significant digits of a decimal: more would come back changed, or not at all."""
     client = client_as("lead")
-    target = client.post(reverse("okrs:key_result_create", args=[okr.objective.pk]), _kr_form(target_value=value))
+    target = client.post(
+        reverse("okrs:key_result_create", args=[okr.objective.pk]), key_result_form_data(target_value=value)
+    )
     check_in = client.post(
         reverse("okrs:check_in", args=[okr.kr.pk]), {"value": value, "confidence": "high", "version": okr.kr.version}
     )
@@ -528,7 +523,7 @@ def test_a_number_of_more_than_15_digits_is_refused_next_to_the_field(okr, clien
 )
 def test_15_digit_numbers_are_stored_as_typed(okr, client_as, start, target):
     client = client_as("lead")
-    form = _kr_form(title="Precise", start_value=start, target_value=target)
+    form = key_result_form_data(title="Precise", start_value=start, target_value=target)
     assert client.post(reverse("okrs:key_result_create", args=[okr.objective.pk]), form).status_code == 302
     key_result = KeyResult.objects.get(title="Precise")
     assert (key_result.start_value, key_result.target_value) == (Decimal(start), Decimal(target))

@@ -69,7 +69,7 @@ from sprints.services import (
     sprints_ensure,
     standup_post,
 )
-from tests.factories import TEST_PASSWORD, UserFactory, build_org
+from tests.factories import TEST_PASSWORD, UserFactory, build_org, key_result_form_data
 
 SECRET = "Zebracorn"  # in the title of every Platform object: never on a page an outsider gets
 WEBHOOK_SECRET = "route-matrix-webhook-secret"
@@ -332,19 +332,6 @@ Q4 = const("2022-q4")
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def _kr_form(**overrides) -> dict:
-    data = {
-        "title": "Load test weekly",
-        "kind": "metric",
-        "start_value": "0",
-        "target_value": "12",
-        "unit": "runs",
-        "direction": "increase",
-        "due_date": "",
-    }
-    return {**data, **overrides}
-
-
 def _ping(w: World) -> dict:
     body = json.dumps({"zen": "Keep it logically awesome.", "hook_id": 1}).encode()
     return {
@@ -511,7 +498,7 @@ CASES: list[Case] = [
         "post",
         u("okrs:key_result_create", lambda w: w.objective.pk),
         leads(),
-        data=lambda w: _kr_form(),
+        data=lambda w: key_result_form_data(),
     ),
     Case("okrs:key_result_detail", "get", u("okrs:key_result_detail", lambda w: w.kr.pk), readers()),
     Case("okrs:key_result_edit", "get", u("okrs:key_result_edit", lambda w: w.kr.pk), leads(200)),
@@ -520,7 +507,7 @@ CASES: list[Case] = [
         "post",
         u("okrs:key_result_edit", lambda w: w.kr.pk),
         leads(),
-        data=lambda w: _kr_form(version=w.kr.version),
+        data=lambda w: key_result_form_data(version=w.kr.version),
     ),
     Case("okrs:key_result_delete", "get", u("okrs:key_result_delete", lambda w: w.kr.pk), leads(200)),
     Case("okrs:key_result_delete", "post", u("okrs:key_result_delete", lambda w: w.kr.pk), leads()),
