@@ -128,3 +128,13 @@ class Membership(Versioned):
     @property
     def is_lead(self) -> bool:
         return self.role == self.Role.LEAD
+
+
+class DataVersion(models.Model):
+    """One row whose number goes up after every committed write to the app's tables, so that
+    "has anything changed since?" is one indexed read (see platformhub/data_version.py)."""
+
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"data version {self.number}"

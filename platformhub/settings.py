@@ -142,7 +142,17 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIN
 SECURE_HSTS_SECONDS = 0 if DEBUG else env.int("SECURE_HSTS_SECONDS", default=31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
+# Copies of built pages (platformhub/conditional.py): in each process's memory by default (pages
+# are ≤ 100 KiB, so 300 copies stay under 30 MB a process), or a shared cache with CACHE_URL
+# (django-environ's cache URLs, e.g. memcached). The tests use a dummy cache unless they ask.
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://platformhub"),
+    "pages": {**env.cache_url("CACHE_URL", default="locmemcache://platformhub-pages"), "KEY_PREFIX": "page"},
+}
+if CACHES["pages"]["BACKEND"].endswith("LocMemCache"):
+    CACHES["pages"]["OPTIONS"] = {"MAX_ENTRIES": 300}
 SESSION_COOKIE_SECURE = not DEBUG
+SESSION_ENGINE = "platformhub.sessions"  # database sessions that read the data version too
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = not DEBUG
 

@@ -1,0 +1,79 @@
+"""A number that goes up after every committed write to the app's data, for conditional GETs.
+
+Every SQL statement on a connection passes through `track_writes` (a database execute wrapper
+installed when the connection opens). An INSERT, UPDATE or DELETE on one of the app's tables
+schedules one bump of `DataVersion.number` for when its transaction commits. Watching the SQL
+rather than model signals also catches `QuerySet.update()`, bulk writes, raw SQL and writes made
+by the task worker or a management command, on every database Django talks to.
+
+The bump runs after the commit, in its own statement, so a write transaction never holds the
+counter's row lock while it waits for another lock (no deadlocks), and a reader that sees the new
+number also sees the data it stands for. A reader that read the number before a commit only ever
+holds data at least as new as that number. What is not caught: writes made outside Django (a
+psql session), and a write whose process dies between its commit and the bump; the next tracked
+write bumps the number and covers both.
+"""
+
+import re
+
+from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import F
+
+TRACKED_PREFIXES = ("platformhub_", "okrs_", "sprints_", "integrations_", "auth_user")
+COUNTER_TABLE = "platformhub_dataversion"
+_WRITE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[\"`]?(\w+)", re.IGNORECASE)
+
+
+def changes_data(sql: str) -> bool:
+    """Whether the statement writes to a table whose rows pages show."""
+    match = _WRITE.match(sql)
+    if match is None:
+        return False
+    table = match.group(1).lower()
+    return table != COUNTER_TABLE and table.startswith(TRACKED_PREFIXES)
+
+
+def track_writes(execute, sql, params, many, context):
+    result = execute(sql, params, many)
+    if isinstance(sql, str) and changes_data(sql):
+        connection = context["connection"]
+        if connection.in_atomic_block:
+            if not any(callback is _bump for _, callback, _ in connection.run_on_commit):
+                transaction.on_commit(_bump, using=connection.alias, robust=True)
+        elif connection.get_autocommit():
+            _bump()
+    return result
+
+
+def install(sender, connection: BaseDatabaseWrapper, **kwargs) -> None:
+    """`connection_created` receiver: watch the new connection's statements."""
+    if track_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(track_writes)
+
+
+def _bump() -> None:
+    data_version_bump()
+
+
+def data_version_bump(*, using: str = "default") -> None:
+    """Move the number on: after a commit, or after writes made without the wrapper (COPY)."""
+    from platformhub.models import DataVersion
+
+    if not DataVersion.objects.using(using).filter(pk=1).update(number=F("number") + 1):
+        # One statement, not get_or_create's transaction: this may run in autocommit while the
+        # write that called for it still has its cursor open (SQLite cannot commit then).
+        with connections[using].cursor() as cursor:
+            cursor.execute("INSERT INTO platformhub_dataversion (id, number) VALUES (1, 1) ON CONFLICT DO NOTHING")
+
+
+def data_version_current(*, using: str = "default") -> int:
+    from platformhub.models import DataVersion
+
+    return DataVersion.objects.using(using).filter(pk=1).values_list("number", flat=True).first() or 0
+
+
+def install_on_open_connections() -> None:
+    """For connections opened before the app registry was ready (none in normal runs)."""
+    for connection in connections.all(initialized_only=True):
+        install(None, connection)
