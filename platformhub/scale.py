@@ -6,13 +6,14 @@ members plus one org-wide viewer; Issues: GitHub issues, each linked to one key 
 
 | Size | Teams     | People | Quarters | Objectives | KRs    | Check-ins | Issues  | Sprints | Cards   | Meetings |
 | ---- | --------- | ------ | -------- | ---------- | ------ | --------- | ------- | ------- | ------- | -------- |
-| S    | 1 + 4     | 18     | 1        | 10         | 50     | 500       | 1,000   | 8       | 200     | 25       |
+| S    | 1 + 4     | 18     | 1        | 14         | 70     | 700       | 1,400   | 8       | 200     | 25       |
 | M    | 20 + 40   | 181    | 4        | 400        | 1,600  | 16,000    | 10,000  | 50      | 20,000  | 500      |
 | L    | 200 + 400 | 1,801  | 8        | 8,000      | 32,000 | 320,000   | 100,000 | 100     | 200,000 | 5,000    |
 
-S is the reference page: one org whose top team has 10 objectives × 5 key results × 20 linked
-issues in the current quarter (its sub-teams have people, boards and sprint goals but no
-objectives). In M and L every top-level team has 3 objectives a quarter and each sub-team one,
+S is the reference page: one org whose top team has 10 objectives × 5 key results in the
+current quarter, and whose 4 sub-teams have one objective each aligned to them (so that every
+prefetch of the OKR page runs at S as it does at L); every one of the 70 key results has 20
+linked issues. In M and L every top-level team has 3 objectives a quarter and each sub-team one,
 aligned to a parent objective; each objective has 4 key results, one of each kind, and the
 linked issues are spread evenly over the key results. Every key result has 10 check-ins.
 
@@ -71,6 +72,7 @@ from django.utils import timezone
 from integrations.models import GitHubIssue, IssueLink, SyncRun, points_from_labels
 from okrs.models import CheckIn, Horizon, KeyResult, Objective, Period, RoadmapItem, RoadmapSnapshot, TeamPeriod
 from okrs.progress import ratio_for_value
+from platformhub.data_version import data_version_bump
 from platformhub.models import Membership, Person, Team
 from sprints.models import (
     DEFAULT_WIP_LIMITS,
@@ -138,10 +140,10 @@ SIZES = {
         engineers_per_sub_team=3,
         quarters=1,
         objectives_per_team=10,
-        objectives_per_sub_team=0,
+        objectives_per_sub_team=1,
         key_results_per_objective=5,
         check_ins_per_key_result=10,
-        linked_issues=1_000,
+        linked_issues=1_400,
         sprints=8,
         cards=200,
         standups_per_team=20,
@@ -454,6 +456,7 @@ def seed_scale(*, size: str, seed: int = 0, today: datetime.date | None = None) 
         _create_rituals(run, trees, sprints)
         run.insert(SyncRun, [_last_sync(run)])
         _reset_sequences(list(run.next_ids))
+        transaction.on_commit(data_version_bump)  # COPY on PostgreSQL goes round the write tracking
     return dict(run.counts)
 
 

@@ -105,7 +105,7 @@ def postgres_database():
 )
 def test_a_backup_moves_from_sqlite_to_postgresql_and_back_unchanged(tmp_path, postgres_database):
     """The demo data and, beside it, the generated reference org of `seed_scale --size S` (4,340
-    rows more: 5 teams, 50 key results, 500 check-ins, 1,000 linked issues, 200 cards)."""
+    rows more: 5 teams, 70 key results, 700 check-ins, 1,400 linked issues, 200 cards)."""
     first, last = f"sqlite:///{tmp_path / 'first.sqlite3'}", f"sqlite:///{tmp_path / 'last.sqlite3'}"
     _manage(first, "migrate", "--no-input", "-v0")
     _manage(first, "load_demo")

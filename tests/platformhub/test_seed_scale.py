@@ -35,7 +35,7 @@ PINNED_TODAY = datetime.date(2026, 2, 18)  # a Wednesday in the middle of a quar
 # The table in platformhub/scale.py's docstring.
 DOCUMENTED = {
     #   teams, people, quarters, objectives, KRs, check-ins, issues, sprints, cards, meetings
-    "S": (5, 18, 1, 10, 50, 500, 1_000, 8, 200, 25),
+    "S": (5, 18, 1, 14, 70, 700, 1_400, 8, 200, 25),
     "M": (60, 181, 4, 400, 1_600, 16_000, 10_000, 50, 20_000, 500),
     "L": (600, 1_801, 8, 8_000, 32_000, 320_000, 100_000, 100, 200_000, 5_000),
 }
