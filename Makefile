@@ -4,7 +4,7 @@ PORT ?= 8000
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 MANAGE := $(UV) run --frozen python manage.py
 
-.PHONY: run test lint format audit uv sync
+.PHONY: run test lint format audit bench uv sync
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || python3 -m pip install --user --quiet uv || python3 -m pip install --quiet --break-system-packages --user uv
@@ -38,6 +38,11 @@ audit: sync
 	else \
 	  echo "pip-audit: NOT RUN. The vulnerability service (pypi.org/pypi/<package>/<version>/json) cannot be reached from this machine."; status=0; \
 	fi; rm -f .audit-requirements.txt; exit $$status
+
+## Page speed at the S and L scale sizes against the stack's own baseline, then a load run (needs wrk)
+bench: sync
+	@command -v wrk >/dev/null 2>&1 || { echo "make bench needs wrk for its load run: apt-get install -y wrk"; exit 1; }
+	@$(UV) run --frozen python benchmarks/bench.py $(BENCH_ARGS)
 
 format: sync
 	@$(UV) run --frozen ruff check --fix .
