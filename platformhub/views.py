@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations import selectors as integration_selectors
-from okrs.models import Objective, Period
-from okrs.progress import Status
-from okrs.selectors import default_period, parse_quarter, period_find, readable_teams
+from okrs.selectors import readable_teams
 from platformhub import selectors, services
 from platformhub.access import get_for_user
+from platformhub.conditional import conditional_page, page_clock
 from platformhub.editing import save_form
 from platformhub.forms import TeamAboutForm
 from platformhub.models import Team
@@ -21,7 +20,6 @@ from sprints import selectors as sprint_selectors
 from sprints.meeting_views import blockers_for
 
 ABOUT_TARGET = "team-about"
-STATUS_VALUES = {status.value for status in Status}
 
 
 def _get_team_for_user(
@@ -41,29 +39,22 @@ def team_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@conditional_page
 def dashboard(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """Every key result of the quarter with the GitHub work delivering it, for one team
     (`/teams/<slug>/dashboard/`) or every team the reader may see (`/`)."""
     team = _get_team_for_user(request, slug) if slug else None
-    teams = list(readable_teams(request.user))
-    if team is None and (team_slug := request.GET.get("team")):
-        team = next((t for t in teams if t.slug == team_slug), None)
-    if parsed := parse_quarter(request.GET.get("quarter", "")):
-        period = period_find(*parsed)
-    else:
-        tree = [t.pk for t in teams if team is None or t.pk == team.pk or t.parent_id == team.pk]
-        period = default_period(today=timezone.localdate(), objectives=Objective.objects.filter(team_id__in=tree))
-    status = request.GET.get("status") or None
     board = integration_selectors.dashboard(
-        teams=teams, team=team, period=period, status=status if status in STATUS_VALUES else None, now=timezone.now()
+        user=request.user,
+        team=team,
+        team_slug=request.GET.get("team", ""),
+        quarter=request.GET.get("quarter", ""),
+        status=request.GET.get("status", ""),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        now=page_clock(),
     )
-    context = {
-        "board": board,
-        "team": team,
-        "teams": teams,
-        "periods": Period.objects.filter(objectives__isnull=False).distinct().order_by("-start"),
-        "status_choices": integration_selectors.STATUS_CHOICES,
-    }
+    context = {"board": board, "team": board.team, "status_choices": integration_selectors.STATUS_CHOICES}
     return render(request, "platformhub/dashboard.html", context)
 
 

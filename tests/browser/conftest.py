@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -34,6 +35,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def page_copies(settings):
+    """The server keeps copies of built pages, as in production: every browser test then also
+    checks that no copy outlives a change made through the UI."""
+    settings.CACHES = {**settings.CACHES, "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    caches["pages"].clear()
+    yield
+    caches["pages"].clear()
 
 
 @pytest.fixture(scope="session")
