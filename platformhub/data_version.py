@@ -6,10 +6,12 @@ schedules one bump of `DataVersion.number` for when its transaction commits. Wat
 rather than model signals also catches `QuerySet.update()`, bulk writes, raw SQL and writes made
 by the task worker or a management command, on every database Django talks to.
 
-The bump runs after the commit, in its own statement, so a write transaction never holds the
-counter's row lock while it waits for another lock (no deadlocks), and a reader that sees the new
-number also sees the data it stands for. A reader that read the number before a commit only ever
-holds data at least as new as that number. What is not caught: writes made outside Django (a
+On PostgreSQL the bump runs after the commit, in its own statement, so a write transaction
+never holds the counter's row lock while it waits for another lock (no deadlocks), and a reader
+that sees the new number also sees the data it stands for; a reader that read the number before
+a commit only ever holds data at least as new as that number. SQLite lets one transaction write
+at a time, so there the bump is part of the transaction itself (at its first write, undone with
+it if it rolls back), which saves a second commit per write. What is not caught: writes made outside Django (a
 psql session), and a write whose process dies between its commit and the bump; the next tracked
 write bumps the number and covers both.
 """
@@ -35,14 +37,18 @@ def changes_data(sql: str) -> bool:
 
 
 def track_writes(execute, sql, params, many, context):
-    result = execute(sql, params, many)
+    result = execute(sql, params, many, context)
     if isinstance(sql, str) and changes_data(sql):
         connection = context["connection"]
-        if connection.in_atomic_block:
-            if not any(callback is _bump for _, callback, _ in connection.run_on_commit):
+        if not connection.in_atomic_block:
+            if connection.get_autocommit():
+                data_version_bump(using=connection.alias)
+        elif not any(callback in (_bump, _bumped) for _, callback, _ in connection.run_on_commit):
+            if connection.vendor == "sqlite":
+                data_version_bump(using=connection.alias)
+                transaction.on_commit(_bumped, using=connection.alias)
+            else:
                 transaction.on_commit(_bump, using=connection.alias, robust=True)
-        elif connection.get_autocommit():
-            _bump()
     return result
 
 
@@ -54,6 +60,11 @@ def install(sender, connection: BaseDatabaseWrapper, **kwargs) -> None:
 
 def _bump() -> None:
     data_version_bump()
+
+
+def _bumped() -> None:
+    """Marks a SQLite transaction as already bumped (an on-commit callback is dropped with the
+    savepoint it was added in, as the bump itself is rolled back)."""
 
 
 def data_version_bump(*, using: str = "default") -> None:

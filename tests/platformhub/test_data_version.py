@@ -86,10 +86,10 @@ def test_a_real_commit_moves_it_on_after_the_commit():
     """Outside a test transaction: each committed transaction moves it on by one."""
     start = data_version_current()
     with transaction.atomic():
+        team = TeamFactory()
         TeamFactory()
-        assert data_version_current() == start  # not before the commit
     assert data_version_current() == start + 1
-    Team.objects.filter(pk=Team.objects.get().pk).update(mission="Autocommit")  # one statement, one transaction
+    Team.objects.filter(pk=team.pk).update(mission="Autocommit")  # one statement, one transaction
     assert data_version_current() == start + 2
 
 
@@ -113,3 +113,17 @@ def test_the_session_brings_the_version_in_the_same_query(django_assert_num_quer
         store.load()
     assert store.data_version == data_version_current()
     assert SessionStore(session_key="no-such-session").load() == {}
+
+
+def test_other_execute_wrappers_still_get_every_argument():
+    """Django passes a wrapper (execute, sql, params, many, context) and the next one the same."""
+    seen = []
+
+    def inner(execute, sql, params, many, context):
+        seen.append(context["connection"].alias)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(inner):
+        TeamFactory()
+    assert seen
+    assert set(seen) == {"default"}
