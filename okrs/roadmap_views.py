@@ -26,8 +26,9 @@ from okrs.forms import (
     SnapshotForm,
 )
 from okrs.models import Horizon, KeyResult, Objective, RoadmapItem, RoadmapShareLink, RoadmapSnapshot
-from platformhub.access import get_for_user, is_slug
+from platformhub.access import get_for_user
 from platformhub.concurrency import EditConflict, last_change
+from platformhub.conditional import conditional_page
 from platformhub.editing import save_form
 from platformhub.models import Team
 
@@ -49,10 +50,14 @@ def _health(request: HttpRequest) -> str | None:
     return health if health in RoadmapItem.Health.values else None
 
 
-def _page_context(request: HttpRequest, team: Team | None, health: str | None = None) -> dict:
-    teams = list(selectors.readable_teams(request.user))
-    page = selectors.roadmap_page(teams=teams, team=team, health=health, now=timezone.now())
-    can_edit = team is not None and request.user.has_perm("okrs.change", team)
+def _team_query(request: HttpRequest) -> str:
+    """The team name searched for on the roadmap of every team (PostgreSQL refuses a NUL in text)."""
+    return request.GET.get("team", "").replace("\x00", "").strip()[:100]
+
+
+def _page_context(request: HttpRequest, team: Team, health: str | None = None) -> dict:
+    page = selectors.roadmap_page(team=team, health=health, now=timezone.now())
+    can_edit = request.user.has_perm("okrs.change", team)
     return {"page": page, "team": team, "can_edit": can_edit, "health_choices": HEALTH_CHOICES}
 
 
@@ -89,25 +94,32 @@ def _after_change(request: HttpRequest, item_team: Team, message: str) -> HttpRe
 
 
 @require_GET
+@conditional_page
 def roadmap(request: HttpRequest) -> HttpResponse:
-    """Every team's roadmap (or one, with ?team=), filterable by health."""
-    team = None
-    if slug := request.GET.get("team"):
-        if not is_slug(slug):
-            raise Http404("No such team")
-        team = _team(request, slug)
-    context = _page_context(request, team, _health(request))
-    context["all_teams"] = True
-    if request.htmx and request.htmx.target == LANES_TARGET:
-        return render(request, "okrs/roadmap.html#lanes", context)
+    """The roadmap of every team, read-only, a page of top-level teams (each with its sub-teams) at
+    a time; filterable by team name (?team=) and health, and the filters kept from page to page."""
+    page = selectors.org_roadmap_page(
+        user=request.user,
+        team_query=_team_query(request),
+        health=_health(request),
+        now=timezone.now(),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
+    context = {
+        "page": page,
+        "all_teams": True,
+        "health_choices": HEALTH_CHOICES,
+        "page_size": selectors.ROADMAP_TEAMS_PER_PAGE,
+    }
     return render(request, "okrs/roadmap.html", context)
 
 
 @require_GET
+@conditional_page
 def team_roadmap(request: HttpRequest, slug: str) -> HttpResponse:
     team = _team(request, slug)
     context = _page_context(request, team, _health(request))
-    context["snapshots"] = list(RoadmapSnapshot.objects.filter(team=team).only("pk", "name", "taken_at")[:20])
     if request.htmx and request.htmx.target == LANES_TARGET:
         return render(request, "okrs/roadmap.html#lanes", context)
     return render(request, "okrs/roadmap.html", context)
@@ -120,9 +132,7 @@ def shared_roadmap(request: HttpRequest, token: str) -> HttpResponse:
     link = selectors.share_link_for_token(token)
     if link is None:
         raise Http404("This link does not exist or was revoked.")
-    page = selectors.roadmap_page(
-        teams=selectors.team_tree(link.team), team=link.team, health=None, now=timezone.now(), only_own_work=True
-    )
+    page = selectors.roadmap_page(team=link.team, health=None, now=timezone.now(), only_own_work=True)
     response = render(request, "okrs/roadmap_shared.html", {"page": page, "team": link.team, "read_only": True})
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"

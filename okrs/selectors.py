@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from integrations.models import IssueLink
 from okrs.models import (
@@ -29,6 +29,7 @@ from okrs.progress import (
     roadmap_item_rollup,
 )
 from okrs.services import share_token_hash
+from platformhub.keyset import KeysetPage, keyset_page
 from platformhub.models import Person, Team
 from platformhub.permissions import access_for
 
@@ -77,36 +78,59 @@ class TeamOkrPage:
 
     @property
     def status_counts(self) -> dict[str, int]:
-        """How many of the quarter's key results are in each status, and how many are stale."""
-        states = [kr.state for objective in self.objectives for kr in objective.krs]
-        counts = {status.value: 0 for status in Status}
-        for state in states:
-            counts[state.status.value] += 1
-        return {**counts, "total": len(states), "stale": sum(state.is_stale for state in states)}
+        return status_counts([kr for objective in self.objectives for kr in objective.krs])
+
+
+def status_counts(key_results: list[KeyResult]) -> dict[str, int]:
+    """How many of the key results (with `.state`) are in each status, and how many are stale."""
+    counts = {status.value: 0 for status in Status}
+    for key_result in key_results:
+        counts[key_result.state.status.value] += 1
+    return {**counts, "total": len(key_results), "stale": sum(kr.state.is_stale for kr in key_results)}
+
+
+def _mark_ends(items: list) -> list:
+    """Tell each item whether it is first or last, for its "move up/down" buttons."""
+    for position, item in enumerate(items):
+        item.is_first, item.is_last = position == 0, position == len(items) - 1
+    return items
+
+
+def _sub_team_objectives(period: Period, team: Team) -> QuerySet[Objective]:
+    """The sub-teams' objectives, with what their progress bars need (no owners: the page lists none)."""
+    return (
+        Objective.objects.filter(period_id=period.pk, team__parent=team, archived=False)
+        .select_related("team", "period")
+        .prefetch_related(Prefetch("key_results", queryset=_key_results_without_owners()))
+        .order_by("order", "pk")
+    )
+
+
+def _key_results_without_owners() -> QuerySet[KeyResult]:
+    return with_issue_counts(KeyResult.objects.order_by("order", "pk"))
 
 
 def team_okr_page(*, team: Team, period: Period, current: Period, now: datetime.datetime) -> TeamOkrPage:
     """The team's objectives for the quarter, each with the sub-team objectives aligned to it."""
-    children = Prefetch(
-        "children", queryset=_objectives(period).filter(archived=False, team__parent=team), to_attr="aligned"
-    )
-    objectives = list(
+    tree = list(
         _objectives(period)
-        .filter(team=team)
+        .filter(Q(team=team) | Q(team__parent=team, archived=False))
         .select_related("parent", "parent__team", "parent__period")
-        .prefetch_related(children)
     )
-    unaligned = list(_objectives(period).filter(team__parent=team, archived=False).filter(Q(parent__isnull=True)))
-    active = [objective for objective in objectives if not objective.archived]
-    for position, objective in enumerate(active):
-        objective.is_first, objective.is_last = position == 0, position == len(active) - 1
-        attach_progress(objective.aligned, now)
+    objectives = [objective for objective in tree if objective.team_id == team.pk]
+    active = _mark_ends(attach_progress([objective for objective in objectives if not objective.archived], now))
+    aligned: dict[int | None, list[Objective]] = {}
+    for child in attach_progress([objective for objective in tree if objective.team_id != team.pk], now):
+        aligned.setdefault(child.parent_id, []).append(child)
+    for objective in active:
+        objective.aligned = aligned.get(objective.pk, [])
+        _mark_ends(objective.krs)
     return TeamOkrPage(
         team=team,
         period=period,
         team_period=TeamPeriod.objects.filter(team=team, period_id=period.pk).select_related("closed_by").first(),
-        objectives=attach_progress(active, now),
-        unaligned_sub_team_objectives=attach_progress(unaligned, now),
+        objectives=active,
+        unaligned_sub_team_objectives=aligned.get(None, []),
         archived=[objective for objective in objectives if objective.archived],
         periods=periods_for_switcher(team=team, shown=[period, current]),
     )
@@ -149,22 +173,39 @@ def periods_for_switcher(*, team: Team, shown: list[Period]) -> list[Period]:
     return sorted(by_slug.values(), key=lambda period: period.start)
 
 
-def objective_for_card(*, objective_id: int, now: datetime.datetime) -> Objective:
-    """One objective, ready to render as a card on the team OKR page."""
-    objective = (
-        _objectives_any_period()
-        .select_related("parent", "parent__team", "parent__period")
-        .prefetch_related(
-            Prefetch(
-                "children",
-                queryset=Objective.objects.filter(archived=False)
-                .select_related("team", "period")
-                .prefetch_related("owners", Prefetch("key_results", queryset=_key_results())),
-                to_attr="aligned",
-            )
-        )
-        .get(pk=objective_id)
-    )
+@dataclass
+class ObjectiveCard:
+    """An objective ready to render as a card on the team OKR page, and the page's counts of key
+    results by status, which a change to its key results may move."""
+
+    objective: Objective
+    status_counts: dict[str, int]
+
+
+def objective_card(*, objective: Objective, now: datetime.datetime) -> ObjectiveCard:
+    """`objective` as it stands now, with its owners, its key results (with their owners and
+    progress), the sub-team objectives aligned to it and its place among the team's objectives."""
+    objectives = _team_quarter(team_id=objective.team_id, period_id=objective.period_id, now=now)
+    card = next(candidate for candidate in objectives if candidate.pk == objective.pk)
+    prefetch_related_objects([card], "owners")
+    prefetch_related_objects(_mark_ends(card.krs), "owners")
+    card.aligned = attach_progress(_sub_team_objectives(card.period, card.team).filter(parent_id=card.pk), now)
+    return ObjectiveCard(objective=card, status_counts=_status_counts_of(objectives))
+
+
+def objective_rows(*, objective: Objective, now: datetime.datetime) -> Objective:
+    """`objective` (with its team and quarter loaded) with its key results in order, with their
+    owners and progress, and its place among the team's objectives: its rows and its buttons."""
+    objective.krs = list(_key_results().filter(objective=objective))
+    for key_result in _mark_ends(objective.krs):
+        key_result.objective = objective
+        key_result.state = key_result_state(key_result, now)
+    _mark_place(objective)
+    return objective
+
+
+def _mark_place(objective: Objective) -> None:
+    """Whether the objective is the first or last of its team's quarter, for its move buttons."""
     siblings = list(
         Objective.objects.filter(team=objective.team, period=objective.period, archived=False)
         .order_by("order", "pk")
@@ -172,14 +213,58 @@ def objective_for_card(*, objective_id: int, now: datetime.datetime) -> Objectiv
     )
     objective.is_first = bool(siblings) and siblings[0] == objective.pk
     objective.is_last = bool(siblings) and siblings[-1] == objective.pk
-    attach_progress(objective.aligned, now)
+
+
+def objective_for_head(*, objective_id: int, now: datetime.datetime) -> Objective:
+    """One objective, ready to render the head of its card (title, owners, progress, why) and its
+    buttons, but not its key results' rows."""
+    objective = (
+        Objective.objects.select_related("team", "team__parent", "period", "parent", "parent__team", "parent__period")
+        .prefetch_related("owners", Prefetch("key_results", queryset=_key_results_without_owners()))
+        .get(pk=objective_id)
+    )
+    _mark_place(objective)
     return attach_progress([objective], now)[0]
 
 
-def _objectives_any_period() -> QuerySet[Objective]:
-    return Objective.objects.select_related("team", "team__parent", "period").prefetch_related(
-        "owners", Prefetch("key_results", queryset=_key_results())
+@dataclass
+class KeyResultChange:
+    """What a check-in on (or an edit of) one key result changes on the team OKR page: its row,
+    its objective's progress and status, and the page's counts of key results by status."""
+
+    key_result: KeyResult
+    objective: Objective
+    status_counts: dict[str, int]
+
+
+def key_result_change(*, key_result: KeyResult, now: datetime.datetime) -> KeyResultChange:
+    """`key_result` (with its objective loaded) as it stands now, its objective with that one's key
+    results, and the counts of the key results of the team's quarter."""
+    objectives = _team_quarter(team_id=key_result.objective.team_id, period_id=key_result.objective.period_id, now=now)
+    objective = next(objective for objective in objectives if objective.pk == key_result.objective_id)
+    row = next(kr for kr in _mark_ends(objective.krs) if kr.pk == key_result.pk)
+    prefetch_related_objects([row], "owners")
+    return KeyResultChange(key_result=row, objective=objective, status_counts=_status_counts_of(objectives))
+
+
+def _team_quarter(*, team_id: int, period_id: int | None, now: datetime.datetime) -> list[Objective]:
+    """The team's objectives of the quarter (archived ones too, which are neither first nor last)
+    with their key results' progress."""
+    objectives = attach_progress(
+        Objective.objects.filter(team_id=team_id, period_id=period_id)
+        .select_related("team", "team__parent", "period", "parent", "parent__team", "parent__period")
+        .prefetch_related(Prefetch("key_results", queryset=_key_results_without_owners()))
+        .order_by("order", "pk"),
+        now,
     )
+    for objective in objectives:
+        objective.is_first = objective.is_last = False
+    _mark_ends([objective for objective in objectives if not objective.archived])
+    return objectives
+
+
+def _status_counts_of(objectives: list[Objective]) -> dict[str, int]:
+    return status_counts([kr for objective in objectives if not objective.archived for kr in objective.krs])
 
 
 def team_period_is_closed(*, team: Team, period: Period) -> bool:
@@ -188,7 +273,12 @@ def team_period_is_closed(*, team: Team, period: Period) -> bool:
 
 def key_result_for_page(*, key_result_id: int, now: datetime.datetime) -> KeyResult:
     """A key result with its objective, owners and whole check-in history (newest first)."""
-    key_result = (
+    return with_state(key_results_for_page().get(pk=key_result_id), now=now)
+
+
+def key_results_for_page() -> QuerySet[KeyResult]:
+    """Key results with what the KR page shows: objective, owners, check-ins, linked issues."""
+    return (
         with_issue_counts(KeyResult.objects.all())
         .select_related("objective__team__parent", "objective__period", "objective__parent")
         .prefetch_related(
@@ -200,8 +290,11 @@ def key_result_for_page(*, key_result_id: int, now: datetime.datetime) -> KeyRes
                 queryset=IssueLink.objects.select_related("issue").order_by("issue__state", "-issue__last_activity_at"),
             ),
         )
-        .get(pk=key_result_id)
     )
+
+
+def with_state(key_result: KeyResult, *, now: datetime.datetime) -> KeyResult:
+    """Give the key result (loaded by `key_results_for_page`) its `.state`."""
     key_result.state = key_result_state(key_result, now)
     return key_result
 
@@ -243,14 +336,63 @@ class TeamOverview:
         return as_percent(sum(objective.progress for objective in self.objectives) / len(self.objectives))
 
 
-def org_overview(*, user: User, period: Period, now: datetime.datetime) -> list[TeamOverview]:
-    """Every team the user may read, with its objectives for the quarter and their roll-up."""
-    quarter_objectives = Prefetch(
-        "objectives", _objectives(period).filter(archived=False), to_attr="quarter_objectives"
+OVERVIEW_TEAMS_PER_PAGE = 10  # top-level teams, each with its sub-teams: at L 30 teams, 50 objectives, ~50 KiB
+
+
+@dataclass
+class OrgOverview:
+    """A page of the OKR overview: top-level teams by name, each followed by its sub-teams."""
+
+    rows: list[TeamOverview]
+    pager: KeysetPage[Team]
+    periods: list[Period]  # the quarters with objectives, for the quarter switcher
+
+
+def org_overview(
+    *, user: User, period: Period, now: datetime.datetime, after: str | None = None, before: str | None = None
+) -> OrgOverview:
+    """A page of the teams the user may read, with their objectives for the quarter and their roll-up."""
+    pager = keyset_page(
+        _readable_top_level_teams(user),
+        ordering=("name", "pk"),
+        size=OVERVIEW_TEAMS_PER_PAGE,
+        after=after,
+        before=before,
     )
-    teams = list(readable_teams(user).prefetch_related(quarter_objectives))
-    teams.sort(key=lambda team: (team.parent.name if team.parent else team.name, team.parent_id is not None, team.name))
-    return [TeamOverview(team=team, objectives=attach_progress(team.quarter_objectives, now)) for team in teams]
+    sub_teams = _sub_teams(pager.items)
+    teams = [team for top in pager.items for team in (top, *sub_teams.get(top.pk, []))]
+    by_id = {team.pk: team for team in teams}
+    objectives = list(
+        Objective.objects.filter(period_id=period.pk, team_id__in=by_id, archived=False)
+        .prefetch_related(Prefetch("key_results", queryset=_key_results_without_owners()))
+        .order_by("order", "pk")
+    )
+    by_team: dict[int, list[Objective]] = {}
+    for objective in objectives:
+        objective.team, objective.period = by_id[objective.team_id], period
+        by_team.setdefault(objective.team_id, []).append(objective)
+    attach_progress(objectives, now)
+    quarters = Period.objects.filter(Exists(Objective.objects.filter(period=OuterRef("pk")))).order_by("start")
+    return OrgOverview(
+        rows=[TeamOverview(team=team, objectives=by_team.get(team.pk, [])) for team in teams],
+        pager=pager,
+        periods=list(quarters),
+    )
+
+
+def _readable_top_level_teams(user: User) -> QuerySet[Team]:
+    """The top-level teams whose trees the user may read, with only what a list of teams shows."""
+    return readable_teams(user).filter(parent__isnull=True).select_related(None).only("name", "slug", "parent")
+
+
+def _sub_teams(top_level: list[Team]) -> dict[int, list[Team]]:
+    """The sub-teams of each of the top-level teams, by name, in one query."""
+    by_id = {team.pk: team for team in top_level}
+    sub_teams: dict[int, list[Team]] = {}
+    for sub_team in Team.objects.filter(parent_id__in=by_id).only("name", "slug", "parent").order_by("name", "pk"):
+        sub_team.parent = by_id[sub_team.parent_id]
+        sub_teams.setdefault(sub_team.parent_id, []).append(sub_team)
+    return sub_teams
 
 
 # Roadmap
@@ -258,7 +400,7 @@ def org_overview(*, user: User, period: Period, now: datetime.datetime) -> list[
 
 @dataclass
 class Lane:
-    """A column of the roadmap: "Now" (this quarter's objectives) or a horizon's items."""
+    """A column of the roadmap: "Now" (this quarter's objectives, no horizon) or a horizon's items."""
 
     key: str
     name: str
@@ -269,15 +411,43 @@ class Lane:
 
 @dataclass
 class RoadmapPage:
-    team: Team | None
-    teams: list[Team]
+    team: Team
     health: str | None
-    period: Period
     lanes: list[Lane]
 
+
+ROADMAP_TEAMS_PER_PAGE = 5  # top-level teams, each with its sub-teams: at L 15 teams, 35 items, 70 to 86 KiB
+HEALTH_COUNT_CAP = 999  # the org-wide counts read at most this many items (and one more) per health
+
+
+@dataclass
+class RoadmapTree:
+    """A top-level team and its sub-teams, in lanes, on the roadmap of every team."""
+
+    team: Team
+    lanes: list[Lane]
+
+
+@dataclass(frozen=True)
+class HealthCount:
+    health: str
+    label: str
+    count: int  # at most HEALTH_COUNT_CAP + 1
+
     @property
-    def item_count(self) -> int:
-        return sum(len(lane.items) for lane in self.lanes)
+    def shown(self) -> str:
+        return f"{HEALTH_COUNT_CAP}+" if self.count > HEALTH_COUNT_CAP else str(self.count)
+
+
+@dataclass
+class OrgRoadmapPage:
+    """A page of the roadmap of every team: top-level teams by name, each with its sub-teams."""
+
+    trees: list[RoadmapTree]
+    pager: KeysetPage[Team]
+    health: str | None
+    team_query: str
+    health_counts: list[HealthCount]
 
 
 def readable_teams(user: User) -> QuerySet[Team]:
@@ -291,7 +461,7 @@ def readable_teams(user: User) -> QuerySet[Team]:
 
 def team_tree(team: Team) -> list[Team]:
     """The team and its sub-teams."""
-    return list(Team.objects.filter(Q(pk=team.pk) | Q(parent_id=team.pk)).select_related("parent"))
+    return [team, *Team.objects.filter(parent_id=team.pk).only("name", "slug", "parent").order_by("name", "pk")]
 
 
 def team_tree_ids(team: Team) -> QuerySet[Team]:
@@ -300,25 +470,15 @@ def team_tree_ids(team: Team) -> QuerySet[Team]:
 
 
 def _roadmap_items() -> QuerySet[RoadmapItem]:
-    return (
-        RoadmapItem.objects.select_related("team", "horizon")
-        .prefetch_related(
-            "owners",
-            Prefetch(
-                "objectives",
-                queryset=Objective.objects.select_related("team", "period")
-                .prefetch_related(Prefetch("key_results", queryset=_key_results()))
-                .order_by("period__start", "order", "pk"),
-            ),
-            Prefetch(
-                "key_results",
-                queryset=with_issue_counts(KeyResult.objects.all())
-                .select_related("objective__period", "objective__team")
-                .order_by("objective__period__start", "objective__order", "order", "pk"),
-            ),
-        )
-        .order_by("order", "pk")
-    )
+    """Items with the key results linked to them and what their progress needs."""
+    return RoadmapItem.objects.prefetch_related(
+        Prefetch(
+            "key_results",
+            queryset=with_issue_counts(KeyResult.objects.all())
+            .select_related("objective__period")
+            .order_by("objective__period__start", "objective__order", "order", "pk"),
+        ),
+    ).order_by("order", "pk")
 
 
 def _with_rollup(items, now: datetime.datetime) -> list[RoadmapItem]:
@@ -328,48 +488,143 @@ def _with_rollup(items, now: datetime.datetime) -> list[RoadmapItem]:
         for key_result in item.krs:
             key_result.state = key_result_state(key_result, now)
         item.rollup = roadmap_item_rollup(item.krs)
-        item.linked_objectives = attach_progress(item.objectives.all(), now)
     return items
 
 
-def roadmap_page(
-    *, teams: list[Team], team: Team | None, health: str | None, now: datetime.datetime, only_own_work: bool = False
-) -> RoadmapPage:
-    """The roadmap of one team (with its sub-teams) or of all `teams` (those the reader may see),
-    in lanes: Now (the quarter's objectives), then each horizon with its items and their KRs."""
-    if team is not None:
-        team_ids = [t.pk for t in teams if t.pk == team.pk or t.parent_id == team.pk]
-    else:
-        team_ids = [t.pk for t in teams]
-    items = _roadmap_items().filter(team_id__in=team_ids)
-    if health:
-        items = items.filter(health=health)
+def _roadmap_lanes(
+    trees: list[list[Team]], *, health: str | None, now: datetime.datetime, only_own_work: bool = False
+) -> list[list[Lane]]:
+    """The lanes of each tree of teams: Now (the quarter's objectives), then each horizon the tree
+    sees with its items and their KRs; in a fixed number of queries however many trees. With more
+    than one tree, lane keys start with the tree's first team, so that they are unique on the page."""
+    by_id = {team.pk: team for tree in trees for team in tree}
+    tree_of = {team.pk: index for index, tree in enumerate(trees) for team in tree}
+    shown = Q(team_id__in=by_id, **({"health": health} if health else {}))
     horizons = list(
-        Horizon.objects.filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
-        .select_related("team")
-        .order_by(F("team_id").asc(nulls_first=True), "order", "pk")
+        Horizon.objects.filter(Q(team__isnull=True) | Q(team_id__in=by_id)).order_by(
+            F("team_id").asc(nulls_first=True), "order", "pk"
+        )
     )
-    objectives = Objective.objects.filter(team_id__in=team_ids, archived=False)
-    period = default_period(today=now.date(), objectives=objectives)
-    now_objectives = attach_progress(
-        _objectives(period).filter(team_id__in=team_ids, archived=False, parent__isnull=True), now
-    )
-    lanes = [Lane(key="now", name=f"Now · {period.name}", objectives=now_objectives)]
-    by_horizon = {horizon.pk: Lane(key=f"h{horizon.pk}", name=str(horizon), horizon=horizon) for horizon in horizons}
-    for item in _with_rollup(items, now):
+    for horizon in horizons:
+        horizon.team = by_id.get(horizon.team_id)
+    period = default_period(today=now.date(), objectives=Objective.objects.filter(team_id__in=by_id, archived=False))
+    now_objectives, linked = _lane_objectives(team_ids=list(by_id), items=shown, period=period, now=now)
+    lanes = []
+    for index, tree in enumerate(trees):
+        prefix = f"t{tree[0].pk}-" if len(trees) > 1 else ""
+        objectives = [objective for objective in now_objectives if tree_of[objective.team_id] == index]
+        tree_lanes = [Lane(key=f"{prefix}now", name=f"Now · {period.name}", objectives=objectives)]
+        for horizon in horizons:
+            if horizon.team_id is None or tree_of.get(horizon.team_id) == index:
+                tree_lanes.append(Lane(key=f"{prefix}h{horizon.pk}", name=str(horizon), horizon=horizon))
+        lanes.append(tree_lanes)
+    lane_of = {(index, lane.horizon.pk): lane for index, tree_lanes in enumerate(lanes) for lane in tree_lanes[1:]}
+    for item in _with_rollup(_roadmap_items().filter(shown), now):
+        index = tree_of[item.team_id]
+        item.team = by_id[item.team_id]
+        item.linked_objectives = linked.get(item.pk, [])
         if only_own_work:  # a share link shows nothing of other teams, not even linked titles
-            item.krs = [kr for kr in item.krs if kr.objective.team_id in team_ids]
-            item.linked_objectives = [o for o in item.linked_objectives if o.team_id in team_ids]
+            item.krs = [kr for kr in item.krs if tree_of.get(kr.objective.team_id) == index]
+            item.linked_objectives = [o for o in item.linked_objectives if tree_of.get(o.team_id) == index]
             item.rollup = roadmap_item_rollup(item.krs)
-        item.move_choices = [h for h in horizons if h.team_id in (None, item.team_id) and h.pk != item.horizon_id]
-        by_horizon[item.horizon_id].items.append(item)
-    lanes.extend(by_horizon.values())
-    return RoadmapPage(team=team, teams=teams, health=health, period=period, lanes=lanes)
+        item.move_choices = [
+            lane.horizon
+            for lane in lanes[index][1:]
+            if lane.horizon.team_id in (None, item.team_id) and lane.horizon.pk != item.horizon_id
+        ]
+        lane_of[index, item.horizon_id].items.append(item)
+    return lanes
+
+
+def _lane_objectives(
+    *, team_ids: list[int], items: Q, period: Period, now: datetime.datetime
+) -> tuple[list[Objective], dict[int, list[Objective]]]:
+    """The teams' objectives for the quarter (the Now lane), and the objectives linked to each of
+    the `items`, with their progress: loaded together, as they are mostly the same ones."""
+    links = list(
+        RoadmapItem.objectives.through.objects.filter(roadmapitem__in=RoadmapItem.objects.filter(items)).values_list(
+            "roadmapitem_id", "objective_id"
+        )
+    )
+    in_now_lane = Q(period_id=period.pk, team_id__in=team_ids, archived=False, parent__isnull=True)
+    objectives = attach_progress(
+        Objective.objects.filter(in_now_lane | Q(pk__in={objective_id for _, objective_id in links}))
+        .select_related("team", "period")
+        .prefetch_related(Prefetch("key_results", queryset=_key_results_without_owners()))
+        .order_by("order", "pk"),
+        now,
+    )
+    by_id = {objective.pk: objective for objective in objectives}
+    linked: dict[int, list[Objective]] = {}
+    for item_id, objective_id in links:
+        linked.setdefault(item_id, []).append(by_id[objective_id])
+    for item_objectives in linked.values():
+        item_objectives.sort(key=lambda objective: (objective.period.start, objective.order, objective.pk))
+    now_lane = [
+        objective
+        for objective in objectives
+        if objective.period_id == period.pk
+        and objective.team_id in team_ids
+        and not objective.archived
+        and objective.parent_id is None
+    ]
+    return now_lane, linked
+
+
+def roadmap_page(*, team: Team, health: str | None, now: datetime.datetime, only_own_work: bool = False) -> RoadmapPage:
+    """The roadmap of one team with its sub-teams, in lanes: Now (the quarter's objectives), then
+    each horizon with its items and their KRs."""
+    [lanes] = _roadmap_lanes([team_tree(team)], health=health, now=now, only_own_work=only_own_work)
+    return RoadmapPage(team=team, health=health, lanes=lanes)
+
+
+def org_roadmap_page(
+    *,
+    user: User,
+    team_query: str,
+    health: str | None,
+    now: datetime.datetime,
+    after: str | None = None,
+    before: str | None = None,
+) -> OrgRoadmapPage:
+    """A page of the roadmap of every team the user may read: top-level teams by name, each with its
+    sub-teams; only trees with a team whose name contains `team_query`, and with `health`, only
+    trees with items of that health (and only those items)."""
+    top_level = _readable_top_level_teams(user)
+    if team_query:
+        sub_team_named = Team.objects.filter(parent=OuterRef("pk"), name__icontains=team_query)
+        top_level = top_level.filter(Q(name__icontains=team_query) | Exists(sub_team_named))
+    if health:
+        in_tree = Q(team=OuterRef("pk")) | Q(team__parent=OuterRef("pk"))
+        top_level = top_level.filter(Exists(RoadmapItem.objects.filter(in_tree, health=health)))
+    pager = keyset_page(top_level, ordering=("name", "pk"), size=ROADMAP_TEAMS_PER_PAGE, after=after, before=before)
+    sub_teams = _sub_teams(pager.items)
+    trees = [[top, *sub_teams.get(top.pk, [])] for top in pager.items]
+    lanes = _roadmap_lanes(trees, health=health, now=now)
+    return OrgRoadmapPage(
+        trees=[RoadmapTree(team=tree[0], lanes=tree_lanes) for tree, tree_lanes in zip(trees, lanes, strict=True)],
+        pager=pager,
+        health=health,
+        team_query=team_query,
+        health_counts=_health_counts(user),
+    )
+
+
+def _health_counts(user: User) -> list[HealthCount]:
+    """How many items of the teams the user may read are off track, at risk and on track: each
+    count reads at most HEALTH_COUNT_CAP + 1 items, however big the org."""
+    items = RoadmapItem.objects.filter(team__in=readable_teams(user).values("pk")).order_by()
+    labels = dict(RoadmapItem.Health.choices)
+    worst_first = [RoadmapItem.Health.OFF_TRACK, RoadmapItem.Health.AT_RISK, RoadmapItem.Health.ON_TRACK]
+    return [
+        HealthCount(health, labels[health], items.filter(health=health)[: HEALTH_COUNT_CAP + 1].count())
+        for health in worst_first
+    ]
 
 
 def roadmap_item_summaries(*, team: Team, now: datetime.datetime) -> list[dict]:
     """The team's roadmap as plain data: what a snapshot stores and what "what changed" compares."""
-    items = _with_rollup(_roadmap_items().filter(team_id__in=team_tree_ids(team)), now)
+    items = _with_rollup(_roadmap_items().filter(team_id__in=team_tree_ids(team)).select_related("horizon"), now)
     return [
         {
             "id": item.pk,

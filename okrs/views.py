@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,6 +25,7 @@ from okrs.models import KeyResult, Objective, Period
 from okrs.progress import suggested_score
 from platformhub.access import get_for_user
 from platformhub.concurrency import EditConflict
+from platformhub.conditional import conditional_page
 from platformhub.editing import add_service_errors, save_form
 from platformhub.models import Team
 
@@ -64,9 +64,11 @@ def _key_result(request: HttpRequest, pk: int, *, permission: str) -> KeyResult:
 
 def _page_context(request: HttpRequest, team: Team, period: Period) -> dict:
     now = timezone.now()
-    current = selectors.period_find(*Period.quarter_of(now.date()))
+    this_quarter = Period.quarter_of(now.date())
+    current = period if (period.year, period.quarter) == this_quarter else selectors.period_find(*this_quarter)
     page = selectors.team_okr_page(team=team, period=period, current=current, now=now)
     can_lead = request.user.has_perm("okrs.change", team)
+    _allow_check_ins(request, team, [kr for objective in page.objectives for kr in objective.krs])
     return {
         "page": page,
         "team": team,
@@ -74,11 +76,28 @@ def _page_context(request: HttpRequest, team: Team, period: Period) -> dict:
         "is_closed": page.is_closed,
         "can_edit": can_lead and not page.is_closed,
         "can_lead": can_lead,
+        "reordering": _reordering(request),
     }
 
 
-def _card_context(request: HttpRequest, objective_id: int) -> dict:
-    objective = selectors.objective_for_card(objective_id=objective_id, now=timezone.now())
+def _reordering(request: HttpRequest) -> int | None:
+    """The objective whose key results are being reordered (`?reorder=<its id>`): only then do
+    its rows show move buttons (in place of their other buttons), which keeps the page small."""
+    value = request.GET.get("reorder", "")
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _allow_check_ins(request: HttpRequest, team: Team, key_results: list[KeyResult]) -> None:
+    """Mark the key results of `team` the user may check in on: all of them for its members and
+    leads, else the ones they own (asked of each key result only then)."""
+    everyone = request.user.has_perm("okrs.check_in", team)
+    for key_result in key_results:
+        key_result.can_check_in = everyone or request.user.has_perm("okrs.check_in", key_result)
+
+
+def _editing_context(request: HttpRequest, objective: Objective) -> dict:
+    """The objective with its team and quarter, whether that quarter is closed and whether the
+    user may edit the objective: what its card's buttons depend on."""
     closed = selectors.team_period_is_closed(team=objective.team, period=objective.period)
     return {
         "objective": objective,
@@ -89,15 +108,49 @@ def _card_context(request: HttpRequest, objective_id: int) -> dict:
     }
 
 
-def _render_card(request: HttpRequest, objective_id: int, *, retarget_card: bool = True) -> HttpResponse:
-    """The objective's card, plus (out of band) the page's status counts, which the change may move."""
-    context = _card_context(request, objective_id)
-    response = render(request, "okrs/team_okrs.html#objective", context)
-    counts = _page_context(request, context["team"], context["period"])
-    response.content += render_to_string(
-        "okrs/team_okrs.html#status_summary", {**counts, "oob": True}, request=request
-    ).encode()
-    return reswap(retarget(response, f"#objective-{objective_id}"), "outerHTML") if retarget_card else response
+def _render_card(request: HttpRequest, objective: Objective, *, retarget_card: bool = True) -> HttpResponse:
+    """The objective's card, plus (out of band) the page's status counts, which adding or removing
+    a key result moves."""
+    card = selectors.objective_card(objective=objective, now=timezone.now())
+    _allow_check_ins(request, card.objective.team, card.objective.krs)
+    context = {**_editing_context(request, card.objective), "counts": card.status_counts}
+    response = render(request, "okrs/team_okrs.html#objective_card", context)
+    return reswap(retarget(response, f"#objective-{objective.pk}"), "outerHTML") if retarget_card else response
+
+
+def _render_key_results(
+    request: HttpRequest, objective: Objective, *, reordering: bool, with_actions: bool = False
+) -> HttpResponse:
+    """The rows of the objective's key results (with move buttons while `reordering`), and out of
+    band its buttons when reordering starts or ends (the button to end it takes the place of the
+    one to start it)."""
+    objective = selectors.objective_rows(objective=objective, now=timezone.now())
+    _allow_check_ins(request, objective.team, objective.krs)
+    context = {**_editing_context(request, objective), "reordering": objective.pk if reordering else None}
+    template = "okrs/team_okrs.html#key_results_change" if with_actions else "okrs/team_okrs.html#key_results"
+    response = render(request, template, context)
+    return reswap(retarget(response, f"#objective-{objective.pk}-krs"), "outerHTML")
+
+
+def _render_objective_head(request: HttpRequest, objective_id: int, *, with_actions: bool) -> HttpResponse:
+    """The head of the objective's card (title, owners, progress, why), and out of band its
+    buttons when they may have changed (they name the objective)."""
+    objective = selectors.objective_for_head(objective_id=objective_id, now=timezone.now())
+    template = "okrs/team_okrs.html#objective_change" if with_actions else "okrs/team_okrs.html#objective_head"
+    return render(request, template, _editing_context(request, objective))
+
+
+def _render_key_result_change(request: HttpRequest, key_result: KeyResult) -> HttpResponse:
+    """After a check-in or an edit in place of a key result's row (or its Cancel): the row, and out
+    of band its objective's progress and status and the page's counts (not the whole card)."""
+    change = selectors.key_result_change(key_result=key_result, now=timezone.now())
+    _allow_check_ins(request, change.objective.team, [change.key_result])
+    context = {
+        **_editing_context(request, change.objective),
+        "kr": change.key_result,
+        "counts": change.status_counts,
+    }
+    return render(request, "okrs/team_okrs.html#key_result_change", context)
 
 
 def _render_list(request: HttpRequest, team: Team, period: Period) -> HttpResponse:
@@ -113,6 +166,7 @@ def team_okrs_current(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@conditional_page
 def team_okrs(request: HttpRequest, slug: str, period: str) -> HttpResponse:
     team = _team(request, slug)
     context = _page_context(request, team, _period(period))
@@ -122,6 +176,7 @@ def team_okrs(request: HttpRequest, slug: str, period: str) -> HttpResponse:
 
 
 @require_GET
+@conditional_page
 def overview(request: HttpRequest) -> HttpResponse:
     period_slug = request.GET.get("period")
     period = (
@@ -129,9 +184,15 @@ def overview(request: HttpRequest) -> HttpResponse:
         if period_slug
         else selectors.default_period(today=timezone.localdate(), objectives=Objective.objects.all())
     )
-    teams = selectors.org_overview(user=request.user, period=period, now=timezone.now())
-    periods = Period.objects.filter(objectives__isnull=False).distinct().order_by("start")
-    return render(request, "okrs/overview.html", {"teams": teams, "period": period, "periods": periods})
+    overview = selectors.org_overview(
+        user=request.user,
+        period=period,
+        now=timezone.now(),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
+    context = {"overview": overview, "period": period, "page_size": selectors.OVERVIEW_TEAMS_PER_PAGE}
+    return render(request, "okrs/overview.html", context)
 
 
 # Objectives
@@ -168,10 +229,16 @@ def objective_create(request: HttpRequest, slug: str, period: str) -> HttpRespon
 
 @require_GET
 def objective_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """The card of an objective, or the part of it that an in-place form or mode took over: its
+    head (the edit form's Cancel) or its key results' rows (starting and ending reordering)."""
     objective = _objective(request, pk, permission="okrs.view")
-    if request.htmx:
-        return _render_card(request, objective.pk, retarget_card=False)
-    return redirect(objective)
+    if not request.htmx:
+        return redirect(objective)
+    if request.htmx.target == f"objective-{objective.pk}-head":
+        return _render_objective_head(request, objective.pk, with_actions=False)
+    if request.htmx.target == f"objective-{objective.pk}-krs":
+        return _render_key_results(request, objective, reordering="reorder" in request.GET, with_actions=True)
+    return _render_card(request, objective, retarget_card=False)
 
 
 @require_http_methods(["GET", "POST"])
@@ -204,7 +271,7 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(saved)
         if saved.archived:
             return _render_list(request, saved.team, saved.period)
-        return _render_card(request, saved.pk, retarget_card=False)
+        return _render_objective_head(request, saved.pk, with_actions=True)
 
     form = ObjectiveEditForm(request.POST, **form_kwargs)
     return save_form(request, form=form, template=template, context=context, save=save, done=done)
@@ -269,7 +336,7 @@ def key_result_create(request: HttpRequest, objective_pk: int) -> HttpResponse:
 
     def done(key_result: KeyResult) -> HttpResponse:
         if request.htmx:
-            return _render_card(request, objective.pk)
+            return _render_card(request, objective)
         messages.success(request, f"Added “{key_result.title}”.")
         return redirect(objective)
 
@@ -286,16 +353,24 @@ def key_result_create(request: HttpRequest, objective_pk: int) -> HttpResponse:
 
 
 @require_GET
+@conditional_page
 def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _key_result(request, pk, permission="okrs.view")
-    context = key_result_page_context(request, pk)
+    if request.htmx and request.htmx.target == f"kr-{pk}":  # Cancel on a form that took the place of its row
+        return _render_key_result_change(request, _key_result(request, pk, permission="okrs.view"))
+    key_result = get_for_user(request, selectors.key_results_for_page(), permission="okrs.view", pk=pk)
+    context = key_result_page_context(request, pk, key_result=selectors.with_state(key_result, now=timezone.now()))
     if request.htmx and request.htmx.target == SUMMARY_TARGET:
         return render(request, "okrs/key_result_detail.html#summary", context)
     return render(request, "okrs/key_result_detail.html", context)
 
 
-def key_result_page_context(request: HttpRequest, pk: int, form: CheckInForm | None = None) -> dict:
-    key_result = selectors.key_result_for_page(key_result_id=pk, now=timezone.now())
+def key_result_page_context(
+    request: HttpRequest, pk: int, form: CheckInForm | None = None, *, key_result: KeyResult | None = None
+) -> dict:
+    """What the KR page shows; `key_result`, when the view has it already, comes from
+    `selectors.key_results_for_page` with its state."""
+    if key_result is None:
+        key_result = selectors.key_result_for_page(key_result_id=pk, now=timezone.now())
     objective = key_result.objective
     closed = selectors.team_period_is_closed(team=objective.team, period=objective.period)
     can_check_in = request.user.has_perm("okrs.check_in", key_result) and not closed
@@ -329,7 +404,7 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     def done(saved: KeyResult) -> HttpResponse:
         if request.htmx:
-            return _render_card(request, objective.pk)
+            return _render_key_result_change(request, saved)
         messages.success(request, f"Saved “{saved.title}”.")
         return redirect(saved)
 
@@ -361,10 +436,10 @@ def key_result_delete(request: HttpRequest, pk: int) -> HttpResponse:
             "kind": "key result",
             "consequence": f"Its {key_result.check_ins.count()} check-in(s) go with it.",
             "action": reverse("okrs:key_result_delete", args=[key_result.pk]),
-            "cancel": reverse("okrs:objective_card", args=[objective.pk]),
+            "cancel": key_result.get_absolute_url(),  # its row comes back
             "back": key_result.get_absolute_url(),
             "replace_id": f"kr-{key_result.pk}",
-            "target": f"#objective-{objective.pk}",
+            "target": f"#kr-{key_result.pk}",  # deleting answers with the whole card (HX-Retarget)
             "team": objective.team,
             "period": objective.period,
         }
@@ -374,7 +449,7 @@ def key_result_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         raise PermissionDenied(error.messages[0]) from error
     if request.htmx:
-        return _render_card(request, objective.pk)
+        return _render_card(request, objective)
     messages.success(request, f"Deleted “{key_result.title}”.")
     return redirect(objective)
 
@@ -389,15 +464,17 @@ def key_result_move(request: HttpRequest, pk: int) -> HttpResponse:
         services.key_result_move(key_result=key_result, direction=direction)
     except ValidationError as error:
         raise PermissionDenied(error.messages[0]) from error
+    objective = key_result.objective
     if request.htmx:
-        return _render_card(request, key_result.objective_id)
-    return redirect(key_result.objective)
+        return _render_key_results(request, objective, reordering=True)
+    page = reverse("okrs:team_okrs", args=[objective.team.slug, objective.period.slug])
+    return redirect(f"{page}?reorder={objective.pk}#objective-{objective.pk}")
 
 
 @require_http_methods(["GET", "POST"])
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record progress on a KR. From the team page the objective card comes back with the
-    new bar and status; from the KR page its summary, chart and history do."""
+    """Record progress on a KR. From the team page the KR's row comes back, with its objective's
+    progress and the page's counts out of band; from the KR page its summary, chart and history do."""
     key_result = _key_result(request, pk, permission="okrs.check_in")
     from_detail = request.htmx and request.htmx.target == SUMMARY_TARGET
     template = "okrs/check_in_form.html#form" if request.htmx else "okrs/check_in_form.html"
@@ -431,7 +508,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             if from_detail:
                 return render(request, "okrs/key_result_detail.html#summary", key_result_page_context(request, pk))
             if request.htmx:
-                return _render_card(request, key_result.objective_id)
+                return _render_key_result_change(request, key_result)
             messages.success(request, "Checked in.")
             return redirect(key_result)
     if from_detail:

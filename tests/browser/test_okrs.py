@@ -38,7 +38,7 @@ def test_lead_adds_an_objective_and_a_key_result_and_renames_it_in_place(page, d
     form.get_by_role("button", name="Save").click()
     expect(objective.get_by_text("1 of 5 billion events (from 1)")).to_be_visible()
 
-    objective.get_by_role("button", name="Edit key result “Events ingested per month”").click()
+    objective.get_by_role("group", name="Events ingested per month").get_by_role("button", name="Edit").click()
     objective.get_by_role("textbox", name="Title").fill("Events ingested per month, EU and US")
     objective.get_by_role("button", name="Save").click()
     expect(objective.get_by_role("link", name="Events ingested per month, EU and US")).to_be_visible()
@@ -68,6 +68,9 @@ def test_engineer_checks_in_and_sees_the_bar_move(page, demo):
     key_result = page.locator(".kr", has_text="Regular synthetic load testing on production")
     bar = key_result.get_by_role("progressbar")
     expect(bar).to_have_attribute("aria-valuenow", "50")
+    objective = page.get_by_role("article").filter(has=key_result)
+    objective_bar = objective.get_by_role("progressbar", name="Objective progress")
+    objective_before = objective_bar.get_attribute("aria-valuenow")
 
     key_result.get_by_role("button", name="Check in").click()
     form = page.locator("form.check-in-form")
@@ -79,6 +82,7 @@ def test_engineer_checks_in_and_sees_the_bar_move(page, demo):
 
     updated = page.locator(".kr", has_text="Regular synthetic load testing on production").get_by_role("progressbar")
     expect(updated).to_have_attribute("aria-valuenow", "75")
+    expect(objective_bar).not_to_have_attribute("aria-valuenow", objective_before)  # updated out of band
     expect(
         page.locator(".kr", has_text="Regular synthetic load testing").get_by_text("Medium confidence")
     ).to_be_visible()
@@ -120,3 +124,66 @@ def test_everything_works_without_javascript(browser, live_server, demo):
     expect(page.get_by_role("heading", name="Progress made on SOC2")).to_be_visible()
     expect(page.get_by_text("90% of 100%")).to_be_visible()
     close(context)
+
+
+def test_lead_renames_an_objective_and_reorders_its_key_results_in_place(page, demo):
+    log_in(page, "ellie", DEMO_PASSWORD)
+    page.goto(Q4_2022)
+    objective = page.locator("article.objective").first
+    titles = objective.locator(".kr__title")
+    first, second = titles.nth(0).inner_text(), titles.nth(1).inner_text()
+    name = objective.get_by_role("heading", level=2).inner_text()
+
+    objective.get_by_role("group", name=name).get_by_role("button", name="Edit").click()
+    objective.get_by_role("textbox", name="Title").fill("Renamed in place")
+    expect(titles.first).to_be_visible()  # the form took the place of the head only
+    objective.get_by_role("button", name="Save").click()
+    renamed = page.get_by_role("article", name="Renamed in place")
+    expect(renamed.get_by_role("heading", name="Renamed in place")).to_be_visible()
+    buttons = renamed.get_by_role("group", name="Renamed in place")
+    expect(buttons.get_by_role("button", name="Edit")).to_be_visible()  # renamed with it
+
+    expect(renamed.get_by_role("button", name="Move up")).to_have_count(1)  # the objective's own, disabled
+    buttons.get_by_role("button", name="Reorder key results").click()
+    renamed.get_by_role("group", name=second).get_by_role("button", name="Move up").click()
+    expect(renamed.locator(".kr__title").first).to_have_text(second)
+    expect(renamed.locator(".kr__title").nth(1)).to_have_text(first)
+    screenshot(page, "okrs-reorder-key-results")
+    renamed.get_by_role("button", name="Done reordering").click()
+    expect(renamed.get_by_role("button", name="Move up")).to_have_count(1)
+    assert page.url.endswith(Q4_2022)
+
+    page.reload()
+    expect(page.locator("article.objective").first.locator(".kr__title").first).to_have_text(second)
+
+
+def test_lead_reorders_key_results_without_javascript(browser, live_server, demo):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    log_in(page, "ellie", DEMO_PASSWORD)
+    page.goto(Q4_2022)
+    objective = page.locator("article.objective").first
+    first, second = (objective.locator(".kr__title").nth(i).inner_text() for i in (0, 1))
+
+    objective.get_by_role("button", name="Reorder key results").click()
+    objective = page.locator("article.objective").first
+    objective.get_by_role("group", name=first).get_by_role("button", name="Move down").click()
+    objective = page.locator("article.objective").first
+    expect(objective.locator(".kr__title").first).to_have_text(second)
+    expect(objective.get_by_role("button", name="Done reordering")).to_be_visible()  # still reordering
+    objective.get_by_role("button", name="Done reordering").click()
+    expect(page.locator("article.objective").first.get_by_role("button", name="Move down")).to_have_count(1)
+    close(context)
+
+
+def test_cancelling_a_form_in_place_of_a_key_result_brings_its_row_back(page, demo):
+    log_in(page, "ellie", DEMO_PASSWORD)
+    page.goto(Q4_2022)
+    title = "Regular synthetic load testing on production"
+    row = page.locator(".kr", has_text=title)
+    for button in ("Check in", "Edit", "Delete"):
+        page.get_by_role("group", name=title).get_by_role("button", name=button).click()
+        expect(row).to_have_count(0)  # the form took its place
+        page.get_by_role("link", name="Cancel").click()
+        expect(row.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "50")
+    assert page.url.endswith(Q4_2022)

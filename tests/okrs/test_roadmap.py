@@ -1,14 +1,23 @@
 import datetime
+import html
+import re
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from okrs.models import Horizon, KeyResult, RoadmapItem, RoadmapShareLink
 from okrs.progress import roadmap_item_rollup
-from okrs.selectors import roadmap_diff, roadmap_item_summaries, share_link_for_token
+from okrs.selectors import (
+    HEALTH_COUNT_CAP,
+    ROADMAP_TEAMS_PER_PAGE,
+    roadmap_diff,
+    roadmap_item_summaries,
+    share_link_for_token,
+)
 from okrs.services import (
     check_in_record,
     horizon_create,
@@ -16,11 +25,13 @@ from okrs.services import (
     objective_create,
     roadmap_item_create,
     roadmap_item_link_key_result,
+    roadmap_item_link_objective,
     roadmap_item_move,
     roadmap_share_link_create,
     roadmap_share_link_revoke,
     roadmap_snapshot_take,
 )
+from platformhub.models import Team
 from tests.factories import TeamFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -316,13 +327,19 @@ def test_roadmap_page_shows_items_with_their_key_results_and_progress(roadmap, c
 def test_roadmap_filters_by_health_and_team(roadmap, org, client_as):
     roadmap_item_create(team=org.team, horizon=roadmap["three_year"], title="Cloud is global", health="at_risk")
     roadmap_item_create(team=org.other_team, horizon=roadmap["three_year"], title="Payments plan")
+    roadmap_item_create(team=org.sub_team, horizon=roadmap["three_year"], title="RDS everywhere")
     client = client_as("viewer")
     at_risk = client.get(reverse("okrs:roadmap") + "?health=at_risk").content.decode()
     assert "Cloud is global" in at_risk
     assert "No Heroku" not in at_risk
+    assert "Payments" not in at_risk, "a team without items of that health is left out"
     platform_only = client.get(reverse("okrs:roadmap") + "?team=platform").content.decode()
     assert "No Heroku" in platform_only
     assert "Payments plan" not in platform_only
+    by_sub_team = client.get(reverse("okrs:roadmap") + "?team=INFRA").content.decode()
+    assert "RDS everywhere" in by_sub_team
+    assert "No Heroku" in by_sub_team, "a sub-team's name finds its whole tree"
+    assert "Payments plan" not in by_sub_team
     everything = client.get(reverse("okrs:roadmap")).content.decode()
     assert "Payments plan" in everything
 
@@ -332,7 +349,10 @@ def test_an_outsider_sees_only_their_own_teams_on_the_all_teams_roadmap(roadmap,
     content = client_as("outsider").get(reverse("okrs:roadmap")).content.decode()
     assert "Payments plan" in content
     assert "No Heroku" not in content
-    assert client_as("outsider").get(reverse("okrs:roadmap") + "?team=platform").status_code == 404
+    searched = client_as("outsider").get(reverse("okrs:roadmap") + "?team=platform")
+    assert searched.status_code == 200
+    assert "No Heroku" not in searched.content.decode()
+    assert "No team you can read matches these filters." in searched.content.decode()
 
 
 def test_lead_moves_an_item_in_place(roadmap, client_as):
@@ -404,26 +424,22 @@ def test_editing_an_item_someone_else_changed_shows_their_version(roadmap, clien
     assert 'value="No Heroku (lead)"' in response.content.decode()
 
 
-def _spread_items(count: int, teams: int, period, horizon):
-    """`count` roadmap items across `teams` teams, each linked to two KRs."""
-    made = [TeamFactory() for _ in range(teams)]
-    for number in range(count):
-        team = made[number % teams]
-        objective = objective_create(team=team, period=period, title=f"Objective {number}")
-        item = roadmap_item_create(team=team, horizon=horizon, title=f"Item {number}")
-        for kr_number in range(2):
-            kr = key_result_create(objective=objective, title=f"KR {number}.{kr_number}", kind="percent")
-            roadmap_item_link_key_result(item=item, key_result=kr)
-
-
 @pytest.mark.parametrize("items", [5, 100])
-def test_roadmap_page_runs_a_constant_number_of_queries(roadmap, okr, client_as, django_assert_num_queries, items):
-    _spread_items(items, 10, okr.period, roadmap["six_month"])
-    client = client_as("viewer")
-    # session, user, access (2), teams, items + owners + objectives + KRs, horizons,
-    # quarter lookups (2), Now objectives + owners + KRs + KR owners
-    with django_assert_num_queries(16):
-        response = client.get(reverse("okrs:roadmap"))
+def test_a_team_roadmap_runs_a_constant_number_of_queries(
+    roadmap, okr, org, client_as, django_assert_num_queries, items
+):
+    for number in range(items):
+        team = (org.team, org.sub_team)[number % 2]
+        item = roadmap_item_create(team=team, horizon=roadmap["six_month"], title=f"Item {number}")
+        objective = objective_create(team=team, period=okr.period, title=f"Objective {number}")
+        kr = key_result_create(objective=objective, title=f"KR {number}", kind="percent")
+        roadmap_item_link_key_result(item=item, key_result=kr)
+        roadmap_item_link_objective(item=item, objective=objective)
+    client = client_as("lead")
+    # session, user, access (2), team, sub-teams, horizons, quarter lookups (2), links to objectives,
+    # the quarter's and the linked objectives + their KRs, items + their KRs
+    with django_assert_num_queries(14):
+        response = client.get(reverse("okrs:team_roadmap", args=["platform"]))
     assert response.content.decode().count('class="roadmap-item roadmap-item--') >= items
 
 
@@ -504,11 +520,13 @@ def test_an_in_place_change_answers_with_the_roadmap_being_looked_at(roadmap, or
     assert "RDS everywhere" in content
 
 
-def test_a_team_filter_that_is_not_a_slug_is_not_found(roadmap, client_as):
-    """PostgreSQL refuses a NUL in text: ?team= is checked to be a slug before it is looked up."""
+def test_a_nul_in_the_team_search_is_dropped(roadmap, client_as):
+    """PostgreSQL refuses a NUL in text: the search leaves it out."""
     client = client_as("viewer")
-    for team in ("%00", "platform%00", "plat%20form"):
-        assert client.get(reverse("okrs:roadmap") + f"?team={team}").status_code == 404
+    for team in ("%00", "platform%00", "plat%00form"):
+        response = client.get(reverse("okrs:roadmap") + f"?team={team}")
+        assert response.status_code == 200
+        assert "No Heroku" in response.content.decode()
 
 
 @pytest.mark.parametrize("current_url", ["http://[::1", "http://[nope]/teams/platform/roadmap/"])
@@ -534,3 +552,156 @@ def test_a_move_with_a_bad_version_says_to_reload(roadmap, client_as):
     assert response.content.decode() == "This form is out of date; reload the page and try again."
     roadmap["item"].refresh_from_db()
     assert roadmap["item"].horizon == roadmap["six_month"]
+
+
+# The roadmap of every team, a page of top-level teams at a time
+
+
+def _trees(count: int, period, horizon, *, name: str = "Squad", health: str = "on_track") -> list[Team]:
+    """`count` top-level teams, each with two sub-teams, an objective for the quarter, and an item
+    of its own and one of a sub-team's, each linked to a KR."""
+    tops = []
+    for number in range(count):
+        top = TeamFactory(name=f"{name} {number:02}")
+        subs = [TeamFactory(name=f"{top.name} {part}", parent=top) for part in ("api", "web")]
+        objective = objective_create(team=top, period=period, title=f"{top.name} objective")
+        for team in (top, subs[0]):
+            item = roadmap_item_create(team=team, horizon=horizon, title=f"{team.name} plan", health=health)
+            kr = key_result_create(objective=objective, title=f"{team.name} KR", kind="percent")
+            roadmap_item_link_key_result(item=item, key_result=kr)
+            roadmap_item_link_objective(item=item, objective=objective)
+        tops.append(top)
+    return tops
+
+
+def _tree_ids(content: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'<h2 id="tree-(\d+)"', content)]
+
+
+def _link(content: str, rel: str) -> str | None:
+    found = re.search(rf'rel="{rel}" href="([^"]+)"', content)
+    return reverse("okrs:roadmap") + html.unescape(found.group(1)) if found else None
+
+
+def _walk(client, url: str, rel: str) -> tuple[list[list[int]], str]:
+    """The trees of each page from `url` on, following the `rel` ("next" or "prev") links, and the
+    address of the last page reached."""
+    pages = []
+    while True:
+        content = client.get(url).content.decode()
+        pages.append(_tree_ids(content))
+        following = _link(content, rel)
+        if following is None:
+            return pages, url
+        url = following
+
+
+def test_paging_forward_and_back_shows_every_top_level_team_once_in_name_order(roadmap, okr, org, client_as):
+    _trees(12, okr.period, roadmap["six_month"])
+    client = client_as("viewer")
+    forward, last_page = _walk(client, reverse("okrs:roadmap"), "next")
+    expected = list(Team.objects.filter(parent=None).order_by("name", "pk").values_list("pk", flat=True))
+    assert [pk for page in forward for pk in page] == expected
+    assert all(len(page) == ROADMAP_TEAMS_PER_PAGE for page in forward[:-1])
+    assert len(forward) == -(-len(expected) // ROADMAP_TEAMS_PER_PAGE) > 1
+    backward, _ = _walk(client, last_page, "prev")
+    assert backward == forward[::-1]
+
+
+def test_a_page_has_at_most_100_rows_and_the_filters_survive_paging(roadmap, okr, org, client_as):
+    wanted = _trees(7, okr.period, roadmap["six_month"], health="at_risk")
+    _trees(3, okr.period, roadmap["six_month"], name="Crew", health="at_risk")
+    _trees(3, okr.period, roadmap["six_month"], name="Squad on track")
+    client = client_as("viewer")
+    url = reverse("okrs:roadmap") + "?team=squad&health=at_risk"
+    seen = []
+    while url:
+        content = client.get(url).content.decode()
+        trees = _tree_ids(content)
+        rows = Team.objects.filter(Q(pk__in=trees) | Q(parent__in=trees)).count()
+        assert 0 < len(trees) <= ROADMAP_TEAMS_PER_PAGE
+        assert rows <= 100
+        assert 'value="squad"' in content
+        assert '<option value="at_risk" selected>' in content
+        badges = re.findall(r'class="roadmap-item__badges">(.*?)</p>', content, re.S)
+        assert badges
+        assert all("status--at_risk" in badge for badge in badges), "only at-risk items"
+        seen += trees
+        url = _link(content, "next")
+        assert url is None or ("team=squad" in url and "health=at_risk" in url)
+    assert seen == [team.pk for team in wanted]
+
+
+@pytest.mark.parametrize("trees", [2, 12])
+def test_the_roadmap_of_every_team_runs_a_constant_number_of_queries(
+    roadmap, okr, client_as, django_assert_num_queries, trees
+):
+    _trees(trees, okr.period, roadmap["six_month"])
+    client = client_as("viewer")
+    # session, user, access (2), top-level teams, sub-teams, horizons, quarter lookups (2), links to
+    # objectives, the quarter's and the linked objectives + their KRs, items + their KRs, 3 counts by health
+    with django_assert_num_queries(17):
+        response = client.get(reverse("okrs:roadmap"))
+    assert len(_tree_ids(response.content.decode())) == min(trees + 2, ROADMAP_TEAMS_PER_PAGE)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["after=nonsense", "before=%00", "after=WzFd", "before=WyJhIiwgInh4Il0", "after=" + "A" * 2000],
+)
+def test_a_bad_cursor_shows_the_first_page(roadmap, okr, client_as, cursor):
+    _trees(6, okr.period, roadmap["six_month"])
+    client = client_as("viewer")
+    first = _tree_ids(client.get(reverse("okrs:roadmap")).content.decode())
+    response = client.get(reverse("okrs:roadmap") + "?" + cursor)
+    assert response.status_code == 200
+    assert _tree_ids(response.content.decode()) == first
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        ("lead", {"No Heroku", "RDS everywhere"}),
+        ("engineer", {"No Heroku", "RDS everywhere"}),
+        ("viewer", {"No Heroku", "RDS everywhere", "Payments plan"}),
+        ("staff", {"No Heroku", "RDS everywhere", "Payments plan"}),
+        ("outsider", {"Payments plan"}),
+    ],
+)
+def test_who_sees_what_on_the_roadmap_of_every_team(roadmap, org, client_as, role, sees):
+    roadmap_item_create(team=org.sub_team, horizon=roadmap["six_month"], title="RDS everywhere", health="at_risk")
+    roadmap_item_create(team=org.other_team, horizon=roadmap["three_year"], title="Payments plan", health="off_track")
+    content = client_as(role).get(reverse("okrs:roadmap")).content.decode()
+    assert {title for title in ("No Heroku", "RDS everywhere", "Payments plan") if title in content} == sees
+    main = content.split("<main", 1)[1]
+    for control in ("Move to", "Add item", "Link key result", "Unlink", 'name="csrfmiddlewaretoken"'):
+        assert control not in main, "read-only for everyone"
+    counts = re.search(r'class="health-counts">(.*?)</p>', content, re.S).group(1)
+    expected = {
+        "off track": "Payments plan" in sees,
+        "at risk": "RDS everywhere" in sees,
+        "on track": "No Heroku" in sees,
+    }
+    for label, one in expected.items():
+        assert f">{int(one)} {label}</a>" in counts
+
+
+def test_the_counts_by_health_stop_at_a_bound(roadmap, org, client_as):
+    RoadmapItem.objects.bulk_create(
+        RoadmapItem(team=org.other_team, horizon=roadmap["three_year"], title=f"Plan {n}", health="off_track")
+        for n in range(HEALTH_COUNT_CAP + 1)
+    )
+    content = client_as("viewer").get(reverse("okrs:roadmap")).content.decode()
+    assert f">{HEALTH_COUNT_CAP}+ off track</a>" in content
+    assert ">1 on track</a>" in content
+    assert ">0 off track</a>" in client_as("lead").get(reverse("okrs:roadmap")).content.decode()
+
+
+def test_each_team_links_to_its_own_roadmap_and_shows_which_sub_team_an_item_is_from(roadmap, org, client_as):
+    roadmap_item_create(team=org.sub_team, horizon=roadmap["six_month"], title="RDS everywhere")
+    content = client_as("viewer").get(reverse("okrs:roadmap")).content.decode()
+    platform = content.split(f'id="tree-{org.team.pk}"', 1)[1].split('class="roadmap-tree"', 1)[0]
+    assert f'href="{reverse("okrs:team_roadmap", args=["platform"])}">Platform</a>' in platform
+    assert '<p class="roadmap-item__team muted">Infrastructure</p>' in platform
+    assert '<p class="roadmap-item__team muted">Platform</p>' not in platform
+    assert f'aria-labelledby="tree-{org.team.pk} lane-t{org.team.pk}-h{roadmap["six_month"].pk}"' in platform

@@ -193,7 +193,8 @@ def test_viewer_sees_no_edit_or_check_in_controls(okr, client_as):
 
 def test_engineer_sees_check_in_but_not_edit_controls(okr, client_as):
     content = client_as("engineer").get(reverse("okrs:team_okrs", args=["platform", "2022-q4"])).content.decode()
-    assert "Check in<span" in content
+    assert ">Check in</a>" in content
+    assert ">Edit<" not in content
     assert "Add objective" not in content
     assert "Add key result" not in content
 
@@ -266,16 +267,27 @@ def test_check_in_value_must_be_a_number(okr, client_as):
     assert not CheckIn.objects.exists()
 
 
-def test_htmx_check_in_from_the_team_page_returns_the_card_with_the_new_bar(okr, client_as):
+def test_htmx_check_in_from_the_team_page_returns_the_row_and_out_of_band_the_objectives_progress(okr, client_as):
+    key_result_create(objective=okr.objective, title="Second KR", kind="percent")
     response = client_as("engineer").post(
         reverse("okrs:check_in", args=[okr.kr.pk]),
         {"value": "2", "confidence": "high", "note": "", "version": okr.kr.version},
         HTTP_HX_TARGET=f"kr-{okr.kr.pk}",
         **HTMX,
     )
+    content = response.content.decode()
     assert response.status_code == 200
-    assert response["HX-Retarget"] == f"#objective-{okr.objective.pk}"
-    assert 'aria-valuenow="67"' in response.content.decode()
+    assert "HX-Retarget" not in response, "the row replaces the form, which is its target"
+    row, summary = content.split(f'<div id="objective-{okr.objective.pk}-summary"')
+    assert row.lstrip().startswith(f'<div id="kr-{okr.kr.pk}" class="kr')
+    assert 'aria-valuenow="67"' in row
+    assert "2 of 3 databases (from 0)" in row
+    assert "High confidence" in row
+    assert ">Check in</a>" in row
+    assert summary.startswith(' class="objective__summary" hx-swap-oob="true">')
+    assert 'aria-valuenow="33"' in summary, "the mean of 67% and the second KR's 0%"
+    assert '<div id="okr-status" hx-swap-oob="true">' in summary
+    assert "Second KR" not in content, "the other key results' rows stay as they are"
 
 
 def test_htmx_check_in_from_the_kr_page_returns_summary_chart_and_history(okr, client_as):
@@ -329,7 +341,7 @@ def test_a_closed_quarter_hides_controls_and_refuses_edits(okr, client_as, org):
     period_close(team=org.team, period=okr.period, closed_by=None, scores={okr.kr.pk: (Decimal("0.4"), "ok")})
     page = client_as("lead").get(reverse("okrs:team_okrs", args=["platform", "2022-q4"])).content.decode()
     assert "Add objective" not in page
-    assert "Check in<span" not in page
+    assert ">Check in<" not in page
     assert "Reopen Q4 2022" in page
     assert "Score 0.40" in page
     response = client_as("lead").post(
@@ -397,9 +409,9 @@ def test_team_okr_page_runs_a_constant_number_of_queries(org, client_as, django_
 
     _quarter_with(org, period_get_or_create(year=2022, quarter=4), objectives)
     client = client_as("engineer")
-    # session, user, team, access (2), quarter, current quarter, objectives + owners + KRs + KR owners,
-    # aligned sub-team objectives + owners + KRs, unaligned ones, team period, quarter switcher
-    with django_assert_num_queries(17):
+    # session, user, team, access (2), quarter, current quarter, the team's and its sub-teams' objectives
+    # + owners + KRs + KR owners, team period, quarter switcher
+    with django_assert_num_queries(13):
         response = client.get(reverse("okrs:team_okrs", args=["platform", "2022-q4"]))
     assert response.content.decode().count('class="card objective"') == objectives
 
@@ -410,8 +422,8 @@ def test_org_overview_runs_a_constant_number_of_queries(org, client_as, django_a
 
     _quarter_with(org, period_get_or_create(year=2022, quarter=4), objectives)
     client = client_as("viewer")
-    # session, user, access (2), quarter, teams, objectives + owners + KRs + KR owners, quarters
-    with django_assert_num_queries(11):
+    # session, user, access (2), quarter, top-level teams, sub-teams, objectives + KRs, quarters
+    with django_assert_num_queries(10):
         response = client.get(reverse("okrs:overview") + "?period=2022-q4")
     assert response.content.decode().count("key results</span>") >= objectives
 
@@ -560,3 +572,141 @@ def test_a_bad_check_in_on_a_closed_quarter_from_the_kr_page_still_shows_its_err
 def test_a_quarter_that_is_not_one_is_not_found(okr, client_as):
     for period in ("9" * 5000 + "-q1", "02022-q4", "2022-q%00"):
         assert client_as("viewer").get(reverse("okrs:overview") + f"?period={period}").status_code == 404
+
+
+def test_htmx_objective_edit_returns_the_head_of_the_card_and_out_of_band_its_buttons(okr, client_as):
+    response = client_as("lead").post(
+        reverse("okrs:objective_edit", args=[okr.objective.pk]),
+        {"title": "Higher uptime", "why": "Churn.", "version": okr.objective.version},
+        HTTP_HX_TARGET=f"objective-{okr.objective.pk}-head",
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    head, actions = content.split(f'<footer id="objective-{okr.objective.pk}-actions"')
+    assert head.lstrip().startswith(f'<div id="objective-{okr.objective.pk}-head">')
+    assert "Higher uptime" in head
+    assert "Churn." in head
+    assert 'aria-valuenow="0"' in head, "the objective's progress"
+    assert 'hx-swap-oob="true"' in actions
+    assert "Add key result" in actions
+    assert f'aria-labelledby="objective-{okr.objective.pk}-title"' in actions, "its buttons are named after it"
+    assert "Migrate postgres out of heroku" not in content, "the key results' rows stay as they are"
+
+
+def test_the_objective_edit_form_takes_the_place_of_the_head_and_cancel_brings_the_head_back(okr, client_as):
+    client = client_as("lead")
+    form = client.get(reverse("okrs:objective_edit", args=[okr.objective.pk]), **HTMX).content.decode()
+    assert form.lstrip().startswith(f'<form id="objective-{okr.objective.pk}-head"')
+    assert f'hx-target="#objective-{okr.objective.pk}-head"' in form  # Cancel
+    cancelled = client.get(
+        reverse("okrs:objective_card", args=[okr.objective.pk]),
+        HTTP_HX_TARGET=f"objective-{okr.objective.pk}-head",
+        **HTMX,
+    ).content.decode()
+    assert cancelled.lstrip().startswith(f'<div id="objective-{okr.objective.pk}-head">')
+    assert "High uptime" in cancelled
+    assert "Migrate postgres out of heroku" not in cancelled
+
+
+def test_an_in_place_objective_edit_against_a_newer_version_keeps_the_form_in_place_of_the_head(okr, client_as):
+    url = reverse("okrs:objective_edit", args=[okr.objective.pk])
+    client_as("staff").post(url, {"title": "Staff title", "why": "", "version": okr.objective.version})
+    response = client_as("lead").post(url, {"title": "Lead title", "why": "", "version": okr.objective.version}, **HTMX)
+    assert response.status_code == 409
+    assert response.content.decode().lstrip().startswith(f'<form id="objective-{okr.objective.pk}-head"')
+
+
+def _move_buttons(content: str, key_result: KeyResult) -> bool:
+    return (
+        f'<form class="move" method="post" action="{reverse("okrs:key_result_move", args=[key_result.pk])}"' in content
+    )
+
+
+def test_key_results_show_move_buttons_only_while_their_objective_is_reordered(okr, client_as):
+    second = key_result_create(objective=okr.objective, title="Second KR", kind="percent")
+    client = client_as("lead")
+    page_url = reverse("okrs:team_okrs", args=["platform", "2022-q4"])
+    page = client.get(page_url).content.decode()
+    assert not _move_buttons(page, okr.kr)
+    assert f"{page_url}?reorder={okr.objective.pk}#objective-{okr.objective.pk}" in page  # without JavaScript
+    reordering = client.get(f"{page_url}?reorder={okr.objective.pk}").content.decode()
+    assert _move_buttons(reordering, okr.kr)
+    assert _move_buttons(reordering, second)
+    assert "Done reordering" in reordering
+    card_url = reverse("okrs:objective_card", args=[okr.objective.pk])
+    rows_target = f"objective-{okr.objective.pk}-krs"
+    rows = client.get(f"{card_url}?reorder=1", HTTP_HX_TARGET=rows_target, **HTMX).content.decode()
+    assert rows.lstrip().startswith(f'<div id="{rows_target}" class="krs"')
+    assert _move_buttons(rows, okr.kr)
+    actions = rows.split(f'<footer id="objective-{okr.objective.pk}-actions"')[1]
+    assert actions.startswith(' class="objective__actions" role="group"')
+    assert 'hx-swap-oob="true"' in actions
+    assert "Done reordering" in actions
+    assert "High uptime" not in rows, "not the card's head"
+    done = client.get(card_url, HTTP_HX_TARGET=rows_target, **HTMX).content.decode()
+    assert not _move_buttons(done, okr.kr)
+    assert "Reorder key results" in done
+
+
+def test_moving_a_key_result_answers_with_the_rows_still_being_reordered(okr, client_as):
+    second = key_result_create(objective=okr.objective, title="Second KR", kind="percent")
+    client = client_as("lead")
+    url = reverse("okrs:key_result_move", args=[second.pk])
+    rows = client.post(url, {"direction": "up"}, **HTMX)
+    assert rows["HX-Retarget"] == f"#objective-{okr.objective.pk}-krs"
+    assert _move_buttons(rows.content.decode(), second)
+    assert "High uptime" not in rows.content.decode(), "only the rows, not the whole card"
+    plain = client.post(url, {"direction": "down"})
+    page = reverse("okrs:team_okrs", args=["platform", "2022-q4"])
+    assert plain.url == f"{page}?reorder={okr.objective.pk}#objective-{okr.objective.pk}"
+    assert list(okr.objective.key_results.values_list("title", flat=True)) == [
+        "Migrate postgres out of heroku",
+        "Second KR",
+    ]
+
+
+def test_a_reader_who_owns_a_key_result_gets_the_check_in_button_only_on_that_one(okr, client_as, org):
+    okr.kr.owners.add(org.users["viewer"].person)  # an org-wide viewer, not on the team
+    other = key_result_create(objective=okr.objective, title="Second KR", kind="percent")
+    page = client_as("viewer").get(reverse("okrs:team_okrs", args=["platform", "2022-q4"])).content.decode()
+    assert f'href="{reverse("okrs:check_in", args=[okr.kr.pk])}"' in page
+    assert f'href="{reverse("okrs:check_in", args=[other.pk])}"' not in page
+
+
+def test_htmx_key_result_edit_returns_the_row_and_out_of_band_the_objectives_progress(okr, client_as):
+    response = client_as("lead").post(
+        reverse("okrs:key_result_edit", args=[okr.kr.pk]),
+        key_result_form_data(title="Load test weekly", version=okr.kr.version),
+        HTTP_HX_TARGET=f"kr-{okr.kr.pk}",
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.lstrip().startswith(f'<div id="kr-{okr.kr.pk}" class="kr')
+    assert "Load test weekly" in content
+    assert "0 of 12 runs (from 0)" in content
+    assert f'<div id="objective-{okr.objective.pk}-summary" class="objective__summary" hx-swap-oob="true">' in content
+    assert '<div id="okr-status" hx-swap-oob="true">' in content
+    assert "High uptime" not in content, "the card's head stays as it is"
+
+
+def test_cancelling_a_form_in_place_of_a_row_brings_the_row_back(okr, client_as):
+    client = client_as("engineer")
+    form = client.get(reverse("okrs:check_in", args=[okr.kr.pk]), **HTMX).content.decode()
+    detail = reverse("okrs:key_result_detail", args=[okr.kr.pk])
+    assert f'hx-get="{detail}" hx-target="#kr-{okr.kr.pk}"' in form
+    row = client.get(detail, HTTP_HX_TARGET=f"kr-{okr.kr.pk}", **HTMX).content.decode()
+    assert row.lstrip().startswith(f'<div id="kr-{okr.kr.pk}" class="kr')
+    assert ">Check in</a>" in row
+    assert "Check-ins" not in row, "not the KR page's summary"
+
+
+def test_deleting_a_key_result_in_place_asks_in_its_row_and_answers_with_the_card(okr, client_as):
+    client = client_as("lead")
+    confirm = client.get(reverse("okrs:key_result_delete", args=[okr.kr.pk]), **HTMX).content.decode()
+    assert confirm.lstrip().startswith(f'<form id="kr-{okr.kr.pk}"')
+    assert f'hx-get="{reverse("okrs:key_result_detail", args=[okr.kr.pk])}" hx-target="#kr-{okr.kr.pk}"' in confirm
+    response = client.post(reverse("okrs:key_result_delete", args=[okr.kr.pk]), **HTMX)
+    assert response["HX-Retarget"] == f"#objective-{okr.objective.pk}"
+    assert "No key results yet." in response.content.decode()
