@@ -43,12 +43,13 @@ class Overload:
 
 
 def people_over_the_limit(cards: Iterable[Card], *, limit: int = IN_PROGRESS_LIMIT) -> list[Overload]:
-    """People with more cards in progress than the limit (owners prefetched on the cards)."""
+    """People with more cards in progress than the limit (each card with its `owner_list`, as
+    sprints.selectors.card_details gives it)."""
     counts: dict[int, Overload] = {}
     for card in cards:
         if card.column != Card.Column.IN_PROGRESS:
             continue
-        for person in card.owners.all():
+        for person in card.owner_list:
             previous = counts.get(person.pk)
             counts[person.pk] = Overload(person, (previous.cards if previous else 0) + 1)
     return sorted((entry for entry in counts.values() if entry.cards > limit), key=lambda entry: -entry.cards)

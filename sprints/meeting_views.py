@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from okrs.selectors import people_for_team, readable_teams
 from platformhub.access import get_for_user, is_slug
 from platformhub.concurrency import EditConflict
+from platformhub.conditional import conditional_page
 from platformhub.editing import add_service_errors, save_form
 from platformhub.forms import VersionedForm
 from platformhub.models import Person, Team
@@ -233,6 +234,7 @@ def _meeting_response(
 
 
 @require_GET
+@conditional_page
 def meeting_detail(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     series = _series(request, pk)
     page = selectors.meeting_page(

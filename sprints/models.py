@@ -196,7 +196,10 @@ class Card(Versioned):
 
     class Meta:
         ordering = ["column", "order", "pk"]
-        indexes = [models.Index(fields=["team", "column", "order"])]
+        indexes = [
+            models.Index(fields=["team", "column", "order"]),
+            models.Index(fields=["team", "column", "updated_at"]),  # a board's Done column, newest first
+        ]
 
     def __str__(self) -> str:
         return self.title

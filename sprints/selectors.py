@@ -2,14 +2,17 @@
 standups, planning), each in a fixed number of queries."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from okrs.models import CheckIn, KeyResult, with_issue_counts
 from okrs.progress import Status, as_percent, key_result_state
 from okrs.selectors import people_for_team, team_tree_ids
+from platformhub.keyset import KeysetPage, keyset_page
 from platformhub.models import Person, Team
 from sprints.checks import is_lingering, lone_wolf_reason, people_over_the_limit, project_progress
 from sprints.models import (
@@ -34,16 +37,33 @@ from sprints.models import (
 VELOCITY_SPRINTS = 6
 
 
+DONE_SHOWN = 20  # at most this many of the sprint's done cards on the board; all are on the column's pages
+OPEN_SHOWN = 50  # at most this many cards of any other column on the board, in the board's order
+COLUMN_PAGE_SIZE = 50
+DONE_ORDER = ("-updated_at", "-pk")  # a done card's last change is its move to Done
+BOARD_ORDER = ("order", "pk")
+
+
+def column_order(column: str) -> tuple[str, ...]:
+    """Done newest first; every other column in the board's order."""
+    return DONE_ORDER if column == Card.Column.DONE else BOARD_ORDER
+
+
 @dataclass
 class BoardColumn:
     key: str
     label: str
-    cards: list[Card]
+    count: int  # every card of the column on the board (filtered), shown or not
     limit: int | None
+    cards: list[Card] = field(default_factory=list)
 
     @property
     def over_limit(self) -> bool:
-        return self.limit is not None and len(self.cards) > self.limit
+        return self.limit is not None and self.count > self.limit
+
+    @property
+    def more(self) -> bool:
+        return self.count > len(self.cards)
 
 
 @dataclass
@@ -75,63 +95,138 @@ class BoardPage:
 
 
 def board_settings(team: Team) -> Board:
-    """The team's board settings; a team without its own row gets the default WIP limits, unsaved,
-    so reading a board never writes."""
-    return Board.objects.filter(team=team).first() or Board(team=team, wip_limits=dict(DEFAULT_WIP_LIMITS))
+    """The team's board settings (no query when the team was fetched with select_related("board")); a
+    team without its own row gets the default WIP limits, unsaved, so reading a board never writes."""
+    try:
+        return team.board
+    except Board.DoesNotExist:
+        return Board(team=team, wip_limits=dict(DEFAULT_WIP_LIMITS))
+
+
+def board_cards(*, team: Team, filters: BoardFilters, today: datetime.date) -> QuerySet[Card]:
+    """The cards on the team's board (its sub-teams' cards too), filtered, one row per card. A
+    sub-team's cards are its own and those of the people on its roster for the sprint filtered on,
+    or else the running one."""
+    cards = Card.objects.filter(team_id__in=team_tree_ids(team))
+    if filters.sprint:
+        cards = cards.filter(_tagged(filters.sprint))
+    if filters.owner:
+        cards = cards.filter(owners=filters.owner)
+    if filters.project:
+        cards = cards.filter(project=filters.project)
+    if filters.sub_team:
+        sprint = filters.sprint or Subquery(Sprint.objects.filter(start__lte=today, end__gte=today).values("pk")[:1])
+        on_roster = RosterEntry.objects.filter(sprint=sprint, team=filters.sub_team).values("person")
+        owned = Card.owners.through.objects.filter(person__in=on_roster).values("card")
+        cards = cards.filter(Q(team=filters.sub_team) | Q(pk__in=owned))
+    return cards
+
+
+def _tagged(sprint: Sprint) -> Exists:
+    """Whether a card is tagged with `sprint`: asked of each of the board's cards, rather than
+    starting from every card of the sprint (across the whole org) as a join would."""
+    return Exists(Card.sprints.through.objects.filter(card=OuterRef("pk"), sprint=sprint))
+
+
+def board_columns(cards: QuerySet[Card], board: Board, keys: list[str] | None = None) -> list[BoardColumn]:
+    """The columns (all, or those in `keys`) with their card counts and WIP limits, without their
+    cards: one query, counting only the board's own cards through the (team, column) index."""
+    keys = [key for key in Card.Column.values if keys is None or key in keys]
+    counts = dict(cards.filter(column__in=keys).order_by().values_list("column").annotate(Count("pk")))
+    return [BoardColumn(key, Card.Column(key).label, counts.get(key, 0), board.limit_for(key)) for key in keys]
+
+
+def card_details(cards: list[Card], viewer_id: int | None) -> None:
+    """What the board shows of each card, for all of them in two queries: its owners (`owner_list`,
+    one Person each however many cards they own) and the numbers of its sprints (`sprint_numbers`);
+    whether it lingers or is the reader's; and the column picked in its "Move to" (where it is)."""
+    ids = [card.pk for card in cards]
+    people: dict[int, Person] = {}
+    owners: dict[int, list[Person]] = defaultdict(list)
+    for person in (
+        Person.objects.filter(cards__in=ids)
+        .only("display_name")
+        .annotate(owned_card=F("cards__id"))
+        .order_by("display_name", "pk")
+    ):
+        owners[person.owned_card].append(people.setdefault(person.pk, person))
+    sprint_numbers: dict[int, list[int]] = defaultdict(list)
+    for card_id, number in (
+        Card.sprints.through.objects.filter(card_id__in=ids)
+        .order_by("sprint__number")
+        .values_list("card_id", "sprint__number")
+    ):
+        sprint_numbers[card_id].append(number)
+    for card in cards:
+        card.owner_list = owners[card.pk]
+        card.sprint_numbers = sprint_numbers[card.pk]
+        card.is_mine = any(owner.pk == viewer_id for owner in card.owner_list)
+        card.lingering = is_lingering(card)
+        card.picked = card.column
 
 
 def board_page(
     *, team: Team, board: Board, filters: BoardFilters, now: datetime.datetime, viewer_id: int | None = None
 ) -> BoardPage:
-    """The team's board (with its sub-teams' cards), filtered; `viewer_id` marks the reader's own cards."""
-    cards = (
-        Card.objects.filter(team_id__in=team_tree_ids(team))
-        .select_related("project", "issue")
-        .prefetch_related("owners", "sprints")
-        .order_by("order", "pk")
-    )
-    if filters.sprint:
-        cards = cards.filter(sprints=filters.sprint)
-    if filters.owner:
-        cards = cards.filter(owners=filters.owner)
-    if filters.project:
-        cards = cards.filter(project=filters.project)
-    sprint = filters.sprint or current_sprint(now.date())
-    if filters.sub_team:
-        on_roster = RosterEntry.objects.filter(sprint=sprint, team=filters.sub_team).values("person")
-        cards = cards.filter(Q(team=filters.sub_team) | Q(owners__in=on_roster)).distinct()
-    cards = list(cards)
-    for card in cards:
-        card.lingering = is_lingering(card)
-        card.is_mine = any(owner.pk == viewer_id for owner in card.owners.all())
-    columns = [
-        BoardColumn(key, label, [card for card in cards if card.column == key], board.limit_for(key))
-        for key, label in Card.Column.choices
-    ]
+    """The team's board (with its sub-teams' cards), filtered; `viewer_id` marks the reader's own cards.
+    Each column counts all its cards and shows a bounded number: Done the newest of those done in
+    the sprint the board is about (the one filtered on, or the running one), the others their first."""
+    today = now.date()
+    # The filter's choices: the latest sprints up to two months ahead. Sprints last a week or more,
+    # so the running one is among them.
+    sprints = list(Sprint.objects.filter(start__lte=today + datetime.timedelta(days=60)).order_by("-number")[:12])
+    sprint = filters.sprint or next((sprint for sprint in sprints if sprint.contains(today)), None)
+    cards = board_cards(team=team, filters=filters, today=today)
+    columns = board_columns(cards, board)
+    open_columns = [key for key in Card.Column.values if key != Card.Column.DONE]
+    shown = cards.filter(column__in=open_columns).select_related("project", "issue").order_by(*BOARD_ORDER)
+    if any(column.count > OPEN_SHOWN for column in columns if column.key != Card.Column.DONE):
+        # each column's first OPEN_SHOWN cards (ranking them costs more, so only when one has more)
+        shown = shown.annotate(place=Window(RowNumber(), partition_by=F("column"), order_by=BOARD_ORDER)).filter(
+            place__lte=OPEN_SHOWN
+        )
+    done = cards.filter(column=Card.Column.DONE).select_related("project", "issue").order_by(*DONE_ORDER)
+    if sprint and not filters.sprint:  # (filtering on a sprint has narrowed every column to it already)
+        done = done.filter(_tagged(sprint))
+    everything = [*shown, *done[:DONE_SHOWN]]
+    card_details(everything, viewer_id)
+    for column in columns:
+        column.cards = [card for card in everything if card.column == column.key]
     goals = list(
         SprintGoal.objects.filter(sprint=sprint, team_id__in=team_tree_ids(team)).prefetch_related("owners")
         if sprint
         else []
     )
-    projects = list(
-        Project.objects.filter(team_id__in=team_tree_ids(team), archived=False).prefetch_related("owners", "milestones")
-    )
+    projects = list(Project.objects.filter(team_id__in=team_tree_ids(team), archived=False).prefetch_related("owners"))
     return BoardPage(
         team=team,
         board=board,
         columns=columns,
         filters=filters,
-        sprints=list(
-            Sprint.objects.filter(start__lte=now.date() + datetime.timedelta(days=60)).order_by("-number")[:12]
-        ),
+        sprints=sprints,
         people=list(people_for_team(team)),
         projects=projects,
         sub_teams=list(Team.objects.filter(parent=team).order_by("name")),
         flagged_goals=_flagged(goals, now),
         flagged_projects=_flagged(projects, now),
-        overloaded=people_over_the_limit(cards),
+        overloaded=people_over_the_limit(everything),
         requests=list(open_requests_to(team_tree_ids(team))),
     )
+
+
+def column_page(
+    cards: QuerySet[Card], *, column: str, after: str | None, before: str | None, viewer_id: int | None
+) -> KeysetPage[Card]:
+    """One page of a column's cards, in the column's order (Done newest first)."""
+    page = keyset_page(
+        cards.filter(column=column).select_related("project", "issue"),
+        ordering=column_order(column),
+        size=COLUMN_PAGE_SIZE,
+        after=after,
+        before=before,
+    )
+    card_details(page.items, viewer_id)
+    return page
 
 
 def _flagged(items, now: datetime.datetime) -> list:

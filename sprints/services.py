@@ -171,7 +171,7 @@ def card_move(
     card.column = to_column
     card.blocked_reason = blocked_reason if to_column == Card.Column.BLOCKED else ""
     card.order = (Card.objects.filter(team=card.team, column=to_column).aggregate(m=Max("order"))["m"] or 0) + 1
-    card.full_clean()
+    card.full_clean(exclude=["team", "project", "issue"])  # a move changes none of them: no lookups
     save_versioned(
         card, expected_version=expected_version, update_fields=["column", "blocked_reason", "order", "updated_at"]
     )

@@ -5,6 +5,7 @@ from sprints import meeting_views, views
 app_name = "sprints"
 urlpatterns = [
     path("teams/<slug:slug>/board/", views.board, name="board"),
+    path("teams/<slug:slug>/board/columns/<slug:column>/", views.board_column, name="board_column"),
     path("teams/<slug:slug>/board/cards/new/", views.card_create, name="card_create"),
     path("cards/<int:pk>/move/", views.card_move, name="card_move"),
     path("cards/<int:pk>/take/", views.card_take, name="card_take"),

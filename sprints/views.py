@@ -1,9 +1,13 @@
 """The team board, sprints with their goals and rosters, the sprint report, and projects."""
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,6 +17,7 @@ from okrs.models import KeyResult
 from okrs.selectors import people_for_team, readable_teams
 from platformhub.access import get_for_user, is_slug
 from platformhub.concurrency import EditConflict, conflict_context
+from platformhub.conditional import conditional_page
 from platformhub.editing import save_form
 from platformhub.models import Person, Team
 from platformhub.permissions import access_for
@@ -30,10 +35,11 @@ from sprints.forms import (
 from sprints.models import Cadence, Card, Milestone, Project, RosterEntry, Sprint, SprintGoal
 
 COLUMNS_TARGET = "board-columns"
+FILTERS = ("sprint", "owner", "project", "sub_team")
 
 
 def _team(request: HttpRequest, slug: str, permission: str = "sprints.view") -> Team:
-    return get_for_user(request, Team.objects.select_related("parent"), permission=permission, slug=slug)
+    return get_for_user(request, Team.objects.select_related("parent", "board"), permission=permission, slug=slug)
 
 
 def person_of(request: HttpRequest) -> Person | None:
@@ -41,12 +47,20 @@ def person_of(request: HttpRequest) -> Person | None:
 
 
 def _board_query(request: HttpRequest) -> QueryDict:
-    """The board's filters: the query string, or for a move the one the board page was showing."""
-    return QueryDict(request.POST.get("query", "")) if request.method == "POST" else request.GET
+    """The board's filters: from the query string, or for a move the ones the board page was
+    showing; nothing else (a page's cursor stays out of the links made from it)."""
+    given = QueryDict(request.POST.get("query", "")) if request.method == "POST" else request.GET
+    query = QueryDict(mutable=True)
+    for key in FILTERS:
+        if given.get(key):
+            query[key] = given[key]
+    return query
 
 
 def _filters(query: QueryDict, team: Team) -> selectors.BoardFilters:
     """The board's filters; unknown values are ignored, never a 500."""
+    if not query:
+        return selectors.BoardFilters()
 
     def pick(queryset, key: str, field: str = "pk"):
         value = query.get(key, "")
@@ -65,6 +79,17 @@ def _filters(query: QueryDict, team: Team) -> selectors.BoardFilters:
     )
 
 
+def _move_options(cards: Iterable[Card]) -> None:
+    """Each card's "Move to" options with its picked column selected: rendered once per column
+    picked, rather than six options per card (the board's most repeated markup)."""
+    rendered: dict[str, str] = {}
+    for card in cards:
+        if card.picked not in rendered:
+            context = {"columns": Card.Column.choices, "picked": card.picked}
+            rendered[card.picked] = render_to_string("sprints/board.html#move_options", context)
+        card.move_options = rendered[card.picked]
+
+
 def _board_context(request: HttpRequest, team: Team) -> dict:
     query = _board_query(request)
     page = selectors.board_page(
@@ -74,6 +99,7 @@ def _board_context(request: HttpRequest, team: Team) -> dict:
         now=timezone.now(),
         viewer_id=access_for(request.user).person_id,
     )
+    _move_options(card for column in page.columns for card in column.cards)
     return {
         "page": page,
         "team": team,
@@ -83,41 +109,81 @@ def _board_context(request: HttpRequest, team: Team) -> dict:
 
 
 @require_GET
+@conditional_page
 def board(request: HttpRequest, slug: str) -> HttpResponse:
+    return render(request, "sprints/board.html", _board_context(request, _team(request, slug)))
+
+
+@require_GET
+def board_column(request: HttpRequest, slug: str, column: str) -> HttpResponse:
+    """Every card of one column of the board, a page at a time (Done newest first), with the board's filters."""
     team = _team(request, slug)
-    context = _board_context(request, team)
-    if request.htmx and request.htmx.target == COLUMNS_TARGET:
-        return render(request, "sprints/board.html#columns", context)
-    return render(request, "sprints/board.html", context)
+    if column not in Card.Column.values:
+        raise Http404("No such column")
+    query = _board_query(request)
+    cards = selectors.board_cards(team=team, filters=_filters(query, team), today=timezone.localdate())
+    (shown,) = selectors.board_columns(cards, selectors.board_settings(team), [column])
+    page = selectors.column_page(
+        cards,
+        column=column,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        viewer_id=access_for(request.user).person_id,
+    )
+    _move_options(page)
+    context = {
+        "team": team,
+        "column": shown,
+        "page": page,
+        "size": selectors.COLUMN_PAGE_SIZE,
+        "can_work": request.user.has_perm("sprints.work", team),
+        "query": query.urlencode(),
+    }
+    return render(request, "sprints/board_column.html", context)
 
 
 def _board_shown(request: HttpRequest, card_team: Team) -> Team:
     """The board the person was looking at (the Platform board shows its sub-teams' cards too)."""
     if (slug := request.POST.get("board")) and is_slug(slug):
-        shown = Team.objects.select_related("parent").filter(slug=slug).first()
+        shown = Team.objects.select_related("parent", "board").filter(slug=slug).first()
         if shown is not None and request.user.has_perm("sprints.view", shown) and card_team.root_id == shown.root_id:
             return shown
     return card_team
 
 
-def _columns(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
-    response = render(request, "sprints/board.html#columns", context, status=status)
-    return reswap(retarget(response, f"#{COLUMNS_TARGET}"), "outerHTML")
-
-
-def _after_card_change(request: HttpRequest, card_team: Team, message: str) -> HttpResponse:
-    """Answer with the board the person was looking at, with its filters."""
-    team = _board_shown(request, card_team)
-    if request.htmx:
-        return _columns(request, _board_context(request, team))
+def _back_to_board(request: HttpRequest, card_team: Team, message: str) -> HttpResponse:
+    """Without JavaScript: back to the board the person was looking at, with its filters."""
     messages.success(request, message)
-    query = request.POST.get("query", "")
-    return redirect(reverse("sprints:board", args=[team.slug]) + (f"?{query}" if query else ""))
+    query = _board_query(request).urlencode()
+    return redirect(
+        reverse("sprints:board", args=[_board_shown(request, card_team).slug]) + (f"?{query}" if query else "")
+    )
 
 
 def _card(request: HttpRequest, pk: int) -> Card:
-    queryset = Card.objects.select_related("team__parent").prefetch_related("owners")
+    queryset = Card.objects.select_related("team__parent", "team__board", "project", "issue")
     return get_for_user(request, queryset, permission="sprints.work", pk=pk)
+
+
+def _card_context(request: HttpRequest, card: Card, board: Team) -> dict:
+    """What the card's partial needs to show `card` on `board` to the person who just changed it."""
+    prefetch_related_objects([card], "project", "issue")  # already there unless the card was just read again
+    selectors.card_details([card], getattr(person_of(request), "pk", None))
+    _move_options([card])
+    return {
+        "card": card,
+        "team": board,
+        "can_work": True,
+        "query": _board_query(request).urlencode(),
+    }
+
+
+def _column_counts(request: HttpRequest, board: Team, keys: list[str]) -> list[selectors.BoardColumn]:
+    """The counts and WIP state of these columns of the board, with the filters it was showing."""
+    cards = selectors.board_cards(
+        team=board, filters=_filters(_board_query(request), board), today=timezone.localdate()
+    )
+    return selectors.board_columns(cards, selectors.board_settings(board), keys)
 
 
 @require_http_methods(["GET", "POST"])
@@ -128,25 +194,33 @@ def card_create(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, template, {"team": team, "form": CardForm(projects=projects)})
     sprint = selectors.current_sprint(timezone.localdate())
+
+    def done(card: Card) -> HttpResponse:
+        if not request.htmx:
+            return _back_to_board(request, team, f"Added “{card.title}”.")
+        response = render(request, "sprints/board.html#columns", _board_context(request, team))
+        return reswap(retarget(response, f"#{COLUMNS_TARGET}"), "outerHTML")
+
     return save_form(
         request,
         form=CardForm(request.POST, projects=projects),
         template=template,
         context={"team": team},
         save=lambda data: services.card_create(team=team, sprints=[sprint] if sprint else [], **data),
-        done=lambda card: _after_card_change(request, team, f"Added “{card.title}”."),
+        done=done,
     )
 
 
 @require_POST
 def card_move(request: HttpRequest, pk: int) -> HttpResponse:
-    """Move a card (drag and drop or "Move to…"); the move is recorded."""
+    """Move a card (drag and drop or "Move to…"); the move is recorded. With HTMX the answer is
+    only what changed: the card in its new column and the two columns' counts."""
     card = _card(request, pk)
     form = MoveCardForm(request.POST)
     if not form.is_valid():
         return HttpResponse("Pick a column." if "column" in form.errors else "Reload the board.", status=400)
     try:
-        services.card_move(
+        move = services.card_move(
             card=card,
             to_column=form.cleaned_data["column"],
             expected_version=form.cleaned_data["version"],
@@ -154,29 +228,42 @@ def card_move(request: HttpRequest, pk: int) -> HttpResponse:
             blocked_reason=form.cleaned_data["blocked_reason"] or "Blocked (no reason given yet)",
         )
     except EditConflict as conflict:
-        return _moved_meanwhile(
-            request, conflict.current, board=_board_shown(request, card.team), wanted=form.cleaned_data["column"]
-        )
+        board = _board_shown(request, card.team)
+        return _moved_meanwhile(request, conflict.current, board=board, wanted=form.cleaned_data["column"])
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=400)
-    return _after_card_change(request, card.team, f"Moved “{card.title}”.")
+    if not request.htmx:
+        return _back_to_board(request, card.team, f"Moved “{card.title}”.")
+    board = _board_shown(request, card.team)
+    if move is None:  # it was there already: the card as it is, where it is
+        return render(request, "sprints/board.html#card", _card_context(request, card, board))
+    context = {
+        **_card_context(request, card, board),
+        "changed": _column_counts(request, board, [move.from_column, move.to_column]),
+    }
+    return render(request, "sprints/board.html#moved", context)
 
 
 def _moved_meanwhile(request: HttpRequest, card: Card, *, board: Team, wanted: str) -> HttpResponse:
-    """409: someone moved the card while this person was moving it. The board as it is now, saying
-    who moved it where (its latest move), with the column this person picked still picked on it."""
-    context = {
-        **_board_context(request, board),
-        "moved_meanwhile": {
-            "card": card,
-            "move": card.moves.select_related("moved_by").first(),
-            "wanted": wanted,
-            "wanted_label": Card.Column(wanted).label,
-        },
-    }
+    """409: someone moved the card while this person was moving it. The card where it is now,
+    saying who moved it where (its latest move), with the column this person picked still picked
+    on it; with HTMX only that card and its columns, without it the whole board."""
+    move = card.moves.select_related("moved_by").first()
+    moved_meanwhile = {"card": card, "move": move, "wanted_label": Card.Column(wanted).label}
     if request.htmx:
-        return _columns(request, context, status=409)
-    return render(request, "sprints/board.html", context, status=409)
+        context = {
+            **_card_context(request, card, board),
+            "changed": _column_counts(request, board, [move.from_column, move.to_column] if move else [card.column]),
+        }
+        shown = [card]
+    else:
+        context = _board_context(request, board)
+        shown = [on_board for column in context["page"].columns for on_board in column.cards if on_board.pk == card.pk]
+    for on_board in shown:
+        on_board.picked = wanted
+    _move_options(shown)
+    context["moved_meanwhile"] = moved_meanwhile
+    return render(request, "sprints/board.html#moved" if request.htmx else "sprints/board.html", context, status=409)
 
 
 @require_POST
@@ -186,7 +273,9 @@ def card_take(request: HttpRequest, pk: int) -> HttpResponse:
     if person is None:
         raise PermissionDenied("Only people with a profile can own cards.")
     services.card_take(card=card, person=person)
-    return _after_card_change(request, card.team, f"You own “{card.title}”.")
+    if not request.htmx:
+        return _back_to_board(request, card.team, f"You own “{card.title}”.")
+    return render(request, "sprints/board.html#card", _card_context(request, card, _board_shown(request, card.team)))
 
 
 def sprint_or_404(number: int) -> Sprint:
@@ -238,6 +327,7 @@ def sprint_close(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @require_GET
+@conditional_page
 def sprint_report(request: HttpRequest, number: int) -> HttpResponse:
     sprint = sprint_or_404(number)
     report = selectors.sprint_report(sprint=sprint, teams=list(readable_teams(request.user)))

@@ -1,4 +1,5 @@
-// Drag and drop on the board (SortableJS): a drop posts the same move as the "Move to" control.
+// Drag and drop on the board (SortableJS): a drop posts the card's own "Move to" form with the
+// column it was dropped on; the answer puts the card where the server put it (see board.html).
 (function () {
   "use strict";
   function setUp(root) {
@@ -13,13 +14,11 @@
         onEnd: function (event) {
           if (event.from === event.to) return;
           var column = event.to.dataset.column;
-          var board = document.getElementById("board-columns");
-          var values = {
-            column: column, version: event.item.dataset.version, query: board.dataset.query, board: board.dataset.board,
-          };
+          var form = event.item.querySelector("form");
+          var values = { column: column };
           if (column === "blocked") values.blocked_reason = window.prompt("What is it blocked on?") || "";
-          window.htmx.ajax("POST", event.item.dataset.moveUrl, {
-            source: event.item, target: "#board-columns", swap: "outerHTML", values: values,
+          window.htmx.ajax("POST", form.getAttribute("action"), {
+            source: form, target: event.item, swap: "outerHTML", values: values,
           });
         },
       });

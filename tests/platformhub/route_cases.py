@@ -623,6 +623,7 @@ CASES: list[Case] = [
     Case("okrs:share_links", "post", u("okrs:share_links", PLATFORM), leads(200), data=const({"label": "Execs"})),
     # sprints: board, projects, sprints
     Case("sprints:board", "get", u("sprints:board", PLATFORM), readers()),
+    Case("sprints:board_column", "get", u("sprints:board_column", PLATFORM, const("done")), readers()),
     Case("sprints:card_create", "get", u("sprints:card_create", PLATFORM), members(200)),
     Case("sprints:card_create", "post", u("sprints:card_create", PLATFORM), members(), data=const({"title": "New"})),
     Case(

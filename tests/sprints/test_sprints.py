@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from platformhub.concurrency import EditConflict
 from sprints.checks import is_lingering, lone_wolf_reason, people_over_the_limit, project_progress
 from sprints.models import Cadence, Card, CardMove, Milestone, Project, RosterEntry, Sprint, planning_day
+from sprints.selectors import card_details
 from sprints.services import (
     cadence_set,
     card_create,
@@ -180,7 +181,9 @@ def test_finish_what_we_start_flags(org):
         card_create(team=org.team, title=f"Card {n}", column=Card.Column.IN_PROGRESS, owners=[busy]) for n in range(3)
     ]
     card_create(team=org.team, title="Reviewing", column=Card.Column.IN_REVIEW, owners=[busy])
-    overloads = people_over_the_limit(Card.objects.prefetch_related("owners"))
+    on_board = list(Card.objects.all())
+    card_details(on_board, viewer_id=None)
+    overloads = people_over_the_limit(on_board)
     assert [(entry.person, entry.cards) for entry in overloads] == [(busy, 3)]
     Card.objects.filter(pk=cards[0].pk).update(carry_overs=1)
     cards[0].refresh_from_db()

@@ -6,23 +6,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sprints.models import Card, CardMove, Milestone, Project, Sprint, SprintGoal
-from sprints.services import cadence_set, card_create, sprint_goal_create, sprints_ensure
+from sprints.selectors import OPEN_SHOWN
+from sprints.services import card_create, sprint_goal_create, sprints_ensure
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 ROLES = ["lead", "engineer", "viewer", "outsider", "staff", "anonymous"]
-
-
-@pytest.fixture
-def board(org):
-    today = timezone.localdate()
-    cadence_set(length_days=14, first_start=today - datetime.timedelta(days=today.weekday() + 14))
-    current = sprints_ensure(today=today)
-    Sprint.objects.filter(number__lt=current.number).update(closed_at=timezone.now())
-    card = card_create(team=org.team, title="Cut over Postgres", sprints=[current])
-    project = Project.objects.create(team=org.team, title="Re-partition 100 tables")
-    milestone = Milestone.objects.create(project=project, title="Migrate 50 tables", target=50)
-    goal = sprint_goal_create(sprint=current, team=org.sub_team, title="Migrate 50 tables")
-    return {"sprint": current, "card": card, "project": project, "milestone": milestone, "goal": goal}
 
 
 def _expect(response, role, allowed):
@@ -131,7 +119,9 @@ def test_keyboard_move_records_who_when_from_and_to(board, client_as, org):
         reverse("sprints:card_move", args=[board["card"].pk]), {"column": "in_progress", "version": 1}, **HTMX
     )
     assert response.status_code == 200
-    assert response["HX-Retarget"] == "#board-columns"
+    content = response.content.decode()
+    assert '<div hx-swap-oob="beforeend:#cards-in_progress"><article class="board-card"' in content
+    assert 'name="version" value="2"' in content
     move = CardMove.objects.get()
     assert (move.from_column, move.to_column, move.moved_by) == ("backlog", "in_progress", org.users["engineer"].person)
 
@@ -143,9 +133,10 @@ def test_a_card_moved_meanwhile_answers_409_with_the_board_saying_who_moved_it_w
     stale = client_as("engineer").post(url, {"column": "done", "version": 1, "board": "platform"}, **HTMX)
 
     assert stale.status_code == 409
-    assert stale["HX-Retarget"] == "#board-columns"
     content = stale.content.decode()
     assert "<html" not in content
+    assert '<div hx-swap-oob="innerHTML:#board-alert">' in content
+    assert '<div hx-swap-oob="beforeend:#cards-in_progress"><article' in content, "the card where it is now"
     assert "Lena Lead saved a change" in content
     assert "while you were moving “Cut over Postgres” to Done:" in content
     assert "they moved it from Backlog to In progress, where it stays." in content
@@ -202,10 +193,13 @@ def test_board_runs_a_constant_number_of_queries(board, client_as, org, django_a
         Card(team=org.team, title=f"Card {n}", column=Card.Column.BACKLOG, order=n) for n in range(cards)
     )
     client = client_as("viewer")
-    # the same number whatever the number of cards (cards, owners and sprints are prefetched), plus open requests
-    with django_assert_num_queries(19):
+    # the same number whatever the number of cards (cards, owners and sprints are fetched for all at
+    # once), plus open requests
+    with django_assert_num_queries(18):
         response = client.get(reverse("sprints:board", args=["platform"]))
-    assert response.content.decode().count('<article class="board-card') == cards + 1
+    content = response.content.decode()
+    assert content.count('<article class="board-card') == min(cards + 1, OPEN_SHOWN)
+    assert f'<span class="board-column__count">{cards + 1}</span>' in content, "the backlog counts every card"
 
 
 def test_milestone_progress_updates_the_project(board, client_as):
@@ -404,14 +398,22 @@ def test_a_bad_or_huge_id_anywhere_is_refused_not_a_crash(board, client_as):
 def test_a_move_on_the_parent_board_answers_with_that_board_and_its_filters(board, client_as, org):
     sub_card = card_create(team=org.sub_team, title="Infra card", sprints=[board["sprint"]])
     card_create(team=org.team, title="Unplanned thing")
+    card_create(team=org.team, title="Planned thing", sprints=[board["sprint"]], column=Card.Column.IN_PROGRESS)
+    query = f"sprint={board['sprint'].number}"
     response = client_as("lead").post(
         reverse("sprints:card_move", args=[sub_card.pk]),
-        {"column": "in_progress", "version": 1, "board": "platform", "query": f"sprint={board['sprint'].number}"},
+        {"column": "in_progress", "version": 1, "board": "platform", "query": query},
         **HTMX,
     )
     content = response.content.decode()
-    assert "Cut over Postgres" in content, "the Platform board, not the sub-team's"
-    assert "Unplanned thing" not in content, "still filtered by sprint"
+    counts = dict(
+        re.findall(r'<h2 id="column-(\w+)">[^<]*</h2><span class="board-column__count">([^<]*)</span>', content)
+    )
+    # The Platform board's columns (the sub-team's has no other card), filtered by the sprint (the
+    # backlog holds "Cut over Postgres" and, outside the sprint, "Unplanned thing")
+    assert counts == {"backlog": "1", "in_progress": "2 / 4"}
+    assert '<input type="hidden" name="board" value="platform">' in content, "the card stays on the Platform board"
+    assert f'<input type="hidden" name="query" value="{query}">' in content
 
 
 def test_a_sprint_report_does_not_change_when_a_card_is_reopened_later(board, client_as, org):
