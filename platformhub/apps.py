@@ -8,8 +8,10 @@ class PlatformHubConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from platformhub import data_version
-        from platformhub import permissions  # noqa: F401 - registers the permission rules
+        from platformhub import (
+            data_version,
+            permissions,  # noqa: F401 - registers the permission rules
+        )
 
         connection_created.connect(data_version.install, dispatch_uid="platformhub.data_version")
         data_version.install_on_open_connections()

@@ -4,8 +4,16 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 # Rebuilt by `migrate` (content types, permissions) or not worth keeping (sessions, log-in
-# throttling counts, finished or queued background tasks: the next sync redoes them).
-NOT_BACKED_UP = ["contenttypes", "auth.permission", "sessions", "axes", "django_tasks_database"]
+# throttling counts, finished or queued background tasks: the next sync redoes them; the data
+# version, which the restore's own writes move on).
+NOT_BACKED_UP = [
+    "contenttypes",
+    "auth.permission",
+    "sessions",
+    "axes",
+    "django_tasks_database",
+    "platformhub.dataversion",
+]
 
 
 class Command(BaseCommand):
