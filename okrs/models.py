@@ -11,11 +11,11 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from platformhub.concurrency import Versioned
 from platformhub.models import Person, Team
+from platformhub.urls_cache import reverse_cached, reverse_pk
 
 TITLE_MAX = 200
 
@@ -112,7 +112,7 @@ class Objective(Versioned):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("okrs:team_okrs", args=[self.team.slug, self.period.slug]) + f"#objective-{self.pk}"
+        return reverse_cached("okrs:team_okrs", self.team.slug, self.period.slug) + f"#objective-{self.pk}"
 
     def clean(self) -> None:
         if self.parent_id is None:
@@ -179,7 +179,7 @@ class KeyResult(Versioned):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("okrs:key_result_detail", args=[self.pk])
+        return reverse_pk("okrs:key_result_detail", self.pk)
 
     def clean(self) -> None:
         errors = {}

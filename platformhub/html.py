@@ -4,6 +4,8 @@ User-written Markdown is rendered with raw HTML disabled, then cleaned again by 
 allowlist, so neither a <script> nor an on*= attribute nor a javascript: URL survives.
 """
 
+import functools
+
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
@@ -28,9 +30,23 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 
 
+CACHED_UP_TO = 4_000  # characters: whys, descriptions and notes; long guidelines are rendered each time
+
+
 def render_markdown(text: str) -> SafeString:
-    """Markdown to sanitised HTML, safe to put in any page."""
-    html = _markdown.render(text or "")
+    """Markdown to sanitised HTML, safe to put in any page. The result depends on nothing but the
+    text, so short texts, drawn on every view of a page, are rendered once per process."""
+    text = text or ""
+    return _render_cached(text) if len(text) <= CACHED_UP_TO else _render(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _render_cached(text: str) -> SafeString:
+    return _render(text)
+
+
+def _render(text: str) -> SafeString:
+    html = _markdown.render(text)
     cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -6,10 +6,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from platformhub.concurrency import Versioned
+from platformhub.urls_cache import reverse_cached
 
 
 def validate_timezone(value: str) -> None:
@@ -49,7 +49,7 @@ class Team(Versioned):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("team_detail", args=[self.slug])
+        return reverse_cached("team_detail", self.slug)
 
     @property
     def root_id(self) -> int:

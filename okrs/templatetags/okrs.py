@@ -1,16 +1,13 @@
 import datetime
-import functools
 from decimal import Decimal
 
 from django import template
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
 from okrs.models import KeyResult
 from okrs.progress import linked_issue_counts
-from platformhub.html import render_markdown
+from platformhub.urls_cache import reverse_pk
 
 register = template.Library()
 
@@ -55,29 +52,7 @@ def checked_in(moment: datetime.datetime | None) -> str:
     return f"Last check-in {moment:%-d %b %Y}"
 
 
-@register.filter
-@functools.lru_cache(maxsize=512)
-def cached_markdown(text: str):
-    """The `markdown` filter (platformhub.html.render_markdown) for texts shown on every view of a
-    page, such as the objectives' whys on the team OKR page: each text is rendered and sanitised
-    once, not on every request (the result depends on nothing but the text)."""
-    return render_markdown(text)
-
-
-_PK_PLACEHOLDER = 2_147_483_647
-
-
 @register.simple_tag
 def pk_url(view_name: str, pk: int) -> str:
-    """`{% url view_name pk %}` for a URL whose one argument is a primary key, cheap enough for
-    every row of a long page: the URL is reversed once (per view name, URLconf and script prefix)
-    and the key put in its place."""
-    prefix, suffix = _pk_url_parts(view_name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-    return f"{prefix}{int(pk)}{suffix}"
-
-
-@functools.cache
-def _pk_url_parts(view_name: str, urlconf: str, script_prefix: str) -> tuple[str, str]:
-    """The URL around the key; `script_prefix` is in the cache key because reverse() puts it in."""
-    prefix, _, suffix = reverse(view_name, args=[_PK_PLACEHOLDER], urlconf=urlconf).rpartition(str(_PK_PLACEHOLDER))
-    return prefix, suffix
+    """`{% url view_name pk %}` cheap enough for every row of a long page (platformhub/urls_cache.py)."""
+    return reverse_pk(view_name, pk)
