@@ -14,4 +14,3 @@ class PlatformHubConfig(AppConfig):
         )
 
         connection_created.connect(data_version.install, dispatch_uid="platformhub.data_version")
-        data_version.install_on_open_connections()

@@ -82,9 +82,3 @@ def data_version_current(*, using: str = "default") -> int:
     from platformhub.models import DataVersion
 
     return DataVersion.objects.using(using).filter(pk=1).values_list("number", flat=True).first() or 0
-
-
-def install_on_open_connections() -> None:
-    """For connections opened before the app registry was ready (none in normal runs)."""
-    for connection in connections.all(initialized_only=True):
-        install(None, connection)
