@@ -76,9 +76,12 @@ def page(browser, live_server) -> Page:
 
 def close(context) -> None:
     """Close a browser context once its requests are done, so none is still running on the
-    live server while the test database is flushed (PostgreSQL would deadlock on it)."""
+    live server while the test database is flushed (PostgreSQL would deadlock on it). A page
+    that reached "networkidle" once counts as idle for good, so HTMX requests made since are
+    waited for by the `htmx-request` class htmx puts on an element while its request runs."""
     for open_page in context.pages:
         open_page.wait_for_load_state("networkidle")
+        open_page.wait_for_function("() => !document.querySelector('.htmx-request')")
     context.close()
 
 

@@ -54,6 +54,7 @@ def test_a_concurrent_edit_is_shown_not_overwritten(page, browser, live_server):
     screenshot(page, "team-platform-conflict")
 
     page.get_by_role("button", name="Save").click()
+    expect(page.locator("#team-about").get_by_role("textbox")).to_have_count(0)  # saved, not the form again
     expect(page.locator("#team-about")).to_contain_text("My version of the mission")
 
 
