@@ -141,7 +141,9 @@ def test_the_done_column_shows_the_sprints_done_cards_and_the_older_ones_page_by
     expect(page.get_by_role("heading", level=1)).to_have_text("Done on the Reference board")
     seen = page.get_by_role("article").all_inner_texts()
     while page.get_by_role("link", name="Next 50 →").count():
+        shown = page.url
         page.get_by_role("link", name="Next 50 →").click()
+        page.wait_for_url(lambda url, shown=shown: url != shown)
         seen += page.get_by_role("article").all_inner_texts()
     screenshot(page, "board-done-last-page")
     assert len(seen) == done.count(), "every done card, a page at a time"

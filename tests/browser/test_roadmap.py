@@ -127,6 +127,7 @@ def test_a_share_link_opens_the_roadmap_for_someone_without_an_account(page, dem
     screenshot(stranger, "roadmap-shared")
 
     page.get_by_role("button", name="Revoke Board meeting").click()
+    expect(page.get_by_role("button", name="Revoke Board meeting")).to_have_count(0)
     stranger.reload()
     expect(stranger.get_by_role("heading", name="We couldn't find that page")).to_be_visible()
     close(stranger.context)

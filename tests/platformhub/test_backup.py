@@ -5,6 +5,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -70,17 +71,33 @@ def quiet():
 
 
 def _manage(database_url: str, *args: str) -> str:
-    env = {**os.environ, "DEBUG": "true", "DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=REPO, env=env, check=True, capture_output=True, text=True
-    ).stdout
+    return _start(database_url, "manage.py", *args).communicate()[0]
 
 
-def _pages(database_url: str) -> dict[str, str]:
+def _start(database_url: str, *args: str) -> subprocess.Popen:
+    """A command against one database, started without waiting (the round trip is the suite's
+    longest test, so the steps that do not depend on each other run side by side)."""
     env = {**os.environ, "DEBUG": "true", "DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
+    return _Checked(
+        [sys.executable, *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+class _Checked(subprocess.Popen):
+    """A Popen whose `communicate()` raises when the command failed, with what it printed."""
+
+    def communicate(self, *args, **kwargs):
+        out, err = super().communicate(*args, **kwargs)
+        if self.returncode:
+            raise subprocess.CalledProcessError(self.returncode, self.args, out, err)
+        return out, err
+
+
+def _pages(*database_urls: str) -> list[dict[str, str]]:
+    """Every page as rendered from each database, the databases read side by side."""
     script = REPO / "tests" / "platformhub" / "backup_pages.py"
-    output = subprocess.run([sys.executable, script], cwd=REPO, env=env, check=True, capture_output=True, text=True)
-    return json.loads(output.stdout)
+    running = [_start(url, str(script)) for url in database_urls]
+    return [json.loads(process.communicate()[0]) for process in running]
 
 
 @pytest.fixture
@@ -107,16 +124,17 @@ def test_a_backup_moves_from_sqlite_to_postgresql_and_back_unchanged(tmp_path, p
     """The demo data and, beside it, the generated reference org of `seed_scale --size S` (4,340
     rows more: 5 teams, 70 key results, 700 check-ins, 1,400 linked issues, 200 cards)."""
     first, last = f"sqlite:///{tmp_path / 'first.sqlite3'}", f"sqlite:///{tmp_path / 'last.sqlite3'}"
+    postgresql_migrated = _start(postgres_database, "manage.py", "migrate", "--no-input", "-v0")
     _manage(first, "migrate", "--no-input", "-v0")
+    shutil.copyfile(tmp_path / "first.sqlite3", tmp_path / "last.sqlite3")  # migrated and empty
     _manage(first, "load_demo")
     _manage(first, "seed_scale", "--size", "S")
     _manage(first, "export_data", str(tmp_path / "from_sqlite.json"))
 
-    _manage(postgres_database, "migrate", "--no-input", "-v0")
+    postgresql_migrated.communicate()
     _manage(postgres_database, "import_data", str(tmp_path / "from_sqlite.json"))
     _manage(postgres_database, "export_data", str(tmp_path / "from_postgresql.json"))
 
-    _manage(last, "migrate", "--no-input", "-v0")
     _manage(last, "import_data", str(tmp_path / "from_postgresql.json"))
     _manage(last, "export_data", str(tmp_path / "back_in_sqlite.json"))
 
@@ -127,8 +145,8 @@ def test_a_backup_moves_from_sqlite_to_postgresql_and_back_unchanged(tmp_path, p
         return sorted(json.loads(text), key=lambda r: (r["model"], str(r["pk"])))
 
     assert records("from_sqlite.json") == records("from_postgresql.json") == records("back_in_sqlite.json")
-    pages = _pages(first)
+    pages, from_postgresql, back_in_sqlite = _pages(first, postgres_database, last)
     assert len(pages) == len(PAGES) + len(SCALE_PAGES)
     assert all(page.startswith("200") for page in pages.values())
-    assert _pages(postgres_database) == pages
-    assert _pages(last) == pages
+    assert from_postgresql == pages
+    assert back_in_sqlite == pages
