@@ -277,19 +277,40 @@ def key_result_for_page(*, key_result_id: int, now: datetime.datetime) -> KeyRes
 
 
 def key_results_for_page() -> QuerySet[KeyResult]:
-    """Key results with what the KR page shows: objective, owners, check-ins, linked issues."""
+    """Key results with what the KR page shows: objective, owners, linked issues, and what the
+    chart needs of every check-in (the list of check-ins is `check_ins_page`)."""
     return (
         with_issue_counts(KeyResult.objects.all())
         .select_related("objective__team__parent", "objective__period", "objective__parent")
         .prefetch_related(
             "owners",
             "saved_searches",
-            Prefetch("check_ins", queryset=CheckIn.objects.select_related("author").order_by("-created_at", "-pk")),
+            Prefetch(
+                "check_ins",
+                queryset=CheckIn.objects.only("key_result_id", "created_at", "value", "done").order_by(
+                    "-created_at", "-pk"
+                ),
+            ),
             Prefetch(
                 "issue_links",
                 queryset=IssueLink.objects.select_related("issue").order_by("issue__state", "-issue__last_activity_at"),
             ),
         )
+    )
+
+
+CHECK_INS_PER_PAGE = 20
+
+
+def check_ins_page(*, key_result: KeyResult, after: str | None, before: str | None) -> KeysetPage[CheckIn]:
+    """A page of the key result's check-ins, newest first, with their authors: years of weekly
+    check-ins stay one bounded query."""
+    return keyset_page(
+        CheckIn.objects.filter(key_result=key_result).select_related("author"),
+        ordering=("-created_at", "-pk"),
+        size=CHECK_INS_PER_PAGE,
+        after=after,
+        before=before,
     )
 
 

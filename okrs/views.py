@@ -382,7 +382,10 @@ def key_result_page_context(
         "objective": objective,
         "team": objective.team,
         "period": objective.period,
-        "check_ins": list(key_result.check_ins.all()),
+        "check_ins": selectors.check_ins_page(
+            key_result=key_result, after=request.GET.get("after"), before=request.GET.get("before")
+        ),
+        "check_ins_per_page": selectors.CHECK_INS_PER_PAGE,
         "chart": progress_chart(key_result),
         "can_edit": request.user.has_perm("okrs.change", key_result) and not closed,
         "can_check_in": can_check_in,

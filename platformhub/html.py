@@ -7,6 +7,7 @@ allowlist, so neither a <script> nor an on*= attribute nor a javascript: URL sur
 import functools
 
 import nh3
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
@@ -55,3 +56,27 @@ def _render(text: str) -> SafeString:
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(cleaned)  # noqa: S308 - nh3 has just removed everything not on the allowlist
+
+
+def progress_bar(percent, *, status="", label="") -> SafeString:
+    """A bar for `percent` (0–100), coloured by `status` if given, named `label` (or "Progress")
+    for screen readers; the track is the SVG's background (see .bar__svg). Every value is escaped."""
+    status_class = f" bar--{status}" if status else ""
+    return format_html(
+        '<div class="bar{}" role="progressbar" aria-valuenow="{}" aria-label="{}: {}%">'
+        '<svg class="bar__svg" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'
+        '<rect class="bar__fill" width="{}" height="10"/></svg><span class="bar__value">{}%</span></div>',
+        status_class,
+        percent,
+        label or "Progress",
+        percent,
+        percent,
+        percent,
+    )
+
+
+def status_badge(status) -> SafeString | str:
+    """A status (a choices member: on track, at risk, ...) as a coloured label, escaped; "" without one."""
+    if not status:
+        return ""
+    return format_html('<span class="status status--{}">{}</span>', status, status.label)
