@@ -23,7 +23,7 @@ run: sync
 
 ## Run the whole test suite (browser tests too, where Chromium is installed)
 test: sync
-	@$(UV) run --frozen pytest -n auto  # one worker per CPU (pytest-xdist); each gets its own test database
+	@$(UV) run --frozen pytest -n auto --dist worksteal  # a worker per CPU, each with its own test database; an idle one takes tests queued for another
 
 lint: sync
 	@$(UV) run --frozen ruff check .

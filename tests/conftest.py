@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgreSQLOperations
 from django.test import Client
 
 from okrs.models import KeyResult, Objective, Period
@@ -11,6 +12,28 @@ from okrs.services import key_result_create, objective_create, period_get_or_cre
 from tests.factories import Org, build_org
 
 ROLES = ["lead", "engineer", "viewer", "outsider", "staff", "anonymous"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def postgresql_flushes_by_delete():
+    """After each transactional test Django empties every table. PostgreSQL's TRUNCATE of 105
+    tables takes 0.4 s, DELETE of their few test rows 3 ms: over the suite's 500 such tests,
+    minutes. The constraints are checked at commit, so the order does not matter."""
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences:
+            return original(self, style, tables, reset_sequences=True, allow_cascade=allow_cascade)
+        return ["SET CONSTRAINTS ALL DEFERRED"] + [f"DELETE FROM {self.quote_name(table)}" for table in tables]
+
+    original = PostgreSQLOperations.sql_flush
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PostgreSQLOperations, "sql_flush", sql_flush)
+        yield
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests first: under xdist, one started last would leave the other workers idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)

@@ -116,6 +116,7 @@ def postgres_database():
         admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="uses both databases itself, so it runs once, in the SQLite pass",

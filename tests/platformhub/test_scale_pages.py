@@ -44,6 +44,7 @@ def measured(size: str) -> tuple[dict[str, int], dict[str, int]]:
     return counts, sizes
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_every_benchmarked_page_runs_the_same_queries_at_s_and_m_within_its_size():
     small, small_sizes = measured("S")

@@ -18,8 +18,7 @@ from django.core.management import call_command
 from django.test import Client
 
 django.setup()
-call_command("collectstatic", interactive=False, verbosity=0)
-call_command("migrate", verbosity=0)
+call_command("collectstatic", interactive=False, verbosity=0)  # the login page reads no table
 response = Client().get("/accounts/login/", secure=True, HTTP_HOST="hub.example.com")
 insecure = Client().get("/accounts/login/", HTTP_HOST="hub.example.com")
 print(json.dumps({
@@ -71,6 +70,7 @@ def test_production_refuses_to_start_without_a_secret_key(production_env):
     assert "SECRET_KEY" in result.stderr
 
 
+@pytest.mark.slow
 def test_production_responses_carry_the_security_headers(production_env):
     result = subprocess.run(
         [sys.executable, "-c", HEADERS_SCRIPT],
