@@ -193,6 +193,46 @@ def objective_card(*, objective: Objective, now: datetime.datetime) -> Objective
     return ObjectiveCard(objective=card, status_counts=_status_counts_of(objectives))
 
 
+@dataclass
+class ObjectiveListChange:
+    """What adding, moving or deleting an objective changes on the team OKR page: the card of the
+    objective added or moved (with its active neighbours, to place it between), the first and last
+    active objectives (their move buttons), and the counts of key results by status."""
+
+    objective: Objective | None
+    previous: Objective | None
+    next: Objective | None
+    ends: list[Objective]
+    status_counts: dict[str, int]
+
+
+def objective_list_change(
+    *, team_id: int, period_id: int, now: datetime.datetime, objective_id: int | None = None, card: bool = True
+) -> ObjectiveListChange:
+    """The team's quarter after a change to its list, with `objective_id` if it is an active
+    objective (None otherwise), loaded as a whole card if `card`, else for its buttons."""
+    objectives = _team_quarter(team_id=team_id, period_id=period_id, now=now)
+    active = [objective for objective in objectives if not objective.archived]
+    index = next((i for i, objective in enumerate(active) if objective.pk == objective_id), None)
+    changed = previous = following = None
+    if index is not None:
+        changed = active[index]
+        if card:
+            prefetch_related_objects([changed], "owners")
+            prefetch_related_objects(_mark_ends(changed.krs), "owners")
+            aligned = _sub_team_objectives(changed.period, changed.team).filter(parent_id=changed.pk)
+            changed.aligned = attach_progress(aligned, now)
+        previous = active[index - 1] if index > 0 else None
+        following = active[index + 1] if index + 1 < len(active) else None
+    return ObjectiveListChange(
+        objective=changed,
+        previous=previous,
+        next=following,
+        ends=list({objective.pk: objective for objective in active[:1] + active[-1:]}.values()),
+        status_counts=_status_counts_of(objectives),
+    )
+
+
 def objective_rows(*, objective: Objective, now: datetime.datetime) -> Objective:
     """`objective` (with its team and quarter loaded) with its key results in order, with their
     owners and progress, and its place among the team's objectives: its rows and its buttons."""

@@ -108,10 +108,16 @@ def _editing_context(request: HttpRequest, objective: Objective) -> dict:
     }
 
 
-def _render_card(request: HttpRequest, objective: Objective, *, retarget_card: bool = True) -> HttpResponse:
+def _render_card(
+    request: HttpRequest,
+    objective: Objective,
+    *,
+    retarget_card: bool = True,
+    card: selectors.ObjectiveCard | None = None,
+) -> HttpResponse:
     """The objective's card, plus (out of band) the page's status counts, which adding or removing
     a key result moves."""
-    card = selectors.objective_card(objective=objective, now=timezone.now())
+    card = card or selectors.objective_card(objective=objective, now=timezone.now())
     _allow_check_ins(request, card.objective.team, card.objective.krs)
     context = {**_editing_context(request, card.objective), "counts": card.status_counts}
     response = render(request, "okrs/team_okrs.html#objective_card", context)
@@ -151,6 +157,75 @@ def _render_key_result_change(request: HttpRequest, key_result: KeyResult) -> Ht
         "counts": change.status_counts,
     }
     return render(request, "okrs/team_okrs.html#key_result_change", context)
+
+
+def _render_key_results_change(
+    request: HttpRequest, objective: Objective, *, added: KeyResult | None = None
+) -> HttpResponse:
+    """After a key result is added to the objective (`added`) or deleted from it: out of band, the
+    new row at the end of its rows, the objective's progress and buttons (reordering needs two key
+    results) and the page's counts; the form or confirmation that asked goes. The first key result
+    added, or the last deleted, answers with the card (its "No key results yet" comes or goes)."""
+    card = selectors.objective_card(objective=objective, now=timezone.now())
+    key_results = card.objective.krs
+    if (added is not None and len(key_results) == 1) or not key_results:
+        return _render_card(request, objective, card=card)
+    _allow_check_ins(request, card.objective.team, key_results)
+    context = {
+        **_editing_context(request, card.objective),
+        "counts": card.status_counts,
+        "added": next((kr for kr in key_results if added is not None and kr.pk == added.pk), None),
+    }
+    return reswap(render(request, "okrs/team_okrs.html#key_results_count_change", context), "delete")
+
+
+def _render_objectives_change(
+    request: HttpRequest,
+    team: Team,
+    period: Period,
+    *,
+    objective_id: int | None = None,
+    moved: services.Direction | None = None,
+) -> HttpResponse:
+    """After an objective is added (`objective_id`), moved (`objective_id` and `moved`) or deleted,
+    what changed, out of band, instead of the whole list: the added card, or the moved one (htmx
+    moves the card already on the page, hx-preserve), in its place beside a neighbour; the move
+    buttons of the cards whose place among the first and last may have changed; and the counts
+    (not moved by a move). The form or confirmation that asked goes; a move's button stays where
+    it is, in its moved card. The first objective, or the last deleted, answers with the list
+    (its empty state comes or goes)."""
+    change = selectors.objective_list_change(
+        team_id=team.pk, period_id=period.pk, now=timezone.now(), objective_id=objective_id, card=not moved
+    )
+    alone = change.objective is not None and change.previous is None and change.next is None
+    if not change.ends or alone or (objective_id is not None and change.objective is None):
+        return _render_list(request, team, period)
+    if change.objective is None:
+        place, neighbours = None, change.ends
+    else:
+        place = (
+            f"afterend:#objective-{change.previous.pk}"
+            if change.previous
+            else f"beforebegin:#objective-{change.next.pk}"
+        )
+        swapped = change.previous if moved == "down" else change.next
+        neighbours = [swapped] if moved else [change.previous]
+        if not moved:
+            _allow_check_ins(request, team, change.objective.krs)
+    closed = selectors.team_period_is_closed(team=team, period=period)
+    context = {
+        "objective": change.objective,
+        "team": team,
+        "period": period,
+        "is_closed": closed,
+        "can_edit": request.user.has_perm("okrs.change", team) and not closed,
+        "counts": change.status_counts,
+        "moved": moved,
+        "place": place,
+        "neighbours": [objective for objective in neighbours if objective],
+    }
+    response = render(request, "okrs/team_okrs.html#objectives_change", context)
+    return reswap(response, "none" if moved else "delete")
 
 
 def _render_list(request: HttpRequest, team: Team, period: Period) -> HttpResponse:
@@ -213,7 +288,7 @@ def objective_create(request: HttpRequest, slug: str, period: str) -> HttpRespon
 
     def done(objective: Objective) -> HttpResponse:
         if request.htmx:
-            return _render_list(request, team, period)
+            return _render_objectives_change(request, team, period, objective_id=objective.pk)
         messages.success(request, f"Added “{objective.title}”.")
         return redirect(objective)
 
@@ -296,12 +371,15 @@ def objective_delete(request: HttpRequest, pk: int) -> HttpResponse:
         }
         return render(request, template, context)
     team, period = objective.team, objective.period
+    had_aligned = objective.children.exists()  # they move to the list of unaligned ones
     try:
         services.objective_delete(objective=objective)
     except ValidationError as error:
         raise PermissionDenied(error.messages[0]) from error
     if request.htmx:
-        return _render_list(request, team, period)
+        if had_aligned:
+            return _render_list(request, team, period)
+        return _render_objectives_change(request, team, period)
     messages.success(request, f"Deleted “{objective.title}”.")
     return redirect("okrs:team_okrs", slug=team.slug, period=period.slug)
 
@@ -317,7 +395,9 @@ def objective_move(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         raise PermissionDenied(error.messages[0]) from error
     if request.htmx:
-        return _render_list(request, objective.team, objective.period)
+        return _render_objectives_change(
+            request, objective.team, objective.period, objective_id=objective.pk, moved=direction
+        )
     return redirect(objective)
 
 
@@ -336,7 +416,7 @@ def key_result_create(request: HttpRequest, objective_pk: int) -> HttpResponse:
 
     def done(key_result: KeyResult) -> HttpResponse:
         if request.htmx:
-            return _render_card(request, objective)
+            return _render_key_results_change(request, objective, added=key_result)
         messages.success(request, f"Added “{key_result.title}”.")
         return redirect(objective)
 
@@ -442,7 +522,7 @@ def key_result_delete(request: HttpRequest, pk: int) -> HttpResponse:
             "cancel": key_result.get_absolute_url(),  # its row comes back
             "back": key_result.get_absolute_url(),
             "replace_id": f"kr-{key_result.pk}",
-            "target": f"#kr-{key_result.pk}",  # deleting answers with the whole card (HX-Retarget)
+            "target": f"#kr-{key_result.pk}",
             "team": objective.team,
             "period": objective.period,
         }
@@ -452,7 +532,7 @@ def key_result_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         raise PermissionDenied(error.messages[0]) from error
     if request.htmx:
-        return _render_card(request, objective)
+        return _render_key_results_change(request, objective)
     messages.success(request, f"Deleted “{key_result.title}”.")
     return redirect(objective)
 

@@ -29,7 +29,7 @@ class PageRequest:
 
 def benchmark_pages(*, lead: Client, viewer: Client) -> dict[str, PageRequest]:
     """Each page as the reference team's lead (`scale-lead`) or the org-wide viewer sees it."""
-    from okrs.models import KeyResult, Period
+    from okrs.models import KeyResult, Objective, Period
     from platformhub.scale import REFERENCE_TEAM_SLUG
     from sprints.models import Card, Meeting, Sprint
 
@@ -58,6 +58,15 @@ def benchmark_pages(*, lead: Client, viewer: Client) -> dict[str, PageRequest]:
         target = "in_progress" if card.column != "in_progress" else "in_review"
         return {"column": target, "version": card.version, "query": "", "board": ""}
 
+    def objective_move_data() -> dict:
+        """Down from the top, up from anywhere else: it moves every time."""
+        first = (
+            Objective.objects.filter(team=objective.team, period=objective.period, archived=False)
+            .order_by("order", "pk")
+            .first()
+        )
+        return {"direction": "down" if first.pk == objective.pk else "up"}
+
     def edit_data() -> dict:
         objective.refresh_from_db()
         return {
@@ -83,4 +92,7 @@ def benchmark_pages(*, lead: Client, viewer: Client) -> dict[str, PageRequest]:
         "partial: check-in": PageRequest(lead, "post", f"/key-results/{key_result.pk}/check-in/", check_in_data, HTMX),
         "partial: card move": PageRequest(lead, "post", f"/cards/{card.pk}/move/", move_data, HTMX),
         "partial: inline edit": PageRequest(lead, "post", f"/objectives/{objective.pk}/edit/", edit_data, HTMX),
+        "partial: objective move": PageRequest(
+            lead, "post", f"/objectives/{objective.pk}/move/", objective_move_data, HTMX
+        ),
     }

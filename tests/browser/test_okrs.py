@@ -187,3 +187,36 @@ def test_cancelling_a_form_in_place_of_a_key_result_brings_its_row_back(page, de
         page.get_by_role("link", name="Cancel").click()
         expect(row.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "50")
     assert page.url.endswith(Q4_2022)
+
+
+def test_lead_adds_moves_and_deletes_an_objective_in_place(page, demo):
+    log_in(page, "ellie", DEMO_PASSWORD)
+    page.goto(Q4_2022)
+    headings = page.locator("article.objective h2")
+    expect(headings).to_have_count(2)
+    first, second = headings.all_inner_texts()
+    added = "Cut the AWS bill by a fifth"
+
+    page.get_by_role("button", name="Add objective").click()
+    page.get_by_role("textbox", name="Title").fill(added)
+    page.get_by_role("button", name="Save").click()
+    expect(headings).to_have_text([first, second, added])
+    expect(page.locator("#objective-new")).to_have_count(0)  # the form went
+    expect(page.get_by_role("group", name=second).get_by_role("button", name="Move down")).to_be_enabled()
+
+    page.get_by_role("group", name=added).get_by_role("button", name="Move up").click()
+    expect(headings).to_have_text([first, added, second])
+    expect(page.get_by_role("group", name=added).get_by_role("button", name="Move up")).to_be_focused()
+    page.keyboard.press("Enter")  # the focus stayed on the button that moved it
+    expect(headings).to_have_text([added, first, second])
+    expect(page.get_by_role("group", name=added).get_by_role("button", name="Move up")).to_be_disabled()
+    expect(page.get_by_role("group", name=first).get_by_role("button", name="Move up")).to_be_enabled()
+    screenshot(page, "okrs-objective-moved")
+
+    page.get_by_role("group", name=added).get_by_role("button", name="Delete").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    expect(headings).to_have_text([first, second])
+    expect(page.get_by_role("group", name=first).get_by_role("button", name="Move up")).to_be_disabled()
+    assert page.url.endswith(Q4_2022)
+    page.reload()
+    expect(headings).to_have_text([first, second])

@@ -1,0 +1,170 @@
+"""Adding, moving and deleting objectives and key results in place answer with what changed, out
+of band (the card in its new place, the neighbours' move buttons, the progress and the counts),
+not with the whole list or card: a few KiB however long the page."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from okrs.models import KeyResult, Objective
+from okrs.services import key_result_create, objective_create
+from tests.factories import key_result_form_data
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+PARTIAL_LIMIT = 10 * 1024
+
+
+@pytest.fixture
+def three(okr, org):
+    """The `okr` fixture's objective, then two more, each with two key results."""
+    second = objective_create(team=org.team, period=okr.period, title="Second objective")
+    third = objective_create(team=org.team, period=okr.period, title="Third objective")
+    key_result_create(objective=okr.objective, title="Another KR", kind="percent")
+    for objective in (second, third):
+        for number in (1, 2):
+            key_result_create(objective=objective, title=f"{objective.title} KR {number}", kind="percent")
+    return [okr.objective, second, third]
+
+
+def _oob(content: str) -> list[str]:
+    return re.findall(r'hx-swap-oob="([^"]+)"', content)
+
+
+def _footers(content: str) -> list[str]:
+    return re.findall(r'<footer id="(objective-\d+-actions)"', content)
+
+
+def test_moving_an_objective_down_moves_its_card_after_the_next_one(three, client_as):
+    first, second, third = three
+    response = client_as("lead").post(reverse("okrs:objective_move", args=[first.pk]), {"direction": "down"}, **HTMX)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert response["HX-Reswap"] == "none", "the button's own form stays in its card"
+    assert content.startswith(
+        f'<div hx-swap-oob="afterend:#objective-{second.pk}"><article id="objective-{first.pk}" hx-preserve="true">'
+        "</article></div>"
+    ), "htmx moves the card already on the page"
+    assert _footers(content) == [f"objective-{first.pk}-actions", f"objective-{second.pk}-actions"]
+    assert "okr-status" not in content, "a move changes no count"
+    assert len(response.content) < 4 * 1024
+    assert list(Objective.objects.order_by("order").values_list("pk", flat=True)) == [second.pk, first.pk, third.pk]
+
+
+def test_a_moved_card_and_the_one_it_passed_know_their_new_ends(three, client_as):
+    first, second, _ = three
+    response = client_as("lead").post(reverse("okrs:objective_move", args=[second.pk]), {"direction": "up"}, **HTMX)
+    content = response.content.decode()
+    assert _oob(content)[0] == f"beforebegin:#objective-{first.pk}"
+    moved = content.split(f'<footer id="objective-{second.pk}-actions"')[1].split("</footer>")[0]
+    assert re.search(rf'<button id="objective-{second.pk}-up" [^>]*aria-label="Move up" disabled>', moved)
+    was_first = content.split(f'<footer id="objective-{first.pk}-actions"')[1].split("</footer>")[0]
+    assert re.search(rf'<button id="objective-{first.pk}-up" [^>]*aria-label="Move up">', was_first)
+
+
+def test_moving_the_only_objective_answers_with_the_list(okr, client_as):
+    response = client_as("lead").post(
+        reverse("okrs:objective_move", args=[okr.objective.pk]), {"direction": "down"}, **HTMX
+    )
+    assert response["HX-Retarget"] == "#okr-list"
+
+
+def test_adding_an_objective_places_its_card_after_the_last_and_the_form_goes(three, client_as):
+    *_, third = three
+    response = client_as("lead").post(
+        reverse("okrs:objective_create", args=["platform", "2022-q4"]), {"title": "Be SOC 2 ready", "why": ""}, **HTMX
+    )
+    content = response.content.decode()
+    added = Objective.objects.get(title="Be SOC 2 ready")
+    assert response.status_code == 200
+    assert response["HX-Reswap"] == "delete"
+    assert _oob(content)[0] == f"afterend:#objective-{third.pk}"
+    assert f'<article id="objective-{added.pk}"' in content
+    assert _footers(content)[1:] == [f"objective-{third.pk}-actions"], "the last card can now move down"
+    assert "High uptime" not in content
+    assert len(response.content) < PARTIAL_LIMIT
+
+
+def test_adding_the_first_objective_answers_with_the_list(org, client_as):
+    response = client_as("lead").post(
+        reverse("okrs:objective_create", args=["platform", "2022-q4"]), {"title": "Be SOC 2 ready", "why": ""}, **HTMX
+    )
+    assert response["HX-Retarget"] == "#okr-list"
+    assert "Be SOC 2 ready" in response.content.decode()
+
+
+def test_deleting_an_objective_removes_its_card_and_updates_the_ends_and_counts(three, client_as):
+    first, second, third = three
+    response = client_as("lead").post(reverse("okrs:objective_delete", args=[first.pk]), **HTMX)
+    content = response.content.decode()
+    assert response["HX-Reswap"] == "delete", "its confirmation, in place of its card, goes"
+    assert "HX-Retarget" not in response
+    assert _footers(content) == [f"objective-{second.pk}-actions", f"objective-{third.pk}-actions"]
+    second_buttons = content.split(f'<footer id="objective-{second.pk}-actions"')[1].split("</footer>")[0]
+    assert 'aria-label="Move up" disabled' in second_buttons, "the second is first now"
+    assert '<div id="okr-status" hx-swap-oob="true">' in content
+    assert "<strong>4</strong> key results" in content
+    assert not Objective.objects.filter(pk=first.pk).exists()
+
+
+def test_deleting_the_last_objective_answers_with_the_empty_list(okr, client_as):
+    response = client_as("lead").post(reverse("okrs:objective_delete", args=[okr.objective.pk]), **HTMX)
+    assert response["HX-Retarget"] == "#okr-list"
+    assert "No objectives for Q4 2022 yet" in response.content.decode()
+
+
+def test_deleting_an_objective_with_aligned_sub_team_objectives_answers_with_the_list(three, org, client_as):
+    first, *_ = three
+    objective_create(team=org.sub_team, period=first.period, title="RDS replicas", parent=first)
+    response = client_as("lead").post(reverse("okrs:objective_delete", args=[first.pk]), **HTMX)
+    assert response["HX-Retarget"] == "#okr-list"
+    assert "not aligned to a Platform objective" in response.content.decode()
+
+
+def test_adding_a_key_result_appends_its_row_and_moves_the_progress_and_counts(okr, client_as):
+    response = client_as("lead").post(
+        reverse("okrs:key_result_create", args=[okr.objective.pk]),
+        key_result_form_data(title="Load test weekly"),
+        **HTMX,
+    )
+    content = response.content.decode()
+    added = KeyResult.objects.get(title="Load test weekly")
+    assert response["HX-Reswap"] == "delete", "the form goes"
+    appended = f'<div hx-swap-oob="beforeend:#objective-{okr.objective.pk}-krs">\n<div id="kr-{added.pk}" class="kr">'
+    assert content.startswith(appended)
+    assert f'<div id="objective-{okr.objective.pk}-summary" class="objective__summary" hx-swap-oob="true">' in content
+    assert "Reorder key results" in content, "two key results can be reordered"
+    assert "<strong>2</strong> key results" in content
+    assert "Migrate postgres out of heroku" not in content, "the other rows stay as they are"
+
+
+def test_adding_the_first_key_result_answers_with_the_card(org, okr, client_as):
+    empty = objective_create(team=org.team, period=okr.period, title="Empty so far")
+    response = client_as("lead").post(
+        reverse("okrs:key_result_create", args=[empty.pk]), key_result_form_data(title="Load test weekly"), **HTMX
+    )
+    assert response["HX-Retarget"] == f"#objective-{empty.pk}"
+    assert "No key results yet." not in response.content.decode()
+
+
+def test_deleting_a_key_result_moves_the_progress_and_counts_and_its_confirmation_goes(okr, client_as):
+    second = key_result_create(objective=okr.objective, title="Second KR", kind="percent")
+    response = client_as("lead").post(reverse("okrs:key_result_delete", args=[second.pk]), **HTMX)
+    content = response.content.decode()
+    assert response["HX-Reswap"] == "delete"
+    assert "Second KR" not in content
+    assert "Reorder key results" not in content, "one key result is not reordered"
+    assert "<strong>1</strong> key result:" in content
+    assert not KeyResult.objects.filter(pk=second.pk).exists()
+
+
+@pytest.mark.parametrize("role", ["engineer", "viewer", "outsider"])
+def test_only_a_lead_changes_the_list(three, client_as, role):
+    first, *_ = three
+    client = client_as(role)
+    assert client.post(reverse("okrs:objective_move", args=[first.pk]), {"direction": "down"}, **HTMX).status_code in (
+        403,
+        404,
+    )
+    assert client.post(reverse("okrs:objective_delete", args=[first.pk]), **HTMX).status_code in (403, 404)
+    assert list(Objective.objects.order_by("order").values_list("pk", flat=True)) == [o.pk for o in three]
