@@ -233,6 +233,11 @@ def objective_list_change(
     )
 
 
+def unaligned_sub_team_objectives(*, team: Team, period: Period, now: datetime.datetime) -> list[Objective]:
+    """The sub-teams' objectives of the quarter that align to none of the team's."""
+    return attach_progress(_sub_team_objectives(period, team).filter(parent__isnull=True), now)
+
+
 def objective_rows(*, objective: Objective, now: datetime.datetime) -> Objective:
     """`objective` (with its team and quarter loaded) with its key results in order, with their
     owners and progress, and its place among the team's objectives: its rows and its buttons."""

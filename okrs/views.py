@@ -31,6 +31,7 @@ from platformhub.models import Team
 
 LIST_TARGET = "okr-list"
 SUMMARY_TARGET = "kr-summary"
+NEW_OBJECTIVE_FORM = "objective-new"
 
 
 def _period(period_slug: str, *, for_writing: bool = False) -> Period:
@@ -186,14 +187,15 @@ def _render_objectives_change(
     *,
     objective_id: int | None = None,
     moved: services.Direction | None = None,
+    unaligned: list[Objective] | None = None,
 ) -> HttpResponse:
     """After an objective is added (`objective_id`), moved (`objective_id` and `moved`) or deleted,
     what changed, out of band, instead of the whole list: the added card, or the moved one (htmx
     moves the card already on the page, hx-preserve), in its place beside a neighbour; the move
-    buttons of the cards whose place among the first and last may have changed; and the counts
-    (not moved by a move). The form or confirmation that asked goes; a move's button stays where
-    it is, in its moved card. The first objective, or the last deleted, answers with the list
-    (its empty state comes or goes)."""
+    buttons of the cards whose place among the first and last may have changed; the counts (not
+    moved by a move); and the sub-team objectives a delete left `unaligned`. The form or
+    confirmation that asked goes; a move's button stays where it is, in its moved card. The first
+    objective, or the last deleted, answers with the list (its empty state comes or goes)."""
     change = selectors.objective_list_change(
         team_id=team.pk, period_id=period.pk, now=timezone.now(), objective_id=objective_id, card=not moved
     )
@@ -223,6 +225,7 @@ def _render_objectives_change(
         "moved": moved,
         "place": place,
         "neighbours": [objective for objective in neighbours if objective],
+        "unaligned": unaligned,
     }
     response = render(request, "okrs/team_okrs.html#objectives_change", context)
     return reswap(response, "none" if moved else "delete")
@@ -283,6 +286,8 @@ def objective_create(request: HttpRequest, slug: str, period: str) -> HttpRespon
     }
     template = "okrs/objective_form.html#form" if request.htmx else "okrs/objective_form.html"
     context = {"team": team, "period": period}
+    if request.method == "GET" and request.htmx and request.htmx.target == NEW_OBJECTIVE_FORM:
+        return HttpResponse("")  # the form's Cancel: it goes, and nothing else changed
     if request.method == "GET":
         return render(request, template, {**context, "form": ObjectiveForm(**form_kwargs)})
 
@@ -371,15 +376,18 @@ def objective_delete(request: HttpRequest, pk: int) -> HttpResponse:
         }
         return render(request, template, context)
     team, period = objective.team, objective.period
-    had_aligned = objective.children.exists()  # they move to the list of unaligned ones
+    had_aligned = objective.children.exists()  # they join the sub-team objectives aligned to none
     try:
         services.objective_delete(objective=objective)
     except ValidationError as error:
         raise PermissionDenied(error.messages[0]) from error
     if request.htmx:
-        if had_aligned:
-            return _render_list(request, team, period)
-        return _render_objectives_change(request, team, period)
+        unaligned = (
+            selectors.unaligned_sub_team_objectives(team=team, period=period, now=timezone.now())
+            if had_aligned
+            else None
+        )
+        return _render_objectives_change(request, team, period, unaligned=unaligned)
     messages.success(request, f"Deleted “{objective.title}”.")
     return redirect("okrs:team_okrs", slug=team.slug, period=period.slug)
 
@@ -410,6 +418,8 @@ def key_result_create(request: HttpRequest, objective_pk: int) -> HttpResponse:
     form_kwargs = {"people": selectors.people_for_team(objective.team)}
     template = "okrs/key_result_form.html#form" if request.htmx else "okrs/key_result_form.html"
     context = {"objective": objective, "team": objective.team, "period": objective.period}
+    if request.method == "GET" and request.htmx and request.htmx.target == f"kr-new-{objective.pk}":
+        return HttpResponse("")  # the form's Cancel: it goes, and nothing else changed
     if request.method == "GET":
         return render(request, template, {**context, "form": KeyResultForm(**form_kwargs)})
     form = KeyResultForm(request.POST, **form_kwargs)

@@ -198,11 +198,18 @@ def test_lead_adds_moves_and_deletes_an_objective_in_place(page, demo):
     added = "Cut the AWS bill by a fifth"
 
     page.get_by_role("button", name="Add objective").click()
+    page.locator("#objective-new").get_by_role("link", name="Cancel").click()
+    expect(page.locator("#objective-new")).to_have_count(0)
+    page.get_by_role("button", name="Add objective").click()
     page.get_by_role("textbox", name="Title").fill(added)
     page.get_by_role("button", name="Save").click()
     expect(headings).to_have_text([first, second, added])
     expect(page.locator("#objective-new")).to_have_count(0)  # the form went
     expect(page.get_by_role("group", name=second).get_by_role("button", name="Move down")).to_be_enabled()
+    page.get_by_role("group", name=added).get_by_role("button", name="Add key result").click()
+    page.get_by_role("article", name=added).get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("article", name=added).locator("form.kr-form")).to_have_count(0)
+    expect(page.get_by_role("article", name=added).get_by_text("No key results yet.")).to_be_visible()
 
     page.get_by_role("group", name=added).get_by_role("button", name="Move up").click()
     expect(headings).to_have_text([first, added, second])

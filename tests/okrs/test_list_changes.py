@@ -113,12 +113,15 @@ def test_deleting_the_last_objective_answers_with_the_empty_list(okr, client_as)
     assert "No objectives for Q4 2022 yet" in response.content.decode()
 
 
-def test_deleting_an_objective_with_aligned_sub_team_objectives_answers_with_the_list(three, org, client_as):
+def test_deleting_an_objective_moves_its_aligned_sub_team_objectives_to_the_unaligned_ones(three, org, client_as):
     first, *_ = three
     objective_create(team=org.sub_team, period=first.period, title="RDS replicas", parent=first)
     response = client_as("lead").post(reverse("okrs:objective_delete", args=[first.pk]), **HTMX)
-    assert response["HX-Retarget"] == "#okr-list"
-    assert "not aligned to a Platform objective" in response.content.decode()
+    content = response.content.decode()
+    assert response["HX-Reswap"] == "delete"
+    unaligned = content.split('<div id="unaligned-objectives" hx-swap-oob="true">')[1]
+    assert "Sub-team objectives not aligned to a Platform objective" in unaligned
+    assert "RDS replicas" in unaligned
 
 
 def test_adding_a_key_result_appends_its_row_and_moves_the_progress_and_counts(okr, client_as):
@@ -168,3 +171,20 @@ def test_only_a_lead_changes_the_list(three, client_as, role):
     )
     assert client.post(reverse("okrs:objective_delete", args=[first.pk]), **HTMX).status_code in (403, 404)
     assert list(Objective.objects.order_by("order").values_list("pk", flat=True)) == [o.pk for o in three]
+
+
+def test_cancelling_a_new_objective_or_key_result_form_only_removes_the_form(okr, client_as):
+    client = client_as("lead")
+    objective_form = client.get(reverse("okrs:objective_create", args=["platform", "2022-q4"]), **HTMX)
+    assert 'hx-target="#objective-new" hx-swap="outerHTML"' in objective_form.content.decode()
+    cancelled = client.get(
+        reverse("okrs:objective_create", args=["platform", "2022-q4"]), HTTP_HX_TARGET="objective-new", **HTMX
+    )
+    assert (cancelled.status_code, cancelled.content) == (200, b"")
+
+    key_result_form = client.get(reverse("okrs:key_result_create", args=[okr.objective.pk]), **HTMX)
+    assert f'hx-target="#kr-new-{okr.objective.pk}" hx-swap="outerHTML"' in key_result_form.content.decode()
+    cancelled = client.get(
+        reverse("okrs:key_result_create", args=[okr.objective.pk]), HTTP_HX_TARGET=f"kr-new-{okr.objective.pk}", **HTMX
+    )
+    assert (cancelled.status_code, cancelled.content) == (200, b"")
