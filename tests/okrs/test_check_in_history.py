@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from okrs.selectors import CHECK_INS_PER_PAGE
 from tests.factories import CheckInFactory
+from tests.pager import pager_link
 
 NOTE = re.compile(r'<p class="timeline__note">Week (\d+)</p>')
 
@@ -34,10 +35,6 @@ def _weeks(content: str) -> list[int]:
     return [int(week) for week in NOTE.findall(content)]
 
 
-def _link(content: str, rel: str) -> str:
-    return re.search(rf'rel="{rel}" href="([^"]+)"', content).group(1).replace("&amp;", "&")
-
-
 @pytest.mark.parametrize("role", ["lead", "engineer", "viewer"])
 def test_a_reader_pages_through_every_check_in_newest_first(weekly_check_ins, client_as, role):
     client = client_as(role)
@@ -48,13 +45,13 @@ def test_a_reader_pages_through_every_check_in_newest_first(weekly_check_ins, cl
     assert f"Next {CHECK_INS_PER_PAGE} check-ins →" in first
     assert 'rel="prev"' not in first
 
-    second = client.get(page + _link(first, "next")).content.decode()
-    third = client.get(page + _link(second, "next")).content.decode()
+    second = client.get(page + pager_link(first, "next")).content.decode()
+    third = client.get(page + pager_link(second, "next")).content.decode()
     assert _weeks(second) == list(range(25, 5, -1))
     assert _weeks(third) == [5, 4, 3, 2, 1]
     assert 'rel="next"' not in third
 
-    back = client.get(page + _link(third, "prev")).content.decode()
+    back = client.get(page + pager_link(third, "prev")).content.decode()
     assert _weeks(back) == _weeks(second)
 
 

@@ -16,6 +16,7 @@ from sprints.models import Card, Sprint
 from sprints.selectors import COLUMN_PAGE_SIZE, DONE_SHOWN, OPEN_SHOWN
 from sprints.services import card_create, card_move
 from tests.factories import PersonFactory
+from tests.pager import pager_link
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 KIB = 1024
@@ -42,11 +43,6 @@ def titles(html: str) -> list[str]:
 
 def count_of(html: str, key: str) -> str:
     return re.search(rf'<h2 id="column-{key}">[^<]*</h2><span class="board-column__count">([^<]*)</span>', html)[1]
-
-
-def link(html: str, rel: str) -> str | None:
-    found = re.search(rf'rel="{rel}" href="([^"]+)"', html)
-    return found[1].replace("&amp;", "&") if found else None
 
 
 def more_link(html: str) -> str:
@@ -80,13 +76,13 @@ def test_older_done_cards_are_reachable_page_by_page(org, client_as):
     assert more_link(column_html(board, "done")) == column_url
 
     pages = [client.get(column_url).content.decode()]
-    while next_page := link(pages[-1], "next"):
+    while next_page := pager_link(pages[-1], "next"):
         pages.append(client.get(column_url + next_page).content.decode())
 
     assert [titles(page) for page in pages] == [
         [f"Done {n:03d}" for n in range(start, min(start + COLUMN_PAGE_SIZE, 130))] for start in (0, 50, 100)
     ], "every done card once, newest first, a page at a time"
-    back = client.get(column_url + link(pages[-1], "prev")).content.decode()
+    back = client.get(column_url + pager_link(pages[-1], "prev")).content.decode()
     assert titles(back) == titles(pages[1])
     assert "130 cards" in pages[0]
 
@@ -116,7 +112,7 @@ def test_a_long_backlog_shows_its_first_cards_and_lists_them_all_a_page_away(boa
     assert count_of(content, "backlog") == "61"
     assert "All 61 cards in Backlog" in backlog
     first = client.get(more_link(backlog)).content.decode()
-    second = client.get(reverse("sprints:board_column", args=["platform", "backlog"]) + link(first, "next"))
+    second = client.get(reverse("sprints:board_column", args=["platform", "backlog"]) + pager_link(first, "next"))
     listed = titles(first) + titles(second.content.decode())
     assert listed == ["Cut over Postgres"] + [f"Idea {n:03d}" for n in range(60)], "in the board's order"
 
