@@ -99,13 +99,17 @@ def _allow_check_ins(request: HttpRequest, team: Team, key_results: list[KeyResu
 def _editing_context(request: HttpRequest, objective: Objective) -> dict:
     """The objective with its team and quarter, whether that quarter is closed and whether the
     user may edit the objective: what its card's buttons depend on."""
-    closed = selectors.team_period_is_closed(team=objective.team, period=objective.period)
+    return {"objective": objective, **_quarter_editing_context(request, objective.team, objective.period)}
+
+
+def _quarter_editing_context(request: HttpRequest, team: Team, period: Period) -> dict:
+    """Whether the team's quarter is closed and whether the user may edit its objectives."""
+    closed = selectors.team_period_is_closed(team=team, period=period)
     return {
-        "objective": objective,
-        "team": objective.team,
-        "period": objective.period,
+        "team": team,
+        "period": period,
         "is_closed": closed,
-        "can_edit": request.user.has_perm("okrs.change", objective.team) and not closed,
+        "can_edit": request.user.has_perm("okrs.change", team) and not closed,
     }
 
 
@@ -214,13 +218,9 @@ def _render_objectives_change(
         neighbours = [swapped] if moved else [change.previous]
         if not moved:
             _allow_check_ins(request, team, change.objective.krs)
-    closed = selectors.team_period_is_closed(team=team, period=period)
     context = {
         "objective": change.objective,
-        "team": team,
-        "period": period,
-        "is_closed": closed,
-        "can_edit": request.user.has_perm("okrs.change", team) and not closed,
+        **_quarter_editing_context(request, team, period),
         "counts": change.status_counts,
         "moved": moved,
         "place": place,
