@@ -5,10 +5,12 @@ not with the whole list or card: a few KiB however long the page."""
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from okrs.models import KeyResult, Objective
-from okrs.services import key_result_create, objective_create
+from okrs.services import key_result_create, objective_create, period_get_or_create
 from tests.factories import key_result_form_data
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -188,3 +190,38 @@ def test_cancelling_a_new_objective_or_key_result_form_only_removes_the_form(okr
         reverse("okrs:key_result_create", args=[okr.objective.pk]), HTTP_HX_TARGET=f"kr-new-{okr.objective.pk}", **HTMX
     )
     assert (cancelled.status_code, cancelled.content) == (200, b"")
+
+
+def _quarter_of(team, period, count: int) -> list[Objective]:
+    objectives = [objective_create(team=team, period=period, title=f"Objective {n}") for n in range(count)]
+    for objective in objectives:
+        for number in (1, 2):
+            key_result_create(objective=objective, title=f"{objective.title} KR {number}", kind="percent")
+    return objectives
+
+
+def _queries_of(request) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        request()
+    return len(queries)
+
+
+def test_each_change_runs_as_many_queries_in_a_long_quarter_as_in_a_short_one(org, client_as):
+    """Platform's Q1 2023 holds 2 objectives, its Q2 2023 8."""
+    client = client_as("lead")
+
+    def changes(period, objectives: list[Objective]) -> list[int]:
+        first, second = objectives[:2]
+        create = reverse("okrs:objective_create", args=["platform", period.slug])
+        new_key_result = reverse("okrs:key_result_create", args=[second.pk])
+        return [
+            _queries_of(lambda: client.post(create, {"title": "Added", "why": ""}, **HTMX)),
+            _queries_of(
+                lambda: client.post(reverse("okrs:objective_move", args=[first.pk]), {"direction": "down"}, **HTMX)
+            ),
+            _queries_of(lambda: client.post(new_key_result, key_result_form_data(title="More"), **HTMX)),
+            _queries_of(lambda: client.post(reverse("okrs:objective_delete", args=[second.pk]), **HTMX)),
+        ]
+
+    short, long = (period_get_or_create(year=2023, quarter=quarter) for quarter in (1, 2))
+    assert changes(long, _quarter_of(org.team, long, 8)) == changes(short, _quarter_of(org.team, short, 2))
