@@ -1,13 +1,10 @@
 """The team board, sprints with their goals and rosters, the sprint report, and projects."""
 
-from collections.abc import Iterable
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -79,17 +76,6 @@ def _filters(query: QueryDict, team: Team) -> selectors.BoardFilters:
     )
 
 
-def _move_options(cards: Iterable[Card]) -> None:
-    """Each card's "Move to" options with its picked column selected: rendered once per column
-    picked, rather than six options per card (the board's most repeated markup)."""
-    rendered: dict[str, str] = {}
-    for card in cards:
-        if card.picked not in rendered:
-            context = {"columns": Card.Column.choices, "picked": card.picked}
-            rendered[card.picked] = render_to_string("sprints/board.html#move_options", context)
-        card.move_options = rendered[card.picked]
-
-
 def _board_context(request: HttpRequest, team: Team) -> dict:
     query = _board_query(request)
     page = selectors.board_page(
@@ -99,7 +85,6 @@ def _board_context(request: HttpRequest, team: Team) -> dict:
         now=timezone.now(),
         viewer_id=access_for(request.user).person_id,
     )
-    _move_options(card for column in page.columns for card in column.cards)
     return {
         "page": page,
         "team": team,
@@ -130,7 +115,6 @@ def board_column(request: HttpRequest, slug: str, column: str) -> HttpResponse:
         before=request.GET.get("before"),
         viewer_id=access_for(request.user).person_id,
     )
-    _move_options(page)
     context = {
         "team": team,
         "column": shown,
@@ -169,7 +153,6 @@ def _card_context(request: HttpRequest, card: Card, board: Team) -> dict:
     """What the card's partial needs to show `card` on `board` to the person who just changed it."""
     prefetch_related_objects([card], "project", "issue")  # already there unless the card was just read again
     selectors.card_details([card], getattr(person_of(request), "pk", None))
-    _move_options([card])
     return {
         "card": card,
         "team": board,
@@ -261,7 +244,6 @@ def _moved_meanwhile(request: HttpRequest, card: Card, *, board: Team, wanted: s
         shown = [on_board for column in context["page"].columns for on_board in column.cards if on_board.pk == card.pk]
     for on_board in shown:
         on_board.picked = wanted
-    _move_options(shown)
     context["moved_meanwhile"] = moved_meanwhile
     return render(request, "sprints/board.html#moved" if request.htmx else "sprints/board.html", context, status=409)
 

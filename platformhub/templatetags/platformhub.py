@@ -1,10 +1,13 @@
 import datetime
 
 from django import template
+from django.template.base import Node, TemplateSyntaxError
 from django.utils import timezone
+from django.utils.datastructures import DeferredSubDict
 from django.utils.timesince import timesince
 
 from platformhub import html
+from platformhub.fragments import render_row
 from platformhub.html import render_markdown
 
 register = template.Library()
@@ -37,3 +40,35 @@ def progress_bar(percent, status="", label=""):
 def status_badge(status):
     """A status (on track, at risk, ...) as a coloured label; nothing without one."""
     return html.status_badge(status)
+
+
+class MemoNode(Node):
+    def __init__(self, partial_name: str, partials: DeferredSubDict, row):
+        self.partial_name = partial_name
+        self.partials = partials
+        self.row = row
+
+    def render(self, context):
+        return render_row(
+            self.partials[self.partial_name],
+            self.row.resolve(context),
+            template=context.template,
+            request=getattr(context, "request", None),
+        )
+
+
+@register.tag
+def memo(parser, token):
+    """`{% memo partial_name row %}`: the partial rendered with `row` as its only variable, and
+    remembered for that row (platformhub/fragments.py)."""
+    match token.split_contents():
+        case _, partial_name, row:
+            return MemoNode(partial_name, DeferredSubDict(parser.extra_data, "partials"), parser.compile_filter(row))
+        case _:
+            raise TemplateSyntaxError("'memo' takes a partial's name and a row")
+
+
+@register.simple_tag
+def csrf_input_placeholder():
+    """`{% csrf_token %}` for a remembered row: the reader's token is put in after (platformhub/fragments.py)."""
+    return html.csrf_input_placeholder()

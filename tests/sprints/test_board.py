@@ -17,6 +17,7 @@ from sprints.selectors import COLUMN_PAGE_SIZE, DONE_SHOWN, OPEN_SHOWN
 from sprints.services import card_create, card_move
 from tests.factories import PersonFactory
 from tests.pager import pager_link
+from tests.rows import same_as_built_afresh
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 KIB = 1024
@@ -253,3 +254,28 @@ def test_the_board_and_a_move_stay_small_on_scale_data(scale_lead):
     )
     assert without_js.status_code == 302
     assert without_js["Location"] == board_url
+
+
+def test_the_board_with_remembered_cards_is_the_board_built_afresh_after_each_change(board, org, client_as):
+    lead = client_as("lead")
+    url = reverse("sprints:board", args=[org.team.slug])
+    card = board["card"]
+    same_as_built_afresh(lead, url)
+    lead.post(
+        reverse("sprints:card_move", args=[card.pk]), {"column": "in_progress", "version": card.version}, follow=True
+    )  # the redirect shows (and uses up) the flash message
+    card.refresh_from_db()
+    assert card.column == Card.Column.IN_PROGRESS
+    shown = same_as_built_afresh(lead, url)
+    assert re.search(rf'<option value="in_progress" selected>In progress.*id="m{card.pk}"', shown, re.S)
+    assert "Take" not in same_as_built_afresh(client_as("viewer"), url)
+    number = board["sprint"].number
+    filtered = same_as_built_afresh(lead, f"{url}?sprint={number}")
+    assert f'<input type="hidden" name="query" value="sprint={number}">' in filtered
+
+
+def test_a_card_cannot_print_the_csrf_placeholder(board, org, client_as):
+    card_create(team=org.team, title="<csrf-token>", sprints=[board["sprint"]])
+    content = client_as("lead").get(reverse("sprints:board", args=[org.team.slug])).content.decode()
+    assert "&lt;csrf-token&gt;" in content
+    assert "<csrf-token>" not in content

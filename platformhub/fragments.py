@@ -1,0 +1,80 @@
+"""Rows of long pages rendered once per distinct content, not once per request.
+
+Django's template engine spends about half a millisecond on a row of the OKR page or the board,
+and those pages draw dozens to hundreds of rows; a page copy (platformhub/conditional.py) is lost
+at any write anywhere. A row drawn by `{% memo partial row %}` is rendered from `row` alone: a
+frozen dataclass of plain values (the "view" of the row: text, numbers, flags, never a model),
+in a context holding nothing else. The HTML is then a function of the partial and of `row`, so
+it is kept under exactly that key, and a row is rendered again only when something it shows has
+changed. There is nothing to invalidate: a changed row is a different key, and the least recently
+used rows fall out of a bounded memo (per process).
+"""
+
+import dataclasses
+import datetime
+import threading
+from collections import OrderedDict
+from decimal import Decimal
+
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template import Context
+from django.template.base import PartialTemplate
+from django.urls import get_script_prefix, get_urlconf
+from django.utils.translation import get_language
+
+from platformhub import html
+
+MEMO_SIZE = 20_000
+PLAIN_TYPES = (str, int, float, bool, Decimal, datetime.date, type(None))
+
+_memo: OrderedDict[tuple, str] = OrderedDict()
+_lock = threading.Lock()
+
+
+def render_row(partial: PartialTemplate, row, *, template, request: HttpRequest | None) -> str:
+    """`partial` rendered with `row` as its only variable, in the active language and URLconf,
+    with the reader's CSRF token in its forms (`{% csrf_input_placeholder %}`). `template` is the
+    one being rendered: its engine decides how a missing variable prints.
+
+    The key holds `repr(row)`, not `row`: equal is not identical (`True == 1`, and
+    `Decimal("0.7") == Decimal("0.70")` prints differently), while a plain value's repr is."""
+    key = (partial, get_language(), get_urlconf(), get_script_prefix(), type(row), repr(row))
+    with _lock:
+        rendered = _memo.get(key)
+        if rendered is not None:
+            _memo.move_to_end(key)
+    if rendered is None:
+        check_plain(row)
+        context = Context({"row": row})
+        with context.bind_template(template):
+            rendered = partial.render(context)
+        with _lock:
+            _memo[key] = rendered
+            if len(_memo) > MEMO_SIZE:
+                _memo.popitem(last=False)
+    if html.CSRF_PLACEHOLDER in rendered:
+        return html.with_csrf_token(rendered, get_token(request))
+    return rendered
+
+
+def forget_rendered_rows() -> None:
+    """Empty the memo (the benchmark also measures pages built with nothing remembered)."""
+    with _lock:
+        _memo.clear()
+
+
+def check_plain(value, path: str = "row") -> None:
+    """Refuse a row that holds anything but plain values: a model instance is equal to another
+    with the same key whatever its fields say, so a memo keyed by it could show stale data."""
+    if isinstance(value, PLAIN_TYPES):
+        return
+    if isinstance(value, tuple | frozenset):
+        for position, item in enumerate(value):
+            check_plain(item, f"{path}[{position}]")
+        return
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and value.__dataclass_params__.frozen:
+        for field in dataclasses.fields(value):
+            check_plain(getattr(value, field.name), f"{path}.{field.name}")
+        return
+    raise TypeError(f"{path} is a {type(value).__name__}: a memoised row holds only plain values")

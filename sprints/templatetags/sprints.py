@@ -1,0 +1,59 @@
+from dataclasses import dataclass
+
+from django import template
+
+from sprints.models import Card
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class CardRow:
+    """What a card on the board shows, as plain values (platformhub/fragments.py)."""
+
+    pk: int
+    version: int
+    title: str
+    description: str
+    blocked_reason: str
+    owners: tuple[str, ...]
+    project_title: str
+    sprint_numbers: tuple[int, ...]
+    issue_url: str
+    issue_reference: str
+    column: str
+    lingering: bool
+    sprints_in_progress: int
+    is_mine: bool
+    can_work: bool
+    picked: str
+    board_slug: str
+    query: str
+    columns: tuple[tuple[str, str], ...] = tuple(Card.Column.choices)
+
+
+@register.simple_tag(takes_context=True)
+def card_row(context, card: Card) -> CardRow:
+    """The card (with what `selectors.card_details` gives it) as the reader sees it on the board
+    `team`: its forms depend on `can_work`, and carry the board and its filters (`query`)."""
+    team = context["team"]
+    return CardRow(
+        pk=card.pk,
+        version=card.version,
+        title=card.title,
+        description=card.description,
+        blocked_reason=card.blocked_reason,
+        owners=tuple(owner.display_name for owner in card.owner_list),
+        project_title=card.project.title if card.project else "",
+        sprint_numbers=tuple(card.sprint_numbers),
+        issue_url=card.issue.url if card.issue else "",
+        issue_reference=card.issue.reference if card.issue else "",
+        column=card.column,
+        lingering=card.lingering,
+        sprints_in_progress=card.carry_overs + 1,
+        is_mine=card.is_mine,
+        can_work=bool(context.get("can_work")),
+        picked=card.picked,
+        board_slug=team.slug if card.team_id != team.pk else "",
+        query=context.get("query") or "",
+    )

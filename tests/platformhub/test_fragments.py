@@ -1,0 +1,101 @@
+"""Rows drawn with `{% memo %}` are rendered once per distinct content (platformhub/fragments.py):
+the HTML is always what rendering the row afresh would give, for every reader."""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.middleware.csrf import _unmask_cipher_token
+from django.template import Context, RequestContext, Template
+from django.test import RequestFactory
+from django.urls import reverse
+
+from okrs.services import check_in_record
+from platformhub.models import Person
+from tests.rows import same_as_built_afresh
+
+ROW_TEMPLATE = (
+    "{% load platformhub %}{% partialdef shown %}<p>{{ row.text }} {{ row.number }}{{ secret }}</p>"
+    "{% endpartialdef %}{% memo shown row %}"
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    text: str
+    number: object = 0
+
+
+@dataclass
+class MutableRow:
+    text: str
+
+
+def _render(row, **context) -> str:
+    return Template(ROW_TEMPLATE).render(Context({"row": row, **context}))
+
+
+def test_a_changed_row_is_rendered_again_and_an_unchanged_one_is_the_same():
+    assert _render(Row("one")) == "<p>one 0</p>"
+    assert _render(Row("two")) == "<p>two 0</p>"
+    assert _render(Row("one")) == "<p>one 0</p>"
+
+
+def test_values_that_are_equal_but_print_differently_are_different_rows():
+    assert Decimal("0.7") == Decimal("0.70")
+    assert Row("flag", True) == Row("flag", 1)
+    assert _render(Row("score", Decimal("0.7"))) == "<p>score 0.7</p>"
+    assert _render(Row("score", Decimal("0.70"))) == "<p>score 0.70</p>"
+    assert _render(Row("flag", True)) == "<p>flag True</p>"
+    assert _render(Row("flag", 1)) == "<p>flag 1</p>"
+
+
+def test_a_row_sees_nothing_but_itself():
+    assert _render(Row("quiet"), secret=" leaked") == "<p>quiet 0</p>"
+
+
+def test_row_text_is_escaped():
+    assert _render(Row("<script>alert(1)</script>")) == "<p>&lt;script&gt;alert(1)&lt;/script&gt; 0</p>"
+
+
+@pytest.mark.django_db
+def test_a_row_holding_a_model_is_refused(org):
+    with pytest.raises(TypeError, match=r"row.number is a Person"):
+        _render(Row("owner", Person.objects.first()))
+
+
+def test_a_row_that_can_change_is_refused():
+    with pytest.raises(TypeError, match="row is a MutableRow"):
+        _render(MutableRow("changes"))
+
+
+def test_each_reader_gets_a_token_for_their_own_csrf_cookie():
+    template = Template(
+        "{% load platformhub %}{% partialdef form %}<form>{% csrf_input_placeholder %}{{ row.text }}</form>"
+        "{% endpartialdef %}{% memo form row %}"
+    )
+    tokens = []
+    for secret in ("a" * 32, "b" * 32):
+        request = RequestFactory().get("/")
+        request.META["CSRF_COOKIE"] = secret
+        html = template.render(RequestContext(request, {"row": Row("same row")}))
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        assert _unmask_cipher_token(token) == secret
+        tokens.append(token)
+    assert tokens[0] != tokens[1]
+
+
+def test_the_okr_page_with_remembered_rows_is_the_page_built_afresh_after_each_change(okr, org, client_as):
+    lead = client_as("lead")
+    url = reverse("okrs:team_okrs", args=[org.team.slug, okr.period.slug])
+    same_as_built_afresh(lead, url)
+    check_in_record(key_result=okr.kr, author=None, expected_version=okr.kr.version, confidence="low", value=2)
+    assert "2 of 3 databases" in same_as_built_afresh(lead, url)
+    engineer = org.users["engineer"].person
+    engineer.display_name = "Renamed Engineer"
+    engineer.save(update_fields=["display_name"])
+    assert "Renamed Engineer" in same_as_built_afresh(lead, url)
+    reordering = same_as_built_afresh(lead, f"{url}?reorder={okr.objective.pk}")
+    assert 'aria-label="Move up"' in reordering
+    assert "Edit" not in same_as_built_afresh(client_as("viewer"), url)
