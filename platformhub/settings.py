@@ -111,6 +111,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=DATA_DIR / "static")
 WHITENOISE_USE_FINDERS = DEBUG
+# Fixed here, not left to WhiteNoise's default of the DEBUG it sees at start-up: Django's test
+# runner turns DEBUG off, and WhiteNoise would then list every static file again for each test client.
+WHITENOISE_AUTOREFRESH = DEBUG
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
