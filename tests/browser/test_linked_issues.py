@@ -7,6 +7,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from integrations.webhooks import sign
+from okrs.models import KeyResult
 from platformhub.demo import DEMO_PASSWORD
 from tests.browser.conftest import log_in, screenshot
 from tests.integrations.github_standin import GitHubStandIn
@@ -72,3 +73,18 @@ def test_linked_issues_move_a_key_results_progress_on_the_dashboard(page, live_s
     expect(work.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "63")
     expect(work.get_by_text("5 of 8 linked issues closed")).to_be_visible()
     screenshot(page, "dashboard-after-webhook-ellie")
+
+
+@pytest.mark.parametrize("username", ["ellie", "exec"])
+def test_key_result_page_with_linked_issues_fits_a_phone(browser, live_server, username):
+    """The linked-issues table scrolls inside its own region; the page stays as wide as the phone."""
+    call_command("load_demo", stdout=io.StringIO())
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in(page, username, DEMO_PASSWORD)
+    page.goto(KeyResult.objects.get(title=KR).get_absolute_url())
+    table = page.get_by_role("region", name="Linked issues table")
+    expect(table.get_by_role("row")).to_have_count(7)  # a header and the demo's six issues
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, f"key-result-phone-{username}")
+    context.close()
