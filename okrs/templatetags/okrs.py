@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import template
+from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -105,4 +106,130 @@ def key_result_row(context, key_result: KeyResult) -> KeyResultRow:
         reordering=reordering,
         is_first=reordering and key_result.is_first,
         is_last=reordering and key_result.is_last,
+    )
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    """An objective or key result as a roadmap draws it: a title linking to it, a note (its quarter,
+    or its team in the Now lane) and a progress bar."""
+
+    pk: int
+    title: str
+    url: str
+    note: str
+    percent: float
+    status: Status
+
+
+@dataclass(frozen=True)
+class MoveConflict:
+    """Someone moved or edited a roadmap item while the reader was moving it (409)."""
+
+    changed_by: str
+    changed_at: str
+    wanted: str
+    wanted_pk: int
+    now_in: str
+
+
+@dataclass(frozen=True)
+class RoadmapItemRow:
+    """What a roadmap item's card shows, as plain values (platformhub/fragments.py)."""
+
+    pk: int
+    version: int
+    title: str
+    heading: int
+    team_name: str
+    status: str
+    status_label: str
+    commitment: str
+    commitment_label: str
+    health: str
+    health_label: str
+    percent: int | None
+    explanation: str
+    description: str
+    objectives: tuple[WorkRow, ...]
+    key_results: tuple[WorkRow, ...]
+    move_choices: tuple[tuple[int, str], ...]
+    read_only: bool
+    can_edit: bool
+    is_first: bool
+    is_last: bool
+    conflict: MoveConflict | None
+
+
+@register.simple_tag(takes_context=True)
+def roadmap_item_row(context, item, is_first: bool, is_last: bool) -> RoadmapItemRow:
+    """The card of `item` (from okrs.selectors._roadmap_lanes: `.rollup`, `.krs` with `.state`,
+    `.linked_objectives`, `.move_choices`) as the reader sees it: headed at `item_heading`, with
+    the team's name when it is a sub-team's, and buttons when `can_edit` and not `read_only`."""
+    team = context.get("team")
+    moved_meanwhile = context.get("moved_meanwhile") or {}
+    return RoadmapItemRow(
+        pk=item.pk,
+        version=item.version,
+        title=item.title,
+        heading=int(context.get("item_heading") or 3),
+        team_name=item.team.name if team is None or item.team_id != team.pk else "",
+        status=item.status,
+        status_label=item.get_status_display(),
+        commitment=item.commitment,
+        commitment_label=item.get_commitment_display(),
+        health=item.health,
+        health_label=item.get_health_display(),
+        percent=item.rollup.percent,
+        explanation=item.rollup.explanation,
+        description=item.description,
+        objectives=tuple(
+            WorkRow(o.pk, o.title, o.get_absolute_url(), f"Objective · {o.period.name}", o.percent, o.status)
+            for o in item.linked_objectives
+        ),
+        key_results=tuple(
+            WorkRow(kr.pk, kr.title, kr.get_absolute_url(), kr.objective.period.name, kr.state.percent, kr.state.status)
+            for kr in item.krs
+        ),
+        move_choices=tuple((horizon.pk, str(horizon)) for horizon in item.move_choices),
+        read_only=bool(context.get("read_only")),
+        can_edit=bool(context.get("can_edit")),
+        is_first=is_first,
+        is_last=is_last,
+        conflict=_move_conflict(moved_meanwhile) if moved_meanwhile.get("item") == item.pk else None,
+    )
+
+
+def _move_conflict(moved_meanwhile: dict) -> MoveConflict:
+    change = moved_meanwhile["changed_by"]
+    person = getattr(getattr(change, "history_user", None), "person", None) if change else None
+    return MoveConflict(
+        changed_by=getattr(person, "display_name", "") or "Someone else",
+        changed_at=date_filter(timezone.localtime(change.history_date), "H:i T") if change else "",
+        wanted=moved_meanwhile["wanted"].name,
+        wanted_pk=moved_meanwhile["wanted"].pk,
+        now_in=moved_meanwhile["now_in"].name,
+    )
+
+
+@dataclass(frozen=True)
+class NowObjectiveRow:
+    """An objective of the quarter in a roadmap's Now lane (platformhub/fragments.py)."""
+
+    heading: int
+    read_only: bool
+    objective: WorkRow
+
+
+@register.simple_tag(takes_context=True)
+def now_objective_row(context, objective) -> NowObjectiveRow:
+    """`objective` (with `.percent` and `.status`) in the Now lane; named with its team when it is a sub-team's."""
+    team = context.get("team")
+    team_name = objective.team.name if team is None or objective.team_id != team.pk else ""
+    return NowObjectiveRow(
+        heading=int(context.get("item_heading") or 3),
+        read_only=bool(context.get("read_only")),
+        objective=WorkRow(
+            objective.pk, objective.title, objective.get_absolute_url(), team_name, objective.percent, objective.status
+        ),
     )

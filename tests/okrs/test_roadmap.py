@@ -33,6 +33,7 @@ from okrs.services import (
 from platformhub.models import Team
 from tests.factories import TeamFactory
 from tests.pager import pager_link
+from tests.rows import same_as_built_afresh
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -46,6 +47,26 @@ def roadmap(org, okr):
     roadmap_item_link_key_result(item=item, key_result=okr.kr)
     unlinked = key_result_create(objective=okr.objective, title="Load testing", kind=KeyResult.Kind.PERCENT)
     return {"six_month": six_month, "three_year": three_year, "item": item, "kr": okr.kr, "unlinked": unlinked}
+
+
+def test_the_roadmap_with_remembered_items_is_the_page_built_afresh_after_each_change(
+    roadmap, org, okr, client_as, client
+):
+    lead = client_as("lead")
+    url = reverse("okrs:team_roadmap", args=[org.team.slug])
+    same_as_built_afresh(lead, url)
+    check_in_record(key_result=okr.kr, author=None, expected_version=okr.kr.version, confidence="low", value=2)
+    assert 'aria-valuenow="67"' in same_as_built_afresh(lead, url)
+    roadmap_item_link_objective(item=roadmap["item"], objective=okr.objective)
+    assert f"Objective · {okr.period.name}" in same_as_built_afresh(lead, url)
+    item = RoadmapItem.objects.get(pk=roadmap["item"].pk)
+    roadmap_item_move(item=item, horizon=roadmap["three_year"], expected_version=item.version)
+    moved = same_as_built_afresh(lead, url)
+    assert moved.index("3-year") < moved.index("No Heroku")
+    assert "No Heroku" in same_as_built_afresh(lead, reverse("okrs:roadmap"))
+    assert "Unlink" not in same_as_built_afresh(client_as("viewer"), url)
+    _, token = roadmap_share_link_create(team=org.team, label="Board", created_by=None)
+    assert "/key-results/" not in same_as_built_afresh(client, reverse("okrs:shared_roadmap", args=[token]))
 
 
 # Roll-up
