@@ -9,7 +9,7 @@ from django.utils.timesince import timesince
 
 from okrs.models import KeyResult
 from okrs.progress import Status, linked_issue_counts
-from platformhub.urls_cache import reverse_pk
+from platformhub.urls_cache import reverse_cached, reverse_pk
 
 register = template.Library()
 
@@ -231,5 +231,44 @@ def now_objective_row(context, objective) -> NowObjectiveRow:
         read_only=bool(context.get("read_only")),
         objective=WorkRow(
             objective.pk, objective.title, objective.get_absolute_url(), team_name, objective.percent, objective.status
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class OverviewObjectiveRow:
+    pk: int
+    title: str
+    key_results: int
+    percent: int
+    status: Status | None
+
+
+@dataclass(frozen=True)
+class OverviewTeamRow:
+    """A team's section of the OKR overview, as plain values (platformhub/fragments.py)."""
+
+    pk: int
+    name: str
+    parent_name: str
+    url: str
+    period_name: str
+    percent: int
+    objectives: tuple[OverviewObjectiveRow, ...]
+
+
+@register.simple_tag
+def overview_team_row(row, period) -> OverviewTeamRow:
+    """`row` (okrs.selectors.TeamOverview) for `period`: the team, its roll-up and its objectives."""
+    team = row.team
+    return OverviewTeamRow(
+        pk=team.pk,
+        name=team.name,
+        parent_name=team.parent.name if team.parent_id else "",
+        url=reverse_cached("okrs:team_okrs", team.slug, period.slug),
+        period_name=period.name,
+        percent=row.percent,
+        objectives=tuple(
+            OverviewObjectiveRow(o.pk, o.title, len(o.krs), o.percent, o.status) for o in row.objectives
         ),
     )

@@ -13,6 +13,7 @@ from okrs.services import check_in_record, key_result_create, objective_create
 from platformhub.models import Team
 from tests.factories import TeamFactory
 from tests.pager import pager_link
+from tests.rows import same_as_built_afresh
 
 OVERVIEW = reverse("okrs:overview")
 
@@ -143,3 +144,16 @@ def test_a_team_shows_its_roll_up_and_each_objective_with_its_key_results(okr, o
     assert f'href="{okr.objective.get_absolute_url()}">High uptime</a>' in platform
     assert "1 key result<" in platform
     assert "No objectives for Q4 2022." in content.split(f'id="team-{org.sub_team.pk}-heading"', 1)[1]
+
+
+def test_the_overview_with_remembered_teams_is_the_page_built_afresh_after_each_change(okr, org, client_as):
+    url = OVERVIEW + "?period=2022-q4"
+    lead = client_as("lead")
+    same_as_built_afresh(lead, url)
+    check_in_record(key_result=okr.kr, author=None, expected_version=okr.kr.version, confidence="low", value=2)
+    assert 'aria-label="Platform overall: 67%"' in same_as_built_afresh(lead, url)
+    key_result_create(objective=okr.objective, title="Load testing", kind=KeyResult.Kind.PERCENT)
+    assert "2 key results<" in same_as_built_afresh(lead, url)
+    org.team.name = "Platform & Infra"
+    org.team.save(update_fields=["name"])
+    assert "in Platform &amp; Infra<" in same_as_built_afresh(client_as("viewer"), url)
