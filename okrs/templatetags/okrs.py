@@ -7,6 +7,7 @@ from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from integrations.selectors import IssueLine, KeyResultWork, WorkCounts
 from okrs.models import KeyResult
 from okrs.progress import Status, linked_issue_counts
 from platformhub.urls_cache import reverse_cached, reverse_pk
@@ -268,7 +269,41 @@ def overview_team_row(row, period) -> OverviewTeamRow:
         url=reverse_cached("okrs:team_okrs", team.slug, period.slug),
         period_name=period.name,
         percent=row.percent,
-        objectives=tuple(
-            OverviewObjectiveRow(o.pk, o.title, len(o.krs), o.percent, o.status) for o in row.objectives
-        ),
+        objectives=tuple(OverviewObjectiveRow(o.pk, o.title, len(o.krs), o.percent, o.status) for o in row.objectives),
+    )
+
+
+@dataclass(frozen=True)
+class WorkCardRow:
+    """A key result's card on the dashboard, as plain values (platformhub/fragments.py)."""
+
+    pk: int
+    title: str
+    url: str
+    objective_title: str
+    measure: str
+    percent: int
+    status: Status
+    counts: WorkCounts
+    blocked_issues: tuple[IssueLine, ...]
+    stale_issues: tuple[IssueLine, ...]
+    recently_closed: tuple[IssueLine, ...]
+
+
+@register.simple_tag
+def work_card_row(entry: KeyResultWork) -> WorkCardRow:
+    """The dashboard's card of `entry`: the key result, where it stands and its linked work."""
+    key_result = entry.key_result
+    return WorkCardRow(
+        pk=key_result.pk,
+        title=key_result.title,
+        url=entry.url,
+        objective_title=key_result.objective.title,
+        measure=measure(key_result),
+        percent=entry.state.percent,
+        status=entry.state.status,
+        counts=entry.counts,
+        blocked_issues=tuple(entry.blocked_issues),
+        stale_issues=tuple(entry.stale_issues),
+        recently_closed=tuple(entry.recently_closed),
     )

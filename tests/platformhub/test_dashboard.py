@@ -7,6 +7,7 @@ from django.utils import timezone
 from integrations.models import GitHubIssue, IssueLink
 from okrs.models import KeyResult
 from okrs.services import key_result_create, objective_create
+from tests.rows import same_as_built_afresh
 
 ROLE_STATUS = {"lead": 200, "engineer": 200, "viewer": 200, "outsider": 200, "staff": 200, "anonymous": 302}
 
@@ -108,3 +109,18 @@ def test_a_bad_quarter_falls_back_to_the_default_instead_of_failing(okr, client_
 @pytest.mark.parametrize("query", ["?team=%00", "?team=platform%00", "?quarter=" + "9" * 5000 + "-q1", "?quarter=%00"])
 def test_filters_that_are_not_a_team_or_a_quarter_are_ignored(okr, client_as, query):
     assert client_as("lead").get(reverse("dashboard") + query).status_code == 200
+
+
+def test_the_dashboard_with_remembered_cards_is_the_page_built_afresh_after_each_change(okr, client_as, org):
+    KeyResult.objects.filter(pk=okr.kr.pk).update(kind=KeyResult.Kind.ISSUES)
+    url = reverse("team_dashboard", args=["platform"]) + "?quarter=2022-q4"
+    viewer = client_as("viewer")
+    same_as_built_afresh(viewer, url)
+    [issue] = _issues(okr.kr, 1, assignees=["daniel"])
+    assert "0 of 1 linked issues closed" in same_as_built_afresh(viewer, url)
+    GitHubIssue.objects.filter(pk=issue.pk).update(labels=["blocked"])
+    assert "1 blocked" in same_as_built_afresh(viewer, url)
+    GitHubIssue.objects.filter(pk=issue.pk).update(state="closed", closed_at=timezone.now())
+    page = same_as_built_afresh(client_as("lead"), url)
+    assert "1 of 1 linked issues closed" in page
+    assert "Recently closed" in page
