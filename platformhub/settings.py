@@ -75,6 +75,7 @@ TEMPLATES = [
         },
     },
 ]
+FORM_RENDERER = "platformhub.form_renderer.FormRenderer"
 
 DATA_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'platformhub.sqlite3'}")}
