@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from integrations.models import GitHubIssue, IssueLink, SavedSearch
 from integrations.services import key_result_link_issues, saved_search_add
+from tests.rows import same_as_built_afresh
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -164,3 +165,19 @@ def test_a_huge_issue_number_is_explained_on_its_line_and_the_good_ones_linked(o
     assert "Line 2: “octo/repo#2147483648”: No issue has a number that big: they go up to 2147483647." in content
     assert "Line 3: “octo/repo#999" in content
     assert list(GitHubIssue.objects.values_list("repo", "number")) == [("posthog/posthog", 1)]
+
+
+def test_the_key_result_page_with_remembered_issue_rows_is_the_page_built_afresh_after_each_change(okr, client_as):
+    url = okr.kr.get_absolute_url()
+    engineer = client_as("engineer")
+    key_result_link_issues(key_result=okr.kr, text="PostHog/posthog#1\nPostHog/posthog#2", added_by=None)
+    assert "(waiting for the first sync)" in same_as_built_afresh(engineer, url)
+    GitHubIssue.objects.filter(number=1).update(
+        title="Move the <events> table", state="closed", labels=["blocked"], assignees=["guido"]
+    )
+    page = same_as_built_afresh(engineer, url)
+    assert "Move the &lt;events&gt; table" in page
+    assert '<span class="label">blocked</span>' in page
+    GitHubIssue.objects.filter(number=2).update(deleted=True)
+    assert 'class="issue--gone"' in same_as_built_afresh(engineer, url)
+    assert "Unlink" not in same_as_built_afresh(client_as("viewer"), url)
