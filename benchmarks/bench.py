@@ -1,7 +1,8 @@
 """Page speed against the stack's own limit, at the S and L scale sizes, in one run.
 
 For each database (SQLite; PostgreSQL too when DATABASE_URL is set) and each size, a fresh
-database is seeded with `seed_scale` (kept under /tmp between runs, keyed by size and seed) and
+database is seeded with `seed_scale` (kept under /tmp between runs, keyed by size and seed; each
+run works on a copy, as the write partials change what they touch) and
 every page is measured in-process with Django's test client: queries, response bytes, median
 and p95 server time over many repetitions, and the ratio to the baseline, a "fortunes" page
 (one query for 12 rows, a small template) served by the same stack in the same process. Pages
@@ -115,6 +116,23 @@ def prepared_database(kind: str, size: str, seed: int) -> str:
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
         admin.execute(f'ALTER DATABASE "{name}_building" RENAME TO "{name}"')
     return url
+
+
+def working_copy(kind: str, size: str, seeded_url: str) -> str:
+    """A copy of the seeded database for this run: the write partials and the webhooks change what
+    they touch (the KR page gains a check-in a request), so each run starts from the same data."""
+    if kind == "sqlite":
+        copy = CACHE / f"run-{size}.sqlite3"
+        shutil.copyfile(seeded_url.removeprefix("sqlite:///"), copy)
+        return f"sqlite:///{copy}"
+    import psycopg
+
+    server, seeded = seeded_url.rsplit("/", 1)
+    copy = f"platformhub_bench_run_{size.lower()}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{seeded}"')
+    return f"{server}/{copy}"
 
 
 # In-process measurement (run in a child process per database, with Django set up for it)
@@ -463,7 +481,7 @@ def main() -> None:
         counts = {}
         for size in sizes:
             started = time.monotonic()
-            url = prepared_database(kind, size, args.seed)
+            url = working_copy(kind, size, prepared_database(kind, size, args.seed))
             prepared = time.monotonic() - started
             child = subprocess.run(
                 [sys.executable, __file__, "--measure", "--repeat", str(args.repeat)],
