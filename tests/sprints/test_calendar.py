@@ -201,7 +201,8 @@ def test_the_standup_is_one_weekly_recurring_event_at_its_time_in_its_timezone(o
     assert start.tzinfo.key == "Europe/Berlin"
     assert (start.hour, start.minute) == (9, 30)
     assert start.weekday() in (0, 2, 4)
-    assert standup.created_at.date() <= start.date() < standup.created_at.date() + datetime.timedelta(days=3)
+    created = timezone.localtime(standup.created_at, ZoneInfo(standup.timezone)).date()  # its day in Berlin
+    assert created <= start.date() < created + datetime.timedelta(days=3)
     assert end - start == datetime.timedelta(minutes=15)
     assert str(event["URL"]) == f"http://testserver/meetings/{standup.pk}/"
     assert [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
