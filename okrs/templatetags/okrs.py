@@ -167,14 +167,13 @@ def roadmap_item_row(context, item, is_first: bool, is_last: bool) -> RoadmapIte
     """The card of `item` (from okrs.selectors._roadmap_lanes: `.rollup`, `.krs` with `.state`,
     `.linked_objectives`, `.move_choices`) as the reader sees it: headed at `item_heading`, with
     the team's name when it is a sub-team's, and buttons when `can_edit` and not `read_only`."""
-    team = context.get("team")
     moved_meanwhile = context.get("moved_meanwhile") or {}
     return RoadmapItemRow(
         pk=item.pk,
         version=item.version,
         title=item.title,
         heading=int(context.get("item_heading") or 3),
-        team_name=item.team.name if team is None or item.team_id != team.pk else "",
+        team_name=_team_name_unless_shown(context, item),
         status=item.status,
         status_label=item.get_status_display(),
         commitment=item.commitment,
@@ -201,6 +200,13 @@ def roadmap_item_row(context, item, is_first: bool, is_last: bool) -> RoadmapIte
     )
 
 
+def _team_name_unless_shown(context, owned) -> str:
+    """The name of the team `owned` (an item or objective) belongs to, unless it is the team whose
+    roadmap the lanes are drawn for (a sub-team's work is named)."""
+    team = context.get("team")
+    return owned.team.name if team is None or owned.team_id != team.pk else ""
+
+
 def _move_conflict(moved_meanwhile: dict) -> MoveConflict:
     change = moved_meanwhile["changed_by"]
     person = getattr(getattr(change, "history_user", None), "person", None) if change else None
@@ -225,13 +231,16 @@ class NowObjectiveRow:
 @register.simple_tag(takes_context=True)
 def now_objective_row(context, objective) -> NowObjectiveRow:
     """`objective` (with `.percent` and `.status`) in the Now lane; named with its team when it is a sub-team's."""
-    team = context.get("team")
-    team_name = objective.team.name if team is None or objective.team_id != team.pk else ""
     return NowObjectiveRow(
         heading=int(context.get("item_heading") or 3),
         read_only=bool(context.get("read_only")),
         objective=WorkRow(
-            objective.pk, objective.title, objective.get_absolute_url(), team_name, objective.percent, objective.status
+            objective.pk,
+            objective.title,
+            objective.get_absolute_url(),
+            _team_name_unless_shown(context, objective),
+            objective.percent,
+            objective.status,
         ),
     )
 
