@@ -112,3 +112,16 @@ def test_exec_reads_planning_and_the_retro_without_edit_controls(page, demo):
 
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "meeting-retro-mobile")
+
+
+@pytest.mark.parametrize("username", ["ellie", "guido", "exec"])
+def test_the_meetings_page_fits_a_phone(browser, live_server, demo, username):
+    """Its series table scrolls inside its own region; the page stays as wide as the phone."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in(page, username, DEMO_PASSWORD)
+    page.goto("/teams/platform/meetings/")
+    expect(page.get_by_role("region", name="Meeting series").get_by_role("link", name="Platform retro")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, f"meetings-phone-{username}")
+    context.close()
