@@ -3,9 +3,10 @@ attaches the computed progress and status (from okrs.progress) to the objects.""
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 
 from integrations.models import IssueLink
 from okrs.models import (
@@ -766,3 +767,93 @@ def share_link_for_token(token: str) -> RoadmapShareLink | None:
         .filter(token_hash=share_token_hash(token), revoked_at__isnull=True)
         .first()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class QuarterDates:
+    start: datetime.date
+    end: datetime.date
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveDates:
+    """A key result's objective as okrs.progress reads it: only its quarter's dates."""
+
+    period: QuarterDates
+
+
+@dataclass(frozen=True, slots=True)
+class KeyResultFacts:
+    """What a key result's progress, status and staleness are computed from (okrs.progress), as
+    plain values: for pages that show only those, where models and the issue-count annotation
+    would cost several times more."""
+
+    pk: int
+    title: str
+    kind: str
+    start_value: Decimal
+    target_value: Decimal
+    current_value: Decimal
+    is_done: bool
+    weight_by_points: bool
+    due_date: datetime.date
+    confidence: str
+    last_check_in_at: datetime.datetime | None
+    created_at: datetime.datetime
+    objective: ObjectiveDates
+    issues_total: int = 0
+    issues_closed: int = 0
+    points_total: int = 0
+    points_closed: int = 0
+
+
+_FACT_FIELDS = [
+    "pk",
+    "title",
+    "kind",
+    "start_value",
+    "target_value",
+    "current_value",
+    "is_done",
+    "weight_by_points",
+    "due_date",
+    "confidence",
+    "last_check_in_at",
+    "created_at",
+]
+
+
+def key_result_facts(key_results: QuerySet[KeyResult]) -> list[KeyResultFacts]:
+    """The facts of `key_results`, in their order, in two queries however many: the linked
+    issues are counted (as with_issue_counts does) only for the KRs measured by them."""
+    live = Q(issue__deleted=False)
+    closed = live & Q(issue__state="closed")
+    measured_by_issues = key_results.filter(kind=KeyResult.Kind.ISSUES).order_by().values("pk")
+    counts = {
+        key_result_id: {
+            "issues_total": issues_total,
+            "issues_closed": issues_closed,
+            "points_total": points_total or 0,
+            "points_closed": points_closed or 0,
+        }
+        for key_result_id, issues_total, issues_closed, points_total, points_closed in IssueLink.objects.filter(
+            key_result__in=measured_by_issues
+        )
+        .values("key_result_id")
+        .annotate(
+            issues_total=Count("pk", filter=live),
+            issues_closed=Count("pk", filter=closed),
+            points_total=Sum("issue__points", filter=live),
+            points_closed=Sum("issue__points", filter=closed),
+        )
+        .order_by()
+        .values_list("key_result_id", "issues_total", "issues_closed", "points_total", "points_closed")
+    }
+    quarters: dict[tuple[datetime.date, datetime.date], ObjectiveDates] = {}
+    facts = []
+    for *values, start, end in key_results.values_list(
+        *_FACT_FIELDS, "objective__period__start", "objective__period__end"
+    ):
+        objective = quarters.setdefault((start, end), ObjectiveDates(QuarterDates(start, end)))
+        facts.append(KeyResultFacts(*values, objective=objective, **counts.get(values[0], {})))
+    return facts

@@ -9,9 +9,9 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, 
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from okrs.models import CheckIn, KeyResult, with_issue_counts
+from okrs.models import CheckIn, KeyResult
 from okrs.progress import Status, as_percent, key_result_state
-from okrs.selectors import people_for_team, team_tree_ids
+from okrs.selectors import key_result_facts, people_for_team, team_tree_ids
 from platformhub.keyset import KeysetPage, keyset_page
 from platformhub.models import Person, Team
 from sprints.checks import is_lingering, lone_wolf_reason, people_over_the_limit, project_progress
@@ -487,43 +487,32 @@ def agenda_suggestions(*, meeting: Meeting, now: datetime.datetime, scope=None) 
     series = meeting.series
     tree = scope if scope is not None else meeting_scope(series, Team.objects.all())
     suggestions: list[AgendaSuggestion] = []
-    key_results = with_issue_counts(
-        KeyResult.objects.filter(
-            objective__team_id__in=tree,
-            objective__archived=False,
-            objective__period__start__lte=meeting.date,
-            objective__period__end__gte=meeting.date,
-        ).select_related("objective__period")
-    )
-    for key_result in key_results:
+    key_results = KeyResult.objects.filter(
+        objective__team_id__in=tree,
+        objective__archived=False,
+        objective__period__start__lte=meeting.date,
+        objective__period__end__gte=meeting.date,
+    ).order_by("objective__team_id", "objective__order", "objective_id", "order", "pk")
+    for key_result in key_result_facts(key_results):
         state = key_result_state(key_result, now)
         if state.status in (Status.AT_RISK, Status.OFF_TRACK):
             suggestions.append(AgendaSuggestion("key_result", f"{key_result.title} is {state.status.label.lower()}"))
         elif state.is_stale:
             suggestions.append(AgendaSuggestion("key_result", f"{key_result.title} has had no check-in for a week"))
-    cards = Card.objects.filter(team_id__in=tree).exclude(column=Card.Column.DONE)
-    blocked_since = {
-        move.card_id: move.moved_at
-        for move in CardMove.objects.filter(card__in=cards, to_column=Card.Column.BLOCKED).order_by("moved_at")
-    }
-    for card in cards.filter(column=Card.Column.BLOCKED):
-        since = blocked_since.get(card.pk, card.updated_at)
-        if now - since > BLOCKED_TOO_LONG:
+    cards = _cards_to_talk_about(tree)
+    for card in cards:
+        since = card.blocked_since or card.updated_at
+        if card.column == Card.Column.BLOCKED and now - since > BLOCKED_TOO_LONG:
             suggestions.append(
                 AgendaSuggestion("blocked_card", f"“{card.title}” blocked for {(now - since).days} days")
             )
-    for card in cards.filter(carry_overs__gte=1):
-        suggestions.append(AgendaSuggestion("carried_card", f"“{card.title}” carried over {card.carry_overs}×"))
-    sprint = _sprint_talked_about(series, meeting.date)
-    if sprint is not None:
-        for goal in SprintGoal.objects.filter(sprint=sprint, team_id__in=tree).prefetch_related("owners"):
-            if len(goal.owners.all()) < 2:
-                suggestions.append(AgendaSuggestion("lone_goal", f"Goal “{goal.title}” has fewer than two owners"))
-    previous = series.meetings.filter(date__lt=meeting.date).order_by("-date").first()
-    if previous is not None:
-        for action in actions_for_meeting(previous).filter(done_at__isnull=True):
-            owner = action.owner.display_name if action.owner else "nobody"
-            suggestions.append(AgendaSuggestion("action", f"Open action: {action.title} ({owner})"))
+    for card in cards:
+        if card.carry_overs >= 1:
+            suggestions.append(AgendaSuggestion("carried_card", f"“{card.title}” carried over {card.carry_overs}×"))
+    for title in _goals_with_fewer_than_two_owners(series, meeting.date, tree):
+        suggestions.append(AgendaSuggestion("lone_goal", f"Goal “{title}” has fewer than two owners"))
+    for title, owner in _open_actions_of_previous_meeting(meeting):
+        suggestions.append(AgendaSuggestion("action", f"Open action: {title} ({'nobody' if owner is None else owner})"))
     if series.kind == MeetingSeries.Kind.STANDUP:
         for standup in open_blockers(teams=tree, as_of=meeting.date):
             suggestions.append(
@@ -539,16 +528,56 @@ def agenda_suggestions(*, meeting: Meeting, now: datetime.datetime, scope=None) 
     return suggestions
 
 
+def _cards_to_talk_about(tree) -> list:
+    """The open cards of the teams that are blocked or were carried over, in the board's order,
+    each with when it was last moved to Blocked (None if it never was: it was created there)."""
+    last_blocked = (
+        CardMove.objects.filter(card=OuterRef("pk"), to_column=Card.Column.BLOCKED)
+        .order_by("-moved_at")
+        .values("moved_at")[:1]
+    )
+    return list(
+        Card.objects.filter(team_id__in=tree)
+        .exclude(column=Card.Column.DONE)
+        .filter(Q(column=Card.Column.BLOCKED) | Q(carry_overs__gte=1))
+        .annotate(blocked_since=Subquery(last_blocked))
+        .values_list("title", "column", "carry_overs", "updated_at", "blocked_since", named=True)
+    )
+
+
+def _goals_with_fewer_than_two_owners(series: MeetingSeries, day: datetime.date, tree) -> list[str]:
+    """The titles of the teams' goals with fewer than two owners, for the sprint the meeting is
+    about: sprint planning is about the sprint it plans, every other meeting about the running one."""
+    if series.kind == MeetingSeries.Kind.SPRINT_PLANNING:
+        sprint = Sprint.objects.filter(start__gt=day).order_by("start")
+    else:
+        sprint = Sprint.objects.filter(start__lte=day, end__gte=day).order_by("number")
+    return list(
+        SprintGoal.objects.filter(sprint=Subquery(sprint.values("pk")[:1]), team_id__in=tree)
+        .annotate(owner_count=Count("owners"))
+        .filter(owner_count__lt=2)
+        .values_list("title", flat=True)
+    )
+
+
+def _open_actions_of_previous_meeting(meeting: Meeting) -> list[tuple[str, str | None]]:
+    """(title, owner's name) of the actions the series' previous meeting went through that are
+    still open: every open one raised in it or before (actions_for_meeting, open ones only)."""
+    previous_date = (
+        Meeting.objects.filter(series_id=meeting.series_id, date__lt=meeting.date).order_by("-date").values("date")[:1]
+    )
+    return list(
+        ActionItem.objects.filter(
+            series_id=meeting.series_id, done_at__isnull=True, raised_in__date__lte=Subquery(previous_date)
+        )
+        .order_by("raised_in__date", "pk")
+        .values_list("title", "owner__display_name")
+    )
+
+
 def next_sprint(day: datetime.date) -> Sprint | None:
     """The first sprint starting after `day`: the one being planned."""
     return Sprint.objects.filter(start__gt=day).order_by("start").first()
-
-
-def _sprint_talked_about(series: MeetingSeries, day: datetime.date) -> Sprint | None:
-    """Sprint planning is about the sprint it plans; every other meeting about the running one."""
-    if series.kind == MeetingSeries.Kind.SPRINT_PLANNING:
-        return next_sprint(day)
-    return current_sprint(day)
 
 
 def meeting_dates(

@@ -901,11 +901,12 @@ def test_a_meeting_page_runs_the_same_number_of_queries_however_long_its_agenda(
     client = client_as("engineer")
 
     # session, user; the series; the user's memberships and person (permissions); the meeting;
-    # its agenda (with who added each item); the pre-fill: KRs, card moves, blocked cards,
-    # carried cards, the current sprint, the previous meeting and its open actions, standup
-    # blockers; the meeting's actions (with owner and meeting raised in); attendees; the
-    # standups since the previous meeting; the people an action can be assigned to
-    with django_assert_num_queries(19):
+    # its agenda (with who added each item); the pre-fill: KRs and the issue counts of those
+    # measured by issues, blocked or carried cards, the current sprint's goals, the previous
+    # meeting's open actions, standup blockers; the meeting's actions (with owner and meeting
+    # raised in); attendees; the standups since the previous meeting; the people an action can
+    # be assigned to
+    with django_assert_num_queries(17):
         response = client.get(url("meeting", standup, WEDNESDAY))
 
     content = response.content.decode()

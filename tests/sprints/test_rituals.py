@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from okrs.services import check_in_record
+from integrations.models import GitHubIssue, IssueLink
+from okrs.models import KeyResult
+from okrs.services import check_in_record, key_result_create
 from sprints.models import Card, CardMove, MeetingSeries
 from sprints.selectors import actions_for_meeting, agenda_suggestions
 from sprints.services import (
@@ -102,6 +104,60 @@ def test_the_agenda_is_prefilled_with_what_needs_talking_about(standup, okr, org
     assert ("carried_card", "“Events tables” carried over 1×") in texts
     assert ("lone_goal", "Goal “Migrate 50 tables” has fewer than two owners") in texts
     assert ("action", f"Open action: Write the runbook ({org.users['engineer'].person.display_name})") in texts
+
+
+def _link_issues(key_result, *issues: tuple[str, int, bool]) -> None:
+    """Link an issue per (state, points, deleted on GitHub) to the key result."""
+    for number, (state, points, deleted) in enumerate(issues, start=GitHubIssue.objects.count() + 1):
+        issue = GitHubIssue.objects.create(repo="posthog/posthog", number=number, state=state, points=points)
+        GitHubIssue.objects.filter(pk=issue.pk).update(deleted=deleted)
+        IssueLink.objects.create(issue=issue, key_result=key_result)
+
+
+def test_key_results_measured_by_issues_are_judged_by_their_live_closed_issues(standup, okr):
+    """43 % of the quarter has passed at NOON: a KR below 33 % is at risk, below 13 % off track."""
+    _, (_, wednesday, _) = standup
+
+    def issues_kr(title: str, **options) -> KeyResult:
+        return key_result_create(objective=okr.objective, title=title, kind=KeyResult.Kind.ISSUES, **options)
+
+    _link_issues(issues_kr("Deleted issues do not count"), ("closed", 1, False), *[("open", 1, True)] * 3)
+    _link_issues(issues_kr("Nothing closed"), ("open", 1, False), ("open", 1, False))
+    _link_issues(issues_kr("Weighed by points", weight_by_points=True), ("closed", 1, False), ("open", 9, False))
+    issues_kr("No issues linked")
+
+    texts = [s.text for s in agenda_suggestions(meeting=wednesday, now=NOON) if s.kind == "key_result"]
+
+    assert texts == [
+        "Migrate postgres out of heroku is off track",  # the fixture's metric KR: 0 of 3 databases
+        "Nothing closed is off track",
+        "Weighed by points is off track",
+        "No issues linked is off track",
+    ]
+
+
+def test_a_card_blocked_again_counts_from_its_latest_block(standup, org):
+    _, (_, wednesday, _) = standup
+    card = card_create(team=org.team, title="Kafka upgrade", column=Card.Column.BLOCKED, blocked_reason="Vendor")
+    for days_ago, to_column in [(10, "blocked"), (8, "in_progress"), (1, "blocked")]:
+        CardMove.objects.create(
+            card=card, moved_at=NOON - datetime.timedelta(days=days_ago), from_column="backlog", to_column=to_column
+        )
+    assert agenda_suggestions(meeting=wednesday, now=NOON) == []
+
+    CardMove.objects.filter(card=card, to_column="blocked").order_by("-moved_at").first().delete()
+
+    texts = [s.text for s in agenda_suggestions(meeting=wednesday, now=NOON)]
+    assert texts == ["“Kafka upgrade” blocked for 10 days"]
+
+
+def test_an_open_action_nobody_owns_is_suggested_as_nobody_s(standup):
+    _, (monday, wednesday, _) = standup
+    action_item_add(meeting=monday, title="Pick an owner", owner=None)
+
+    texts = [s.text for s in agenda_suggestions(meeting=wednesday, now=NOON)]
+
+    assert texts == ["Open action: Pick an owner (nobody)"]
 
 
 def test_an_on_track_quarter_with_nothing_blocked_suggests_nothing(standup):
