@@ -53,7 +53,7 @@ class MemoNode(Node):
             self.partials[self.partial_name],
             self.row.resolve(context),
             template=context.template,
-            request=getattr(context, "request", None),
+            csrf_token=context.get("csrf_token"),
         )
 
 
