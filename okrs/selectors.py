@@ -31,7 +31,7 @@ from okrs.progress import (
 )
 from okrs.services import share_token_hash
 from platformhub.keyset import KeysetPage, keyset_page
-from platformhub.models import Person, Team
+from platformhub.models import Membership, Person, Team
 from platformhub.permissions import access_for
 
 
@@ -166,9 +166,11 @@ def default_period(*, today: datetime.date, objectives: QuerySet[Objective]) -> 
 
 
 def periods_for_switcher(*, team: Team, shown: list[Period]) -> list[Period]:
-    """Quarters the team has objectives in, plus the one being shown and the current one."""
-    used = Period.objects.filter(Q(objectives__team=team) | Q(pk__in=[period.pk for period in shown if period.pk]))
-    by_slug = {period.slug: period for period in used.distinct()}
+    """Quarters the team has objectives in, plus the one being shown and the current one: each
+    quarter asks the (team, quarter) index, rather than joining every objective of the org."""
+    has_objectives = Exists(Objective.objects.filter(period=OuterRef("pk"), team=team))
+    used = Period.objects.filter(has_objectives | Q(pk__in=[period.pk for period in shown if period.pk]))
+    by_slug = {period.slug: period for period in used}
     for period in shown:
         by_slug.setdefault(period.slug, period)
     return sorted(by_slug.values(), key=lambda period: period.start)
@@ -376,11 +378,9 @@ def key_result_for_edit(*, key_result_id: int) -> KeyResult:
 
 def people_for_team(team: Team) -> QuerySet[Person]:
     """Who can own a team's objectives and key results: people in the team's tree."""
-    root_id = team.root_id
-    return (
-        Person.objects.filter(Q(memberships__team_id=root_id) | Q(memberships__team__parent_id=root_id))
-        .distinct()
-        .order_by("display_name")
+    tree = Team.objects.filter(Q(pk=team.root_id) | Q(parent_id=team.root_id)).values("pk")
+    return Person.objects.filter(pk__in=Membership.objects.filter(team_id__in=tree).values("person_id")).order_by(
+        "display_name"
     )
 
 

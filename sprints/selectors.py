@@ -351,7 +351,7 @@ def sprint_report(*, sprint: Sprint, teams: list[Team]) -> SprintReport:
     team_ids = [team.pk for team in teams]
     tagged_later = Card.sprints.through.objects.filter(card=OuterRef("pk"), sprint__number__gt=sprint.number)
     planned = list(
-        Card.objects.filter(sprints=sprint, team_id__in=team_ids)
+        Card.objects.filter(_tagged(sprint), team_id__in=team_ids)
         .annotate(carried=Exists(tagged_later))
         .order_by("title")
         .values_list("pk", "title", "carry_overs", "carried", named=True)
