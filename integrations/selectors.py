@@ -125,7 +125,7 @@ class Totals:
 @dataclass
 class Dashboard:
     team: Team | dict | None  # a Team, or one of `_dashboard_teams`' rows when chosen in the filter
-    team_choices: list[dict]
+    team_choices: list[tuple[str, str, bool]]  # (slug, label, selected)
     quarters: QuerySet[Period]
     period: Period
     status: Status | None
@@ -181,7 +181,9 @@ def _dashboard_teams(user: User) -> list[dict]:
     return list(readable_teams(user).values("pk", "slug", "name", "parent_id"))
 
 
-def _dashboard_team_choices(*, teams: list[dict], team: Team | dict | None, whole_org: bool) -> list[dict]:
+def _dashboard_team_choices(
+    *, teams: list[dict], team: Team | dict | None, whole_org: bool
+) -> list[tuple[str, str, bool]]:
     """The team filter's options: each top-level team followed by its sub-teams; for a reader
     of the whole org only the chosen team's tree has its sub-teams listed (a select of hundreds
     of sub-teams would outweigh the page, and picking the parent first lists them)."""
@@ -196,10 +198,9 @@ def _dashboard_team_choices(*, teams: list[dict], team: Team | dict | None, whol
     for option in teams:
         if option["parent_id"] in top_level:
             continue  # listed under its parent
-        choices.append({"slug": option["slug"], "label": option["name"], "selected": option["pk"] == chosen})
+        choices.append((option["slug"], option["name"], option["pk"] == chosen))
         choices.extend(
-            {"slug": sub["slug"], "label": f"— {sub['name']}", "selected": sub["pk"] == chosen}
-            for sub in sub_teams.get(option["pk"], [])
+            (sub["slug"], f"— {sub['name']}", sub["pk"] == chosen) for sub in sub_teams.get(option["pk"], [])
         )
     return choices
 

@@ -7,7 +7,7 @@ allowlist, so neither a <script> nor an on*= attribute nor a javascript: URL sur
 import functools
 
 import nh3
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
@@ -80,6 +80,20 @@ def status_badge(status) -> SafeString | str:
     if not status:
         return ""
     return format_html('<span class="status status--{}">{}</span>', status, status.label)
+
+
+_SELECTED = mark_safe(" selected")
+
+
+def select_options(choices) -> SafeString:
+    """`<option>`s for (value, label, selected) triples, every value and label escaped: the
+    dashboard's team filter lists hundreds of teams, and a template loop over them cost several
+    times the rest of the page's filters."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, _SELECTED if selected else "", label) for value, label, selected in choices),
+    )
 
 
 CSRF_PLACEHOLDER = "<csrf-token>"

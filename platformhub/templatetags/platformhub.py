@@ -42,6 +42,12 @@ def status_badge(status):
     return html.status_badge(status)
 
 
+@register.simple_tag
+def select_options(choices):
+    """A select's options from (value, label, selected) triples (platformhub/html.py)."""
+    return html.select_options(choices)
+
+
 class MemoNode(Node):
     def __init__(self, partial_name: str, partials: DeferredSubDict, row):
         self.partial_name = partial_name

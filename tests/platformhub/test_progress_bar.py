@@ -1,7 +1,7 @@
-"""The progress bar and status badge that long pages draw hundreds of times, built in Python."""
+"""The progress bar, status badge and select options that long pages draw hundreds of times, built in Python."""
 
 from okrs.progress import Status
-from platformhub.html import progress_bar, status_badge
+from platformhub.html import progress_bar, select_options, status_badge
 
 
 def test_a_bar_names_itself_after_its_label_and_escapes_it():
@@ -20,3 +20,12 @@ def test_a_bar_without_a_status_or_label_is_plain_progress():
 def test_a_badge_shows_the_statuss_label_and_nothing_without_a_status():
     assert status_badge(Status.ON_TRACK) == '<span class="status status--on_track">On track</span>'
     assert status_badge(None) == ""
+
+
+def test_options_escape_their_values_and_labels_and_mark_the_selected_one():
+    options = select_options([("a&b", "R&D <ops>", False), ('say "hi"', "— Ingestion", True)])
+    assert options == (
+        '<option value="a&amp;b">R&amp;D &lt;ops&gt;</option>'
+        '<option value="say &quot;hi&quot;" selected>— Ingestion</option>'
+    )
+    assert select_options([]) == ""
