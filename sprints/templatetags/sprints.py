@@ -1,8 +1,9 @@
+import datetime
 from dataclasses import dataclass
 
 from django import template
 
-from sprints.models import Card
+from sprints.models import ActionItem, Card
 
 register = template.Library()
 
@@ -56,4 +57,38 @@ def card_row(context, card: Card) -> CardRow:
         picked=card.picked,
         board_slug=team.slug if card.team_id != team.pk else "",
         query=context.get("query") or "",
+    )
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """What an action item shows on a meeting page, as plain values (platformhub/fragments.py)."""
+
+    pk: int
+    title: str
+    owner: str
+    due_date: datetime.date | None
+    done: bool
+    overdue: bool
+    carried: bool
+    raised_on: datetime.date
+    shown_on: str
+    can_attend: bool
+
+
+@register.simple_tag(takes_context=True)
+def action_row(context, action: ActionItem) -> ActionRow:
+    """The action (with `overdue` and `carried`, as selectors.meeting_page gives it) on the page
+    of `meeting`: its tick-off form, when the reader `can_attend`, says which meeting it was on."""
+    return ActionRow(
+        pk=action.pk,
+        title=action.title,
+        owner=action.owner.display_name if action.owner else "",
+        due_date=action.due_date,
+        done=action.done_at is not None,
+        overdue=action.overdue,
+        carried=action.carried,
+        raised_on=action.raised_in.date,
+        shown_on=context["meeting"].date.isoformat(),
+        can_attend=bool(context.get("can_attend")),
     )

@@ -27,6 +27,7 @@ from sprints.services import (
     standup_post,
 )
 from tests.factories import MembershipFactory
+from tests.rows import same_as_built_afresh
 
 pytestmark = pytest.mark.django_db
 
@@ -1023,3 +1024,31 @@ def test_a_persons_page_shows_someone_from_another_tree_only_that_trees_work(sta
     assert [text for text in platform if text in for_outsider.content.decode()] == []
     assert "Card payments in Brazil" in for_outsider.content.decode()
     assert [text for text in platform if text in for_engineer.content.decode()] == platform
+
+
+def test_a_meeting_page_with_remembered_action_rows_equals_the_page_built_afresh(daily, org, client_as):
+    """Action rows are drawn from plain values and remembered (platformhub/fragments.py)."""
+    today = timezone.localdate()
+    lead, viewer = client_as("lead"), client_as("viewer")
+    lead.post(
+        url("action_add", daily, today - DAY),
+        {
+            "action-title": "Rotate <keys>",
+            "action-owner": org.users["engineer"].person.pk,
+            "action-due_date": "2022-11-14",
+        },
+    )
+    lead.post(url("action_add", daily, today), {"action-title": "Write the runbook"})
+    carried = ActionItem.objects.get(title="Rotate <keys>")
+    for client in (lead, viewer):
+        page = same_as_built_afresh(client, url("meeting", daily, today))
+        assert "Rotate &lt;keys&gt;" in page
+        assert '<span class="pill">from' in page
+    lead.post(reverse("sprints:action_done", args=[carried.pk]), {"on": today.isoformat(), "done": "1"})
+    page = same_as_built_afresh(lead, url("meeting", daily, today))
+    assert 'aria-label="Reopen “Rotate &lt;keys&gt;”"' in page
+    assert f'<input type="hidden" name="on" value="{today.isoformat()}">' in page
+    assert "Tick off" not in same_as_built_afresh(viewer, url("meeting", daily, today))
+    tomorrow = same_as_built_afresh(lead, url("meeting", daily, today + DAY))
+    assert "Write the runbook" in tomorrow  # still open, so it carries on
+    assert "Rotate &lt;keys&gt;" not in tomorrow  # ticked off today
