@@ -658,7 +658,7 @@ class MeetingPage:
     previous_date: datetime.date | None
     next_date: datetime.date | None
     agenda: list[AgendaItem]
-    suggestions: list[AgendaSuggestion]
+    suggestions: tuple[AgendaSuggestion, ...]  # a remembered row (platformhub/fragments.py)
     actions: list[ActionItem]
     attendees: list[Person]
     standups: list[StandupUpdate] = field(default_factory=list)
@@ -693,7 +693,7 @@ def meeting_page(*, series: MeetingSeries, date: datetime.date, now: datetime.da
         previous_date=previous_date,
         next_date=next_date,
         agenda=list(meeting.agenda.select_related("added_by")) if saved else [],
-        suggestions=agenda_suggestions(meeting=meeting, now=now, scope=tree),
+        suggestions=tuple(agenda_suggestions(meeting=meeting, now=now, scope=tree)),
         actions=list(actions_for_meeting(meeting)),
         attendees=list(_attendees_shown(meeting, tree)) if saved else [],
     )

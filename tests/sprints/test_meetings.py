@@ -1027,7 +1027,8 @@ def test_a_persons_page_shows_someone_from_another_tree_only_that_trees_work(sta
 
 
 def test_a_meeting_page_with_remembered_action_rows_equals_the_page_built_afresh(daily, org, client_as):
-    """Action rows are drawn from plain values and remembered (platformhub/fragments.py)."""
+    """Action rows and the agenda's suggestions are drawn from plain values and remembered
+    (platformhub/fragments.py)."""
     today = timezone.localdate()
     lead, viewer = client_as("lead"), client_as("viewer")
     lead.post(
@@ -1044,6 +1045,7 @@ def test_a_meeting_page_with_remembered_action_rows_equals_the_page_built_afresh
         page = same_as_built_afresh(client, url("meeting", daily, today))
         assert "Rotate &lt;keys&gt;" in page
         assert '<span class="pill">from' in page
+        assert "Open action: Rotate &lt;keys&gt; (Eric Engineer)" in page  # a remembered agenda suggestion
     lead.post(reverse("sprints:action_done", args=[carried.pk]), {"on": today.isoformat(), "done": "1"})
     page = same_as_built_afresh(lead, url("meeting", daily, today))
     assert 'aria-label="Reopen “Rotate &lt;keys&gt;”"' in page
