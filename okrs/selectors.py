@@ -21,6 +21,7 @@ from okrs.models import (
     with_issue_counts,
 )
 from okrs.progress import (
+    KeyResultState,
     Status,
     as_percent,
     key_result_state,
@@ -33,6 +34,7 @@ from okrs.services import share_token_hash
 from platformhub.keyset import KeysetPage, keyset_page
 from platformhub.models import Membership, Person, Team
 from platformhub.permissions import access_for
+from platformhub.urls_cache import reverse_cached, reverse_pk
 
 
 def _key_results() -> QuerySet[KeyResult]:
@@ -558,6 +560,74 @@ def _with_rollup(items, now: datetime.datetime) -> list[RoadmapItem]:
     return items
 
 
+@dataclass(frozen=True, slots=True)
+class KeyResultObjective:
+    """What a roadmap needs of a key result's objective: its quarter (progress, the row's note),
+    its team (a share link names only its own work) and its order (an item's KRs follow it)."""
+
+    team_id: int
+    order: int
+    period: Period
+
+
+@dataclass(slots=True, eq=False)
+class LaneKeyResult:
+    """A key result as a roadmap reads it: the fields okrs.progress reads, loaded as plain values
+    (a roadmap loads hundreds, and a model instance costs several times as much), with `.state`."""
+
+    pk: int
+    title: str
+    order: int
+    kind: str
+    start_value: Decimal
+    target_value: Decimal
+    current_value: Decimal
+    is_done: bool
+    weight_by_points: bool
+    confidence: str
+    last_check_in_at: datetime.datetime | None
+    created_at: datetime.datetime
+    due_date: datetime.date
+    issues_total: int
+    issues_closed: int
+    points_total: int
+    points_closed: int
+    objective_id: int
+    objective: KeyResultObjective
+    state: KeyResultState | None = None
+
+    def get_absolute_url(self) -> str:
+        return reverse_pk("okrs:key_result_detail", self.pk)
+
+
+@dataclass(slots=True, eq=False)
+class LaneObjective:
+    """An objective as a roadmap reads it (the Now lane, or linked to an item), with its progress."""
+
+    pk: int
+    title: str
+    order: int
+    team_id: int
+    team_name: str
+    team_slug: str
+    period: Period
+    in_now_lane: bool
+    percent: int = 0
+    status: Status | None = None
+
+    def get_absolute_url(self) -> str:
+        return reverse_cached("okrs:team_okrs", self.team_slug, self.period.slug) + f"#objective-{self.pk}"
+
+
+@dataclass
+class LaneWork:
+    """The objectives of a roadmap's Now lane, and the objectives and key results of each item."""
+
+    now_lane: list[LaneObjective]
+    objectives_of: dict[int, list[LaneObjective]]
+    key_results_of: dict[int, list[LaneKeyResult]]
+
+
 def _roadmap_lanes(
     trees: list[list[Team]], *, health: str | None, now: datetime.datetime, only_own_work: bool = False
 ) -> list[list[Lane]]:
@@ -566,7 +636,7 @@ def _roadmap_lanes(
     than one tree, lane keys start with the tree's first team, so that they are unique on the page."""
     by_id = {team.pk: team for tree in trees for team in tree}
     tree_of = {team.pk: index for index, tree in enumerate(trees) for team in tree}
-    shown = Q(team_id__in=by_id, **({"health": health} if health else {}))
+    shown = RoadmapItem.objects.filter(team_id__in=by_id, **({"health": health} if health else {}))
     horizons = list(
         Horizon.objects.filter(Q(team__isnull=True) | Q(team_id__in=by_id)).order_by(
             F("team_id").asc(nulls_first=True), "order", "pk"
@@ -575,25 +645,26 @@ def _roadmap_lanes(
     for horizon in horizons:
         horizon.team = by_id.get(horizon.team_id)
     period = default_period(today=now.date(), objectives=Objective.objects.filter(team_id__in=by_id, archived=False))
-    now_objectives, linked = _lane_objectives(team_ids=list(by_id), items=shown, period=period, now=now)
+    work = _lane_work(team_ids=list(by_id), items=shown, period=period, now=now)
     lanes = []
     for index, tree in enumerate(trees):
         prefix = f"t{tree[0].pk}-" if len(trees) > 1 else ""
-        objectives = [objective for objective in now_objectives if tree_of[objective.team_id] == index]
+        objectives = [objective for objective in work.now_lane if tree_of[objective.team_id] == index]
         tree_lanes = [Lane(key=f"{prefix}now", name=f"Now · {period.name}", objectives=objectives)]
         for horizon in horizons:
             if horizon.team_id is None or tree_of.get(horizon.team_id) == index:
                 tree_lanes.append(Lane(key=f"{prefix}h{horizon.pk}", name=str(horizon), horizon=horizon))
         lanes.append(tree_lanes)
     lane_of = {(index, lane.horizon.pk): lane for index, tree_lanes in enumerate(lanes) for lane in tree_lanes[1:]}
-    for item in _with_rollup(_roadmap_items().filter(shown), now):
+    for item in shown.order_by("order", "pk"):
         index = tree_of[item.team_id]
         item.team = by_id[item.team_id]
-        item.linked_objectives = linked.get(item.pk, [])
+        item.krs = work.key_results_of.get(item.pk, [])
+        item.linked_objectives = work.objectives_of.get(item.pk, [])
         if only_own_work:  # a share link shows nothing of other teams, not even linked titles
             item.krs = [kr for kr in item.krs if tree_of.get(kr.objective.team_id) == index]
             item.linked_objectives = [o for o in item.linked_objectives if tree_of.get(o.team_id) == index]
-            item.rollup = roadmap_item_rollup(item.krs)
+        item.rollup = roadmap_item_rollup(item.krs)
         item.move_choices = [
             lane.horizon
             for lane in lanes[index][1:]
@@ -603,39 +674,138 @@ def _roadmap_lanes(
     return lanes
 
 
-def _lane_objectives(
-    *, team_ids: list[int], items: Q, period: Period, now: datetime.datetime
-) -> tuple[list[Objective], dict[int, list[Objective]]]:
-    """The teams' objectives for the quarter (the Now lane), and the objectives linked to each of
-    the `items`, with their progress: loaded together, as they are mostly the same ones."""
-    links = list(
-        RoadmapItem.objectives.through.objects.filter(roadmapitem__in=RoadmapItem.objects.filter(items)).values_list(
-            "roadmapitem_id", "objective_id"
-        )
-    )
+def _lane_work(
+    *, team_ids: list[int], items: QuerySet[RoadmapItem], period: Period, now: datetime.datetime
+) -> LaneWork:
+    """The teams' objectives for the quarter (the Now lane), and the objectives and key results
+    linked to each of the `items`, with their progress, in three queries: the items' links (both
+    kinds in one, an item links few), the objectives (the Now lane's and the linked ones together,
+    as they are mostly the same), and the key results (of those objectives and the linked ones)."""
+    objective_links: set[tuple[int, int]] = set()
+    key_result_links: set[tuple[int, int]] = set()
+    for item_id, objective_id, key_result_id in items.order_by().values_list("pk", "objectives", "key_results"):
+        if objective_id is not None:
+            objective_links.add((item_id, objective_id))
+        if key_result_id is not None:
+            key_result_links.add((item_id, key_result_id))
+    periods = {period.pk: period} if period.pk else {}
     in_now_lane = Q(period_id=period.pk, team_id__in=team_ids, archived=False, parent__isnull=True)
-    objectives = attach_progress(
-        Objective.objects.filter(in_now_lane | Q(pk__in={objective_id for _, objective_id in links}))
-        .select_related("team", "period")
-        .prefetch_related(Prefetch("key_results", queryset=_key_results_without_owners()))
-        .order_by("order", "pk"),
+    objectives = _lane_objectives(
+        in_now_lane | Q(pk__in={pk for _, pk in objective_links}), now_lane=(period, set(team_ids)), periods=periods
+    )
+    key_results = _lane_key_results(
+        Q(objective_id__in=[objective.pk for objective in objectives]) | Q(pk__in={pk for _, pk in key_result_links}),
+        periods,
         now,
     )
+    key_results_of_objective: dict[int, list[LaneKeyResult]] = {}
+    for key_result in sorted(key_results.values(), key=lambda kr: (kr.order, kr.pk)):
+        key_results_of_objective.setdefault(key_result.objective_id, []).append(key_result)
+    for objective in objectives:
+        krs = key_results_of_objective.get(objective.pk, [])
+        objective.percent = as_percent(objective_progress(krs))
+        objective.status = objective_status([kr.state for kr in krs])
     by_id = {objective.pk: objective for objective in objectives}
-    linked: dict[int, list[Objective]] = {}
-    for item_id, objective_id in links:
-        linked.setdefault(item_id, []).append(by_id[objective_id])
-    for item_objectives in linked.values():
+    objectives_of: dict[int, list[LaneObjective]] = {}
+    for item_id, objective_id in objective_links:
+        objectives_of.setdefault(item_id, []).append(by_id[objective_id])
+    for item_objectives in objectives_of.values():
         item_objectives.sort(key=lambda objective: (objective.period.start, objective.order, objective.pk))
-    now_lane = [
-        objective
-        for objective in objectives
-        if objective.period_id == period.pk
-        and objective.team_id in team_ids
-        and not objective.archived
-        and objective.parent_id is None
+    key_results_of: dict[int, list[LaneKeyResult]] = {}
+    for item_id, key_result_id in key_result_links:
+        key_results_of.setdefault(item_id, []).append(key_results[key_result_id])
+    for item_key_results in key_results_of.values():
+        item_key_results.sort(key=lambda kr: (kr.objective.period.start, kr.objective.order, kr.order, kr.pk))
+    return LaneWork(
+        now_lane=[objective for objective in objectives if objective.in_now_lane],
+        objectives_of=objectives_of,
+        key_results_of=key_results_of,
+    )
+
+
+_PERIOD_FIELDS = ("year", "quarter", "start", "end")
+
+
+def _period(periods: dict[int, Period], pk: int, *fields) -> Period:
+    """The quarter `pk`, made once per page from the row's `fields` (year, quarter, start, end)."""
+    period = periods.get(pk)
+    if period is None:
+        period = periods[pk] = Period(pk, *fields)
+    return period
+
+
+def _lane_objectives(shown: Q, *, now_lane: tuple[Period, set[int]], periods: dict[int, Period]) -> list[LaneObjective]:
+    """The objectives `shown`, in order; those of the quarter and teams of `now_lane` that align to
+    none and are not archived are in the Now lane."""
+    period, team_ids = now_lane
+    rows = (
+        Objective.objects.filter(shown)
+        .order_by("order", "pk")
+        .values_list(
+            "pk",
+            "title",
+            "order",
+            "team_id",
+            "team__name",
+            "team__slug",
+            "archived",
+            "parent_id",
+            "period_id",
+            *(f"period__{name}" for name in _PERIOD_FIELDS),
+        )
+    )
+    return [
+        LaneObjective(
+            pk=pk,
+            title=title,
+            order=order,
+            team_id=team_id,
+            team_name=team_name,
+            team_slug=team_slug,
+            period=_period(periods, period_id, *period_fields),
+            in_now_lane=period_id == period.pk and team_id in team_ids and not archived and parent_id is None,
+        )
+        for pk, title, order, team_id, team_name, team_slug, archived, parent_id, period_id, *period_fields in rows
     ]
-    return now_lane, linked
+
+
+def _lane_key_results(shown: Q, periods: dict[int, Period], now: datetime.datetime) -> dict[int, LaneKeyResult]:
+    """The key results `shown`, by id, with their state and what it needs of their objectives."""
+    rows = with_issue_counts(KeyResult.objects.filter(shown).order_by()).values_list(
+        "pk",
+        "title",
+        "order",
+        "kind",
+        "start_value",
+        "target_value",
+        "current_value",
+        "is_done",
+        "weight_by_points",
+        "confidence",
+        "last_check_in_at",
+        "created_at",
+        "due_date",
+        "issues_total",
+        "issues_closed",
+        "points_total",
+        "points_closed",
+        "objective_id",
+        "objective__team_id",
+        "objective__order",
+        "objective__period_id",
+        *(f"objective__period__{name}" for name in _PERIOD_FIELDS),
+    )
+    objectives: dict[int, KeyResultObjective] = {}
+    key_results = {}
+    for *fields, objective_id, team_id, order, period_id, year, quarter, start, end in rows:
+        objective = objectives.get(objective_id)
+        if objective is None:
+            period = _period(periods, period_id, year, quarter, start, end)
+            objective = objectives[objective_id] = KeyResultObjective(team_id=team_id, order=order, period=period)
+        key_result = LaneKeyResult(*fields, objective_id=objective_id, objective=objective)
+        key_result.state = key_result_state(key_result, now)
+        key_results[key_result.pk] = key_result
+    return key_results
 
 
 def roadmap_page(*, team: Team, health: str | None, now: datetime.datetime, only_own_work: bool = False) -> RoadmapPage:

@@ -173,7 +173,7 @@ def roadmap_item_row(context, item, is_first: bool, is_last: bool) -> RoadmapIte
         version=item.version,
         title=item.title,
         heading=int(context.get("item_heading") or 3),
-        team_name=_team_name_unless_shown(context, item),
+        team_name=_team_name_unless_shown(context, item.team_id, item.team.name),
         status=item.status,
         status_label=item.get_status_display(),
         commitment=item.commitment,
@@ -200,11 +200,11 @@ def roadmap_item_row(context, item, is_first: bool, is_last: bool) -> RoadmapIte
     )
 
 
-def _team_name_unless_shown(context, owned) -> str:
-    """The name of the team `owned` (an item or objective) belongs to, unless it is the team whose
-    roadmap the lanes are drawn for (a sub-team's work is named)."""
+def _team_name_unless_shown(context, team_id: int, team_name: str) -> str:
+    """The name of the team an item or objective belongs to, unless it is the team whose roadmap
+    the lanes are drawn for (a sub-team's work is named)."""
     team = context.get("team")
-    return owned.team.name if team is None or owned.team_id != team.pk else ""
+    return team_name if team is None or team_id != team.pk else ""
 
 
 def _move_conflict(moved_meanwhile: dict) -> MoveConflict:
@@ -238,7 +238,7 @@ def now_objective_row(context, objective) -> NowObjectiveRow:
             objective.pk,
             objective.title,
             objective.get_absolute_url(),
-            _team_name_unless_shown(context, objective),
+            _team_name_unless_shown(context, objective.team_id, objective.team_name),
             objective.percent,
             objective.status,
         ),
