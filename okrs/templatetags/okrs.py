@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from integrations.selectors import IssueLine, KeyResultWork, WorkCounts
-from okrs.models import KeyResult
+from okrs.models import KeyResult, RoadmapItem
 from okrs.progress import Status, linked_issue_counts
 from platformhub.urls_cache import reverse_cached, reverse_pk
 
@@ -162,6 +162,11 @@ class RoadmapItemRow:
     conflict: MoveConflict | None
 
 
+_STATUS_LABELS = dict(RoadmapItem.Status.choices)
+_COMMITMENT_LABELS = dict(RoadmapItem.Commitment.choices)
+_HEALTH_LABELS = dict(RoadmapItem.Health.choices)  # get_FOO_display() costs more, for every card of the page
+
+
 @register.simple_tag(takes_context=True)
 def roadmap_item_row(context, item, is_first: bool, is_last: bool) -> RoadmapItemRow:
     """The card of `item` (from okrs.selectors._roadmap_lanes: `.rollup`, `.krs` with `.state`,
@@ -175,11 +180,11 @@ def roadmap_item_row(context, item, is_first: bool, is_last: bool) -> RoadmapIte
         heading=int(context.get("item_heading") or 3),
         team_name=_team_name_unless_shown(context, item.team_id, item.team.name),
         status=item.status,
-        status_label=item.get_status_display(),
+        status_label=_STATUS_LABELS.get(item.status, item.status),
         commitment=item.commitment,
-        commitment_label=item.get_commitment_display(),
+        commitment_label=_COMMITMENT_LABELS.get(item.commitment, item.commitment),
         health=item.health,
-        health_label=item.get_health_display(),
+        health_label=_HEALTH_LABELS.get(item.health, item.health),
         percent=item.rollup.percent,
         explanation=item.rollup.explanation,
         description=item.description,
