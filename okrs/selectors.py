@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 
-from integrations.models import IssueLink
+from integrations.models import GitHubIssue, IssueLink
 from okrs.models import (
     CheckIn,
     Horizon,
@@ -771,30 +772,31 @@ def _lane_objectives(shown: Q, *, now_lane: tuple[Period, set[int]], periods: di
 
 def _lane_key_results(shown: Q, periods: dict[int, Period], now: datetime.datetime) -> dict[int, LaneKeyResult]:
     """The key results `shown`, by id, with their state and what it needs of their objectives."""
-    rows = with_issue_counts(KeyResult.objects.filter(shown).order_by()).values_list(
-        "pk",
-        "title",
-        "order",
-        "kind",
-        "start_value",
-        "target_value",
-        "current_value",
-        "is_done",
-        "weight_by_points",
-        "confidence",
-        "last_check_in_at",
-        "created_at",
-        "due_date",
-        "issues_total",
-        "issues_closed",
-        "points_total",
-        "points_closed",
-        "objective_id",
-        "objective__team_id",
-        "objective__order",
-        "objective__period_id",
-        *(f"objective__period__{name}" for name in _PERIOD_FIELDS),
+    rows = list(
+        KeyResult.objects.filter(shown)
+        .order_by()
+        .values_list(
+            "pk",
+            "title",
+            "order",
+            "kind",
+            "start_value",
+            "target_value",
+            "current_value",
+            "is_done",
+            "weight_by_points",
+            "confidence",
+            "last_check_in_at",
+            "created_at",
+            "due_date",
+            "objective_id",
+            "objective__team_id",
+            "objective__order",
+            "objective__period_id",
+            *(f"objective__period__{name}" for name in _PERIOD_FIELDS),
+        )
     )
+    counts = _issue_counts([row[0] for row in rows])
     objectives: dict[int, KeyResultObjective] = {}
     key_results = {}
     for *fields, objective_id, team_id, order, period_id, year, quarter, start, end in rows:
@@ -802,10 +804,44 @@ def _lane_key_results(shown: Q, periods: dict[int, Period], now: datetime.dateti
         if objective is None:
             period = _period(periods, period_id, year, quarter, start, end)
             objective = objectives[objective_id] = KeyResultObjective(team_id=team_id, order=order, period=period)
-        key_result = LaneKeyResult(*fields, objective_id=objective_id, objective=objective)
+        pk = fields[0]
+        key_result = LaneKeyResult(*fields, *counts.get(pk, _NO_ISSUES), objective_id=objective_id, objective=objective)
         key_result.state = key_result_state(key_result, now)
-        key_results[key_result.pk] = key_result
+        key_results[pk] = key_result
     return key_results
+
+
+_NO_ISSUES = (0, 0, 0, 0)
+
+# What `okrs.models.with_issue_counts` annotates, for many KRs at once. Raw SQL because the ORM
+# spends longer building the aggregates (and grouping every column of the KRs by them) than the
+# database takes to run this: 1.5 ms against 0.15 ms for the 86 KRs of the roadmap of every team
+# at L. Every value is a parameter.
+_ISSUE_COUNTS_SQL = f"""
+SELECT l.key_result_id,
+    COUNT(*),
+    SUM(CASE WHEN i.state = %s THEN 1 ELSE 0 END),
+    SUM(i.points),
+    SUM(CASE WHEN i.state = %s THEN i.points ELSE 0 END)
+FROM {IssueLink._meta.db_table} l JOIN {GitHubIssue._meta.db_table} i ON i.id = l.issue_id
+WHERE NOT i.deleted AND l.key_result_id IN (%s)
+GROUP BY l.key_result_id
+"""  # noqa: S608 (table names; every value is a parameter)
+
+
+def _issue_counts(key_result_ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
+    """(issues_total, issues_closed, points_total, points_closed) of each of the KRs that has
+    linked issues not deleted, in one query (none for no KRs)."""
+    if not key_result_ids:
+        return {}
+    closed = GitHubIssue.State.CLOSED.value
+    sql = _ISSUE_COUNTS_SQL.replace("IN (%s)", f"IN ({', '.join(['%s'] * len(key_result_ids))})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [closed, closed, *key_result_ids])
+        return {
+            pk: (int(total), int(closed_issues), int(points), int(closed_points))
+            for pk, total, closed_issues, points, closed_points in cursor.fetchall()
+        }
 
 
 def roadmap_page(*, team: Team, health: str | None, now: datetime.datetime, only_own_work: bool = False) -> RoadmapPage:

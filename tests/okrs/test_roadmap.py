@@ -8,8 +8,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from okrs.models import Horizon, KeyResult, RoadmapItem, RoadmapShareLink
-from okrs.progress import roadmap_item_rollup
+from integrations.models import GitHubIssue, IssueLink
+from okrs.models import Horizon, KeyResult, RoadmapItem, RoadmapShareLink, with_issue_counts
+from okrs.progress import key_result_progress, roadmap_item_rollup
 from okrs.selectors import (
     HEALTH_COUNT_CAP,
     ROADMAP_TEAMS_PER_PAGE,
@@ -345,6 +346,22 @@ def test_roadmap_page_shows_items_with_their_key_results_and_progress(roadmap, c
     assert "Add item" not in content
 
 
+@pytest.mark.parametrize(("weight_by_points", "percent"), [(False, 50), (True, 60)])
+def test_roadmap_counts_the_linked_issues_as_the_key_result_page_does(
+    roadmap, okr, client_as, weight_by_points, percent
+):
+    kr = key_result_create(
+        objective=okr.objective, title="Shipped", kind=KeyResult.Kind.ISSUES, weight_by_points=weight_by_points
+    )
+    roadmap_item_link_key_result(item=roadmap["item"], key_result=kr)
+    for number, (state, points, deleted) in enumerate([("open", 2, False), ("closed", 3, False), ("closed", 5, True)]):
+        issue = GitHubIssue.objects.create(repo="acme/api", number=number, state=state, points=points, deleted=deleted)
+        IssueLink.objects.create(issue=issue, key_result=kr)
+    content = client_as("viewer").get(reverse("okrs:team_roadmap", args=["platform"])).content.decode()
+    assert f"Shipped {percent}%." in content
+    assert key_result_progress(with_issue_counts(KeyResult.objects.filter(pk=kr.pk)).get()) == percent / 100
+
+
 def test_roadmap_filters_by_health_and_team(roadmap, org, client_as):
     roadmap_item_create(team=org.team, horizon=roadmap["three_year"], title="Cloud is global", health="at_risk")
     roadmap_item_create(team=org.other_team, horizon=roadmap["three_year"], title="Payments plan")
@@ -458,8 +475,9 @@ def test_a_team_roadmap_runs_a_constant_number_of_queries(
         roadmap_item_link_objective(item=item, objective=objective)
     client = client_as("lead")
     # session, user, access (2), team, sub-teams, horizons, quarter lookups (2), the items' links to
-    # objectives and KRs, the quarter's and the linked objectives, their KRs and the linked ones, items
-    with django_assert_num_queries(13):
+    # objectives and KRs, the quarter's and the linked objectives, their KRs and the linked ones, the
+    # KRs' issue counts, items
+    with django_assert_num_queries(14):
         response = client.get(reverse("okrs:team_roadmap", args=["platform"]))
     assert response.content.decode().count('class="roadmap-item roadmap-item--') >= items
 
@@ -661,8 +679,8 @@ def test_the_roadmap_of_every_team_runs_a_constant_number_of_queries(
     client = client_as("viewer")
     # session, user, access (2), top-level teams, sub-teams, horizons, quarter lookups (2), the items'
     # links to objectives and KRs, the quarter's and the linked objectives, their KRs and the linked
-    # ones, items, 3 counts by health
-    with django_assert_num_queries(16):
+    # ones, the KRs' issue counts, items, 3 counts by health
+    with django_assert_num_queries(17):
         response = client.get(reverse("okrs:roadmap"))
     assert len(_tree_ids(response.content.decode())) == min(trees + 2, ROADMAP_TEAMS_PER_PAGE)
 
