@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import User
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 
@@ -884,15 +885,25 @@ def org_roadmap_page(
 
 
 def _health_counts(user: User) -> list[HealthCount]:
-    """How many items of the teams the user may read are off track, at risk and on track: each
-    count reads at most HEALTH_COUNT_CAP + 1 items, however big the org."""
-    items = RoadmapItem.objects.filter(team__in=readable_teams(user).values("pk")).order_by()
+    """How many items of the teams the user may read are off track, at risk and on track, in one
+    query (raw SQL: the ORM counts a sliced query only alone, and spends longer building three
+    than SQLite takes to run them): each count reads at most HEALTH_COUNT_CAP + 1 items, however
+    big the org."""
     labels = dict(RoadmapItem.Health.choices)
     worst_first = [RoadmapItem.Health.OFF_TRACK, RoadmapItem.Health.AT_RISK, RoadmapItem.Health.ON_TRACK]
-    return [
-        HealthCount(health, labels[health], items.filter(health=health)[: HEALTH_COUNT_CAP + 1].count())
-        for health in worst_first
-    ]
+    try:
+        teams, team_params = readable_teams(user).order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # on no team, so no items
+        return [HealthCount(health, labels[health], 0) for health in worst_first]
+    capped = (
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {RoadmapItem._meta.db_table}"  # noqa: S608 (every value is a parameter)
+        f" WHERE health = %s AND team_id IN ({teams}) LIMIT %s) capped)"
+    )
+    params = [value for health in worst_first for value in (health, *team_params, HEALTH_COUNT_CAP + 1)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join([capped] * len(worst_first)), params)
+        counts = cursor.fetchone()
+    return [HealthCount(health, labels[health], count) for health, count in zip(worst_first, counts, strict=True)]
 
 
 def roadmap_item_summaries(*, team: Team, now: datetime.datetime) -> list[dict]:
