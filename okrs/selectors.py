@@ -24,6 +24,7 @@ from okrs.models import (
 )
 from okrs.progress import (
     KeyResultState,
+    RollUp,
     Status,
     as_percent,
     key_result_state,
@@ -476,8 +477,8 @@ class Lane:
     key: str
     name: str
     horizon: Horizon | None = None
-    items: list[RoadmapItem] = field(default_factory=list)
-    objectives: list[Objective] = field(default_factory=list)
+    items: list["LaneItem"] = field(default_factory=list)
+    objectives: list["LaneObjective"] = field(default_factory=list)
 
 
 @dataclass
@@ -621,6 +622,27 @@ class LaneObjective:
         return reverse_cached("okrs:team_okrs", self.team_slug, self.period.slug) + f"#objective-{self.pk}"
 
 
+@dataclass(slots=True, eq=False)
+class LaneItem:
+    """A roadmap item as its card reads it (okrs.templatetags.okrs.roadmap_item_row), loaded as
+    plain values, with its key results and objectives, its roll-up and the horizons it may move to."""
+
+    pk: int
+    version: int
+    team_id: int
+    team: Team
+    horizon_id: int
+    title: str
+    description: str
+    status: str
+    commitment: str
+    health: str
+    krs: list[LaneKeyResult]
+    linked_objectives: list[LaneObjective]
+    rollup: RollUp
+    move_choices: list[Horizon]
+
+
 @dataclass
 class LaneWork:
     """The objectives of a roadmap's Now lane, and the objectives and key results of each item."""
@@ -658,21 +680,39 @@ def _roadmap_lanes(
                 tree_lanes.append(Lane(key=f"{prefix}h{horizon.pk}", name=str(horizon), horizon=horizon))
         lanes.append(tree_lanes)
     lane_of = {(index, lane.horizon.pk): lane for index, tree_lanes in enumerate(lanes) for lane in tree_lanes[1:]}
-    for item in shown.order_by("order", "pk"):
-        index = tree_of[item.team_id]
-        item.team = by_id[item.team_id]
-        item.krs = work.key_results_of.get(item.pk, [])
-        item.linked_objectives = work.objectives_of.get(item.pk, [])
+    rows = shown.order_by("order", "pk").values_list(
+        "pk", "version", "team_id", "horizon_id", "title", "description", "status", "commitment", "health"
+    )
+    for pk, version, team_id, horizon_id, title, description, status, commitment, health in rows:
+        index = tree_of[team_id]
+        krs = work.key_results_of.get(pk, [])
+        objectives = work.objectives_of.get(pk, [])
         if only_own_work:  # a share link shows nothing of other teams, not even linked titles
-            item.krs = [kr for kr in item.krs if tree_of.get(kr.objective.team_id) == index]
-            item.linked_objectives = [o for o in item.linked_objectives if tree_of.get(o.team_id) == index]
-        item.rollup = roadmap_item_rollup(item.krs)
-        item.move_choices = [
+            krs = [kr for kr in krs if tree_of.get(kr.objective.team_id) == index]
+            objectives = [o for o in objectives if tree_of.get(o.team_id) == index]
+        move_choices = [
             lane.horizon
             for lane in lanes[index][1:]
-            if lane.horizon.team_id in (None, item.team_id) and lane.horizon.pk != item.horizon_id
+            if lane.horizon.team_id in (None, team_id) and lane.horizon.pk != horizon_id
         ]
-        lane_of[index, item.horizon_id].items.append(item)
+        lane_of[index, horizon_id].items.append(
+            LaneItem(
+                pk=pk,
+                version=version,
+                team_id=team_id,
+                team=by_id[team_id],
+                horizon_id=horizon_id,
+                title=title,
+                description=description,
+                status=status,
+                commitment=commitment,
+                health=health,
+                krs=krs,
+                linked_objectives=objectives,
+                rollup=roadmap_item_rollup(krs),
+                move_choices=move_choices,
+            )
+        )
     return lanes
 
 
