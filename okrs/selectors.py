@@ -720,9 +720,10 @@ def _lane_work(
     *, team_ids: list[int], items: QuerySet[RoadmapItem], period: Period, now: datetime.datetime
 ) -> LaneWork:
     """The teams' objectives for the quarter (the Now lane), and the objectives and key results
-    linked to each of the `items`, with their progress, in three queries: the items' links (both
+    linked to each of the `items`, with their progress, in four queries: the items' links (both
     kinds in one, an item links few), the objectives (the Now lane's and the linked ones together,
-    as they are mostly the same), and the key results (of those objectives and the linked ones)."""
+    as they are mostly the same), the key results (of those objectives and the linked ones) and
+    their linked issues' counts."""
     objective_links: set[tuple[int, int]] = set()
     key_result_links: set[tuple[int, int]] = set()
     for item_id, objective_id, key_result_id in items.order_by().values_list("pk", "objectives", "key_results"):
@@ -816,7 +817,7 @@ def _lane_key_results(shown: Q, periods: dict[int, Period], now: datetime.dateti
     rows = list(
         KeyResult.objects.filter(shown)
         .order_by()
-        .values_list(
+        .values_list(  # LaneKeyResult's fields up to due_date, in its order, then its objective's
             "pk",
             "title",
             "order",
