@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from integrations.models import GitHubIssue, IssueLink
 from okrs.models import (
@@ -574,9 +574,10 @@ class KeyResultObjective:
 
 
 @dataclass(slots=True, eq=False)
-class LaneKeyResult:
-    """A key result as a roadmap reads it: the fields okrs.progress reads, loaded as plain values
-    (a roadmap loads hundreds, and a model instance costs several times as much), with `.state`."""
+class PlainKeyResult:
+    """A key result as the roadmaps and a meeting's agenda read it: the fields okrs.progress reads,
+    loaded as plain values (a roadmap loads hundreds, and a model instance costs several times as
+    much), with `.state`."""
 
     pk: int
     title: str
@@ -637,7 +638,7 @@ class LaneItem:
     status: str
     commitment: str
     health: str
-    krs: list[LaneKeyResult]
+    krs: list[PlainKeyResult]
     linked_objectives: list[LaneObjective]
     rollup: RollUp
     move_choices: list[Horizon]
@@ -649,7 +650,7 @@ class LaneWork:
 
     now_lane: list[LaneObjective]
     objectives_of: dict[int, list[LaneObjective]]
-    key_results_of: dict[int, list[LaneKeyResult]]
+    key_results_of: dict[int, list[PlainKeyResult]]
 
 
 def _roadmap_lanes(
@@ -736,12 +737,12 @@ def _lane_work(
     objectives = _lane_objectives(
         in_now_lane | Q(pk__in={pk for _, pk in objective_links}), now_lane=(period, set(team_ids)), periods=periods
     )
-    key_results = _lane_key_results(
+    key_results = plain_key_results(
         Q(objective_id__in=[objective.pk for objective in objectives]) | Q(pk__in={pk for _, pk in key_result_links}),
         periods,
         now,
     )
-    key_results_of_objective: dict[int, list[LaneKeyResult]] = {}
+    key_results_of_objective: dict[int, list[PlainKeyResult]] = {}
     for key_result in sorted(key_results.values(), key=lambda kr: (kr.order, kr.pk)):
         key_results_of_objective.setdefault(key_result.objective_id, []).append(key_result)
     for objective in objectives:
@@ -754,7 +755,7 @@ def _lane_work(
         objectives_of.setdefault(item_id, []).append(by_id[objective_id])
     for item_objectives in objectives_of.values():
         item_objectives.sort(key=lambda objective: (objective.period.start, objective.order, objective.pk))
-    key_results_of: dict[int, list[LaneKeyResult]] = {}
+    key_results_of: dict[int, list[PlainKeyResult]] = {}
     for item_id, key_result_id in key_result_links:
         key_results_of.setdefault(item_id, []).append(key_results[key_result_id])
     for item_key_results in key_results_of.values():
@@ -812,12 +813,14 @@ def _lane_objectives(shown: Q, *, now_lane: tuple[Period, set[int]], periods: di
     ]
 
 
-def _lane_key_results(shown: Q, periods: dict[int, Period], now: datetime.datetime) -> dict[int, LaneKeyResult]:
-    """The key results `shown`, by id, with their state and what it needs of their objectives."""
+def plain_key_results(shown: Q, periods: dict[int, Period], now: datetime.datetime) -> dict[int, PlainKeyResult]:
+    """The key results `shown`, by id, with their state and what it needs of their objectives, in
+    two queries (one without key results). `periods`: the quarters already made, by id (more are
+    added as read)."""
     rows = list(
         KeyResult.objects.filter(shown)
         .order_by()
-        .values_list(  # LaneKeyResult's fields up to due_date, in its order, then its objective's
+        .values_list(  # PlainKeyResult's fields up to due_date, in its order, then its objective's
             "pk",
             "title",
             "order",
@@ -847,7 +850,9 @@ def _lane_key_results(shown: Q, periods: dict[int, Period], now: datetime.dateti
             period = _period(periods, period_id, year, quarter, start, end)
             objective = objectives[objective_id] = KeyResultObjective(team_id=team_id, order=order, period=period)
         pk = fields[0]
-        key_result = LaneKeyResult(*fields, *counts.get(pk, _NO_ISSUES), objective_id=objective_id, objective=objective)
+        key_result = PlainKeyResult(
+            *fields, *counts.get(pk, _NO_ISSUES), objective_id=objective_id, objective=objective
+        )
         key_result.state = key_result_state(key_result, now)
         key_results[pk] = key_result
     return key_results
@@ -1025,93 +1030,3 @@ def share_link_for_token(token: str) -> RoadmapShareLink | None:
         .filter(token_hash=share_token_hash(token), revoked_at__isnull=True)
         .first()
     )
-
-
-@dataclass(frozen=True, slots=True)
-class QuarterDates:
-    start: datetime.date
-    end: datetime.date
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectiveDates:
-    """A key result's objective as okrs.progress reads it: only its quarter's dates."""
-
-    period: QuarterDates
-
-
-@dataclass(frozen=True, slots=True)
-class KeyResultFacts:
-    """What a key result's progress, status and staleness are computed from (okrs.progress), as
-    plain values: for pages that show only those, where models and the issue-count annotation
-    would cost several times more."""
-
-    pk: int
-    title: str
-    kind: str
-    start_value: Decimal
-    target_value: Decimal
-    current_value: Decimal
-    is_done: bool
-    weight_by_points: bool
-    due_date: datetime.date
-    confidence: str
-    last_check_in_at: datetime.datetime | None
-    created_at: datetime.datetime
-    objective: ObjectiveDates
-    issues_total: int = 0
-    issues_closed: int = 0
-    points_total: int = 0
-    points_closed: int = 0
-
-
-_FACT_FIELDS = [
-    "pk",
-    "title",
-    "kind",
-    "start_value",
-    "target_value",
-    "current_value",
-    "is_done",
-    "weight_by_points",
-    "due_date",
-    "confidence",
-    "last_check_in_at",
-    "created_at",
-]
-
-
-def key_result_facts(key_results: QuerySet[KeyResult]) -> list[KeyResultFacts]:
-    """The facts of `key_results`, in their order, in two queries however many: the linked
-    issues are counted (as with_issue_counts does) only for the KRs measured by them."""
-    live = Q(issue__deleted=False)
-    closed = live & Q(issue__state="closed")
-    measured_by_issues = key_results.filter(kind=KeyResult.Kind.ISSUES).order_by().values("pk")
-    counts = {
-        key_result_id: {
-            "issues_total": issues_total,
-            "issues_closed": issues_closed,
-            "points_total": points_total or 0,
-            "points_closed": points_closed or 0,
-        }
-        for key_result_id, issues_total, issues_closed, points_total, points_closed in IssueLink.objects.filter(
-            key_result__in=measured_by_issues
-        )
-        .values("key_result_id")
-        .annotate(
-            issues_total=Count("pk", filter=live),
-            issues_closed=Count("pk", filter=closed),
-            points_total=Sum("issue__points", filter=live),
-            points_closed=Sum("issue__points", filter=closed),
-        )
-        .order_by()
-        .values_list("key_result_id", "issues_total", "issues_closed", "points_total", "points_closed")
-    }
-    quarters: dict[tuple[datetime.date, datetime.date], ObjectiveDates] = {}
-    facts = []
-    for *values, start, end in key_results.values_list(
-        *_FACT_FIELDS, "objective__period__start", "objective__period__end"
-    ):
-        objective = quarters.setdefault((start, end), ObjectiveDates(QuarterDates(start, end)))
-        facts.append(KeyResultFacts(*values, objective=objective, **counts.get(values[0], {})))
-    return facts

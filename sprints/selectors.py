@@ -9,9 +9,9 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, 
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from okrs.models import CheckIn, KeyResult
-from okrs.progress import Status, as_percent, key_result_state
-from okrs.selectors import key_result_facts, people_for_team, team_tree_ids
+from okrs.models import CheckIn
+from okrs.progress import Status, as_percent
+from okrs.selectors import people_for_team, plain_key_results, team_tree_ids
 from platformhub.keyset import KeysetPage, keyset_page
 from platformhub.models import Person, Team
 from sprints.checks import is_lingering, lone_wolf_reason, people_over_the_limit, project_progress
@@ -487,14 +487,21 @@ def agenda_suggestions(*, meeting: Meeting, now: datetime.datetime, scope=None) 
     series = meeting.series
     tree = scope if scope is not None else meeting_scope(series, Team.objects.all())
     suggestions: list[AgendaSuggestion] = []
-    key_results = KeyResult.objects.filter(
-        objective__team_id__in=tree,
-        objective__archived=False,
-        objective__period__start__lte=meeting.date,
-        objective__period__end__gte=meeting.date,
-    ).order_by("objective__team_id", "objective__order", "objective_id", "order", "pk")
-    for key_result in key_result_facts(key_results):
-        state = key_result_state(key_result, now)
+    key_results = plain_key_results(
+        Q(
+            objective__team_id__in=tree,
+            objective__archived=False,
+            objective__period__start__lte=meeting.date,
+            objective__period__end__gte=meeting.date,
+        ),
+        {},
+        now,
+    ).values()
+    in_order = sorted(
+        key_results, key=lambda kr: (kr.objective.team_id, kr.objective.order, kr.objective_id, kr.order, kr.pk)
+    )
+    for key_result in in_order:
+        state = key_result.state
         if state.status in (Status.AT_RISK, Status.OFF_TRACK):
             suggestions.append(AgendaSuggestion("key_result", f"{key_result.title} is {state.status.label.lower()}"))
         elif state.is_stale:

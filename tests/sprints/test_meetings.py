@@ -887,7 +887,7 @@ def test_an_org_wide_meeting_shows_a_payments_member_nothing_of_platform(everyon
 
 @pytest.mark.parametrize("items", [1, 50])
 def test_a_meeting_page_runs_the_same_number_of_queries_however_long_its_agenda(
-    standup, org, client_as, django_assert_num_queries, items
+    standup, org, okr, client_as, django_assert_num_queries, items
 ):
     engineer, lead = org.users["engineer"].person, org.users["lead"].person
     monday = meeting_for(series=standup, date=MONDAY)
@@ -902,8 +902,8 @@ def test_a_meeting_page_runs_the_same_number_of_queries_however_long_its_agenda(
     client = client_as("engineer")
 
     # session, user; the series; the user's memberships and person (permissions); the meeting;
-    # its agenda (with who added each item); the pre-fill: KRs and the issue counts of those
-    # measured by issues, blocked or carried cards, the current sprint's goals, the previous
+    # its agenda (with who added each item); the pre-fill: the quarter's KRs (`okr`) and their
+    # linked issues' counts, blocked or carried cards, the current sprint's goals, the previous
     # meeting's open actions, standup blockers; the meeting's actions (with owner and meeting
     # raised in); attendees; the standups since the previous meeting; the people an action can
     # be assigned to
