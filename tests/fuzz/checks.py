@@ -71,8 +71,8 @@ def assert_errors_shown(response, form_name: str = "form") -> None:
     form = response.context[form_name]
     assert form.errors, "422 without any form error"
     # Field errors come from Jinja2's form templates (platformhub/form_renderer.py), which escape
-    # an apostrophe as &#39; where Django's escape() writes &#x27;: the same character.
-    html = response.content.decode().replace("&#39;", "&#x27;")
+    # quotes as &#39; and &#34; where Django's escape() writes &#x27; and &quot;: the same characters.
+    html = response.content.decode().replace("&#39;", "&#x27;").replace("&#34;", "&quot;")
     for name, messages in form.errors.items():
         assert name == "__all__" or name in form.fields, f"error for unknown field {name!r}"
         for message in messages:

@@ -68,14 +68,14 @@ def test_a_bad_version_is_explained(world, lead_client):
     assert Objective.objects.get(pk=world.objective.pk).title == "High uptime"
 
 
-def test_a_refused_choice_with_an_apostrophe_is_shown_next_to_its_field(world, lead_client):
-    """The fuzzing's check looked for Django's escaping of "'" (&#x27;) where the field's error,
-    drawn by Jinja2's form templates, has &#39;: the message was there all along."""
+def test_a_refused_choice_with_quotes_is_shown_next_to_its_field(world, lead_client):
+    """The fuzzing's check looked for Django's escaping of quotes (&#x27;, &quot;) where the
+    field's error, drawn by Jinja2's form templates, has &#39; and &#34;: the message was there."""
     url = reverse("okrs:key_result_create", args=[world.objective.pk])
-    data = {"title": "Typed", "kind": "metric", "start_value": "0", "target_value": "3", "direction": "\x00'"}
+    data = {"title": "Typed", "kind": "metric", "start_value": "0", "target_value": "3", "direction": "'\""}
     response = _post_quietly(lead_client, url, data)
     assert response.status_code == 422
-    assert "Select a valid choice. \x00&#39; is not one of the available choices." in response.content.decode()
+    assert "Select a valid choice. &#39;&#34; is not one of the available choices." in response.content.decode()
 
 
 def test_a_check_in_on_a_closed_quarter_from_the_kr_page_says_why(world, lead_client):
