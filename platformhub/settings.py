@@ -83,6 +83,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so two writers queue
     # instead of failing with "database is locked" halfway through.
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, so that psycopg prepares a statement the second time a
+    # connection runs it: PostgreSQL then skips planning it again (0.3 to 1.5 ms for a page's joins).
+    # DATABASE_PREPARE_THRESHOLD=off for a connection pooler in transaction mode, which cannot
+    # keep a connection's prepared statements.
+    prepare_threshold = env("DATABASE_PREPARE_THRESHOLD", default="2")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=None if prepare_threshold == "off" else int(prepare_threshold)
+    )
 # Keep connections between requests (a new PostgreSQL connection costs more than most pages).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
