@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from integrations.models import GitHubIssue, IssueLink
 from okrs.models import (
@@ -40,19 +40,6 @@ from platformhub.permissions import access_for
 from platformhub.urls_cache import reverse_cached, reverse_pk
 
 
-def _key_results() -> QuerySet[KeyResult]:
-    return with_issue_counts(KeyResult.objects.prefetch_related("owners").order_by("order", "pk"))
-
-
-def _objectives(period: Period) -> QuerySet[Objective]:
-    return (
-        Objective.objects.filter(period_id=period.pk)
-        .select_related("team", "period")
-        .prefetch_related("owners", Prefetch("key_results", queryset=_key_results()))
-        .order_by("order", "pk")
-    )
-
-
 def attach_progress(objectives, now: datetime.datetime) -> list[Objective]:
     """Give each objective `.krs` (its key results, each with `.state`), `.progress`, `.status`, `.score`."""
     objectives = list(objectives)
@@ -61,11 +48,16 @@ def attach_progress(objectives, now: datetime.datetime) -> list[Objective]:
         for key_result in objective.krs:
             key_result.objective = objective
             key_result.state = key_result_state(key_result, now)
-        objective.progress = objective_progress(objective.krs)
-        objective.percent = as_percent(objective.progress)
-        objective.status = objective_status([kr.state for kr in objective.krs])
-        objective.score = objective_score(objective.krs)
+        _roll_up(objective)
     return objectives
+
+
+def _roll_up(objective) -> None:
+    """Give the objective (with `.krs`, each with `.state`) `.progress`, `.percent`, `.status`, `.score`."""
+    objective.progress = objective_progress(objective.krs)
+    objective.percent = as_percent(objective.progress)
+    objective.status = objective_status([kr.state for kr in objective.krs])
+    objective.score = objective_score(objective.krs)
 
 
 @dataclass
@@ -73,9 +65,9 @@ class TeamOkrPage:
     team: Team
     period: Period
     team_period: TeamPeriod | None
-    objectives: list[Objective]
-    unaligned_sub_team_objectives: list[Objective]
-    archived: list[Objective]
+    objectives: list["PlainObjective"]
+    unaligned_sub_team_objectives: list["PlainObjective"]
+    archived: list["PlainObjective"]
     periods: list[Period]
 
     @property
@@ -117,17 +109,22 @@ def _key_results_without_owners() -> QuerySet[KeyResult]:
 
 
 def team_okr_page(*, team: Team, period: Period, current: Period, now: datetime.datetime) -> TeamOkrPage:
-    """The team's objectives for the quarter, each with the sub-team objectives aligned to it."""
-    tree = list(
-        _objectives(period)
-        .filter(Q(team=team) | Q(team__parent=team, archived=False))
-        .select_related("parent", "parent__team", "parent__period")
+    """The team's objectives for the quarter, each with the sub-team objectives aligned to it, as
+    plain values (PlainObjective, PlainKeyResult) in four queries: objectives, key results, their
+    linked issues' counts, and the owners of both."""
+    teams = {team.pk: team}
+    tree = _plain_objectives(
+        Q(period_id=period.pk) & (Q(team=team) | Q(team__parent=team, archived=False)),
+        teams=teams,
+        periods={period.pk: period} if period.pk else {},
+        now=now,
     )
     objectives = [objective for objective in tree if objective.team_id == team.pk]
-    active = _mark_ends(attach_progress([objective for objective in objectives if not objective.archived], now))
-    aligned: dict[int | None, list[Objective]] = {}
-    for child in attach_progress([objective for objective in tree if objective.team_id != team.pk], now):
-        aligned.setdefault(child.parent_id, []).append(child)
+    active = _mark_ends([objective for objective in objectives if not objective.archived])
+    aligned: dict[int | None, list[PlainObjective]] = {}
+    for child in tree:
+        if child.team_id != team.pk:
+            aligned.setdefault(child.parent_id, []).append(child)
     for objective in active:
         objective.aligned = aligned.get(objective.pk, [])
         _mark_ends(objective.krs)
@@ -140,6 +137,113 @@ def team_okr_page(*, team: Team, period: Period, current: Period, now: datetime.
         archived=[objective for objective in objectives if objective.archived],
         periods=periods_for_switcher(team=team, shown=[period, current]),
     )
+
+
+@dataclass(slots=True, eq=False)
+class PlainObjective:
+    """An objective as the team OKR page reads it, loaded as plain values (the page loads dozens
+    with hundreds of key results, and model instances with prefetched relations cost several
+    times as much), with its key results and their roll-up. An objective it aligns to (`parent`)
+    has only its title, team and quarter."""
+
+    pk: int
+    title: str
+    team: Team
+    period: Period
+    why: str = ""
+    order: int = 0
+    archived: bool = False
+    parent_id: int | None = None
+    parent: "PlainObjective | None" = None
+    owner_names: tuple[str, ...] = ()
+    krs: list["PlainKeyResult"] = field(default_factory=list)
+    aligned: list["PlainObjective"] = field(default_factory=list)
+    progress: float = 0.0
+    percent: int = 0
+    status: Status | None = None
+    score: Decimal | None = None
+    is_first: bool = False
+    is_last: bool = False
+
+    @property
+    def team_id(self) -> int:
+        return self.team.pk
+
+    def get_absolute_url(self) -> str:
+        return reverse_cached("okrs:team_okrs", self.team.slug, self.period.slug) + f"#objective-{self.pk}"
+
+
+def _plain_objectives(
+    shown: Q, *, teams: dict[int, Team], periods: dict[int, Period], now: datetime.datetime
+) -> list[PlainObjective]:
+    """The objectives `shown`, in order, with their owners, key results (with owners, state and
+    order) and roll-up, in four queries. `teams` and `periods`: those already loaded, by id (more
+    are made as read, with only what the page shows of them)."""
+    rows = (
+        Objective.objects.filter(shown)
+        .order_by("order", "pk")
+        .values_list(
+            "pk",
+            "title",
+            "why",
+            "order",
+            "archived",
+            "team_id",
+            "team__name",
+            "team__slug",
+            "team__parent_id",
+            "period_id",
+            *(f"period__{name}" for name in _PERIOD_FIELDS),
+            "parent_id",
+            "parent__title",
+            "parent__team_id",
+            "parent__team__name",
+            "parent__team__slug",
+            "parent__team__parent_id",
+            "parent__period_id",
+            *(f"parent__period__{name}" for name in _PERIOD_FIELDS),
+        )
+    )
+    objectives = []
+    for pk, title, why, order, archived, *fields in rows:  # team (4 columns), quarter (5), then parent's
+        team_fields, period_fields, (parent_id, parent_title, *parent_fields) = fields[:4], fields[4:9], fields[9:]
+        parent = None
+        if parent_id is not None:
+            parent = PlainObjective(
+                pk=parent_id,
+                title=parent_title,
+                team=_team(teams, *parent_fields[:4]),
+                period=_period(periods, *parent_fields[4:]),
+            )
+        objectives.append(
+            PlainObjective(
+                pk=pk,
+                title=title,
+                why=why,
+                order=order,
+                archived=archived,
+                team=_team(teams, *team_fields),
+                period=_period(periods, *period_fields),
+                parent_id=parent_id,
+                parent=parent,
+            )
+        )
+    by_id = {objective.pk: objective for objective in objectives}
+    key_results = plain_key_results(Q(objective_id__in=list(by_id)), periods, now)
+    for key_result in sorted(key_results.values(), key=lambda kr: (kr.order, kr.pk)):
+        by_id[key_result.objective_id].krs.append(key_result)
+    for objective in objectives:
+        _roll_up(objective)
+    _attach_owners(objectives, list(key_results.values()))
+    return objectives
+
+
+def _team(teams: dict[int, Team], pk: int, name: str, slug: str, parent_id: int | None) -> Team:
+    """The team `pk`, made once per page from the row's name, slug and parent."""
+    team = teams.get(pk)
+    if team is None:
+        team = teams[pk] = Team(pk=pk, name=name, slug=slug, parent_id=parent_id)
+    return team
 
 
 def period_find(year: int, quarter: int) -> Period:
@@ -195,8 +299,7 @@ def objective_card(*, objective: Objective, now: datetime.datetime) -> Objective
     progress), the sub-team objectives aligned to it and its place among the team's objectives."""
     objectives = _team_quarter(team_id=objective.team_id, period_id=objective.period_id, now=now)
     card = next(candidate for candidate in objectives if candidate.pk == objective.pk)
-    prefetch_related_objects([card], "owners")
-    prefetch_related_objects(_mark_ends(card.krs), "owners")
+    _attach_owners([card], _mark_ends(card.krs))
     card.aligned = attach_progress(_sub_team_objectives(card.period, card.team).filter(parent_id=card.pk), now)
     return ObjectiveCard(objective=card, status_counts=_status_counts_of(objectives))
 
@@ -226,8 +329,7 @@ def objective_list_change(
     if index is not None:
         changed = active[index]
         if card:
-            prefetch_related_objects([changed], "owners")
-            prefetch_related_objects(_mark_ends(changed.krs), "owners")
+            _attach_owners([changed], _mark_ends(changed.krs))
             aligned = _sub_team_objectives(changed.period, changed.team).filter(parent_id=changed.pk)
             changed.aligned = attach_progress(aligned, now)
         previous = active[index - 1] if index > 0 else None
@@ -249,10 +351,11 @@ def unaligned_sub_team_objectives(*, team: Team, period: Period, now: datetime.d
 def objective_rows(*, objective: Objective, now: datetime.datetime) -> Objective:
     """`objective` (with its team and quarter loaded) with its key results in order, with their
     owners and progress, and its place among the team's objectives: its rows and its buttons."""
-    objective.krs = list(_key_results().filter(objective=objective))
+    objective.krs = list(_key_results_without_owners().filter(objective=objective))
     for key_result in _mark_ends(objective.krs):
         key_result.objective = objective
         key_result.state = key_result_state(key_result, now)
+    _attach_owners([], objective.krs)
     _mark_place(objective)
     return objective
 
@@ -273,9 +376,10 @@ def objective_for_head(*, objective_id: int, now: datetime.datetime) -> Objectiv
     buttons, but not its key results' rows."""
     objective = (
         Objective.objects.select_related("team", "team__parent", "period", "parent", "parent__team", "parent__period")
-        .prefetch_related("owners", Prefetch("key_results", queryset=_key_results_without_owners()))
+        .prefetch_related(Prefetch("key_results", queryset=_key_results_without_owners()))
         .get(pk=objective_id)
     )
+    _attach_owners([objective], [])
     _mark_place(objective)
     return attach_progress([objective], now)[0]
 
@@ -296,7 +400,7 @@ def key_result_change(*, key_result: KeyResult, now: datetime.datetime) -> KeyRe
     objectives = _team_quarter(team_id=key_result.objective.team_id, period_id=key_result.objective.period_id, now=now)
     objective = next(objective for objective in objectives if objective.pk == key_result.objective_id)
     row = next(kr for kr in _mark_ends(objective.krs) if kr.pk == key_result.pk)
-    prefetch_related_objects([row], "owners")
+    _attach_owners([], [row])
     return KeyResultChange(key_result=row, objective=objective, status_counts=_status_counts_of(objectives))
 
 
@@ -581,9 +685,11 @@ class KeyResultObjective:
 
 @dataclass(slots=True, eq=False)
 class PlainKeyResult:
-    """A key result as the roadmaps and a meeting's agenda read it: the fields okrs.progress reads,
-    loaded as plain values (a roadmap loads hundreds, and a model instance costs several times as
-    much), with `.state`."""
+    """A key result as the roadmaps, a meeting's agenda and the team OKR page read it: the fields
+    okrs.progress and its row (okrs.templatetags.okrs.key_result_row) read, loaded as plain values
+    (a roadmap loads hundreds, and a model instance costs several times as much), with `.state`;
+    the OKR page adds its owners, its place among its objective's key results and whether the
+    reader may check in on it."""
 
     pk: int
     title: str
@@ -598,6 +704,8 @@ class PlainKeyResult:
     last_check_in_at: datetime.datetime | None
     created_at: datetime.datetime
     due_date: datetime.date
+    unit: str
+    final_score: Decimal | None
     issues_total: int
     issues_closed: int
     points_total: int
@@ -605,6 +713,11 @@ class PlainKeyResult:
     objective_id: int
     objective: KeyResultObjective
     state: KeyResultState | None = None
+    owner_ids: tuple[int, ...] = ()
+    owner_names: tuple[str, ...] = ()
+    is_first: bool = False
+    is_last: bool = False
+    can_check_in: bool = False
 
     def get_absolute_url(self) -> str:
         return reverse_pk("okrs:key_result_detail", self.pk)
@@ -840,6 +953,8 @@ def plain_key_results(shown: Q, periods: dict[int, Period], now: datetime.dateti
             "last_check_in_at",
             "created_at",
             "due_date",
+            "unit",
+            "final_score",
             "objective_id",
             "objective__team_id",
             "objective__order",
@@ -888,13 +1003,68 @@ def _issue_counts(key_result_ids: list[int]) -> dict[int, tuple[int, int, int, i
     if not key_result_ids:
         return {}
     closed = GitHubIssue.State.CLOSED.value
-    sql = _ISSUE_COUNTS_SQL.replace("IN (%s)", f"IN ({', '.join(['%s'] * len(key_result_ids))})")
+    sql = _ISSUE_COUNTS_SQL.replace("IN (%s)", f"IN ({_placeholders(key_result_ids)})")
     with connection.cursor() as cursor:
         cursor.execute(sql, [closed, closed, *key_result_ids])
         return {
             pk: (int(total), int(closed_issues), int(points), int(closed_points))
             for pk, total, closed_issues, points, closed_points in cursor.fetchall()
         }
+
+
+# The owners of objectives and of key results, in one query (raw SQL: two prefetches, or two ORM
+# queries, cost more to build than to run), ordered as Person is. Every value is a parameter.
+_OWNERS_SQL = f"""
+SELECT 0, o.objective_id, p.id, p.display_name
+FROM {Objective.owners.through._meta.db_table} o JOIN {Person._meta.db_table} p ON p.id = o.person_id
+WHERE o.objective_id IN (%s)
+UNION ALL
+SELECT 1, k.keyresult_id, p.id, p.display_name
+FROM {KeyResult.owners.through._meta.db_table} k JOIN {Person._meta.db_table} p ON p.id = k.person_id
+WHERE k.keyresult_id IN (%s)
+ORDER BY 4, 3
+"""  # noqa: S608 (table names; every value is a parameter)
+
+Owners = dict[int, tuple[tuple[int, ...], tuple[str, ...]]]
+
+
+def _owners(objective_ids: list[int], key_result_ids: list[int]) -> tuple[dict[int, tuple[str, ...]], Owners]:
+    """The names of the owners of each of the objectives, and the ids and names of those of each
+    of the key results, by display name, in one query (none for neither)."""
+    if not objective_ids and not key_result_ids:
+        return {}, {}
+    sql = _OWNERS_SQL.replace("o.objective_id IN (%s)", f"o.objective_id IN ({_placeholders(objective_ids)})")
+    sql = sql.replace("k.keyresult_id IN (%s)", f"k.keyresult_id IN ({_placeholders(key_result_ids)})")
+    names: tuple[dict[int, list[str]], dict[int, list[str]]] = ({}, {})
+    ids: dict[int, list[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*objective_ids, *key_result_ids])
+        for kind, owned_id, person_id, name in cursor.fetchall():
+            names[kind].setdefault(owned_id, []).append(name)
+            if kind:
+                ids.setdefault(owned_id, []).append(person_id)
+    objective_names, key_result_names = names
+    return (
+        {pk: tuple(owners) for pk, owners in objective_names.items()},
+        {pk: (tuple(ids[pk]), tuple(owners)) for pk, owners in key_result_names.items()},
+    )
+
+
+def _attach_owners(objectives: list, key_results: list) -> None:
+    """Give the objectives `.owner_names` and the key results `.owner_ids` and `.owner_names`
+    (what their rows and the check-in permission read), in one query."""
+    objective_owners, key_result_owners = _owners(
+        [objective.pk for objective in objectives], [key_result.pk for key_result in key_results]
+    )
+    for objective in objectives:
+        objective.owner_names = objective_owners.get(objective.pk, ())
+    for key_result in key_results:
+        key_result.owner_ids, key_result.owner_names = key_result_owners.get(key_result.pk, ((), ()))
+
+
+def _placeholders(values: list) -> str:
+    """As many parameters as `values`; NULL for none (IN (NULL) matches nothing)."""
+    return ", ".join(["%s"] * len(values)) or "NULL"
 
 
 def roadmap_page(*, team: Team, health: str | None, now: datetime.datetime, only_own_work: bool = False) -> RoadmapPage:

@@ -83,9 +83,12 @@ class KeyResultRow:
     is_last: bool
 
 
+_CONFIDENCE_LABELS = dict(KeyResult.Confidence.choices)  # get_confidence_display() costs more, for every row
+
+
 @register.simple_tag(takes_context=True)
 def key_result_row(context, key_result: KeyResult) -> KeyResultRow:
-    """The row of `key_result` (with `.state` and `.can_check_in`) as the page's reader sees it:
+    """The row of `key_result` (with `.state`, `.owner_names` and `.can_check_in`) as the page's reader sees it:
     its buttons depend on `can_edit`, `is_closed` and `reordering` (the objective whose key
     results show move buttons)."""
     can_edit = bool(context.get("can_edit"))
@@ -94,12 +97,14 @@ def key_result_row(context, key_result: KeyResult) -> KeyResultRow:
         pk=key_result.pk,
         title=key_result.title,
         measure=measure(key_result),
-        owners=tuple(str(owner) for owner in key_result.owners.all()),
+        owners=key_result.owner_names,
         percent=key_result.state.percent,
         status=key_result.state.status,
         is_stale=key_result.state.is_stale,
         confidence=key_result.confidence,
-        confidence_label=key_result.get_confidence_display() if key_result.confidence else "",
+        confidence_label=_CONFIDENCE_LABELS.get(key_result.confidence, key_result.confidence)
+        if key_result.confidence
+        else "",
         checked_in=checked_in(key_result.last_check_in_at),
         final_score=key_result.final_score,
         can_check_in=getattr(key_result, "can_check_in", False) and not context.get("is_closed"),
