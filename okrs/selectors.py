@@ -174,11 +174,12 @@ class PlainObjective:
 
 
 def _plain_objectives(
-    shown: Q, *, teams: dict[int, Team], periods: dict[int, Period], now: datetime.datetime
+    shown: Q, *, teams: dict[int, Team], periods: dict[int, Period], now: datetime.datetime, with_owners: bool = True
 ) -> list[PlainObjective]:
-    """The objectives `shown`, in order, with their owners, key results (with owners, state and
-    order) and roll-up, in four queries. `teams` and `periods`: those already loaded, by id (more
-    are made as read, with only what the page shows of them)."""
+    """The objectives `shown`, in order, with their key results (with their state, in order), their
+    roll-up and, `with_owners`, the owners of both: in four queries, three without owners. `teams`
+    and `periods`: those already loaded, by id (more are made as read, with only what the page
+    shows of them)."""
     rows = (
         Objective.objects.filter(shown)
         .order_by("order", "pk")
@@ -234,7 +235,8 @@ def _plain_objectives(
         by_id[key_result.objective_id].krs.append(key_result)
     for objective in objectives:
         _roll_up(objective)
-    _attach_owners(objectives, list(key_results.values()))
+    if with_owners:
+        _attach_owners(objectives, list(key_results.values()))
     return objectives
 
 
@@ -509,7 +511,7 @@ def parent_objective_choices(*, team: Team, period: Period) -> QuerySet[Objectiv
 @dataclass
 class TeamOverview:
     team: Team
-    objectives: list[Objective]
+    objectives: list[PlainObjective]
 
     @property
     def percent(self) -> int:
@@ -544,16 +546,16 @@ def org_overview(
     sub_teams = _sub_teams(pager.items)
     teams = [team for top in pager.items for team in (top, *sub_teams.get(top.pk, []))]
     by_id = {team.pk: team for team in teams}
-    objectives = list(
-        Objective.objects.filter(period_id=period.pk, team_id__in=by_id, archived=False)
-        .prefetch_related(Prefetch("key_results", queryset=_key_results_without_owners()))
-        .order_by("order", "pk")
+    objectives = _plain_objectives(
+        Q(period_id=period.pk, team_id__in=by_id, archived=False),
+        teams=by_id,
+        periods={period.pk: period} if period.pk else {},
+        now=now,
+        with_owners=False,
     )
-    by_team: dict[int, list[Objective]] = {}
+    by_team: dict[int, list[PlainObjective]] = {}
     for objective in objectives:
-        objective.team, objective.period = by_id[objective.team_id], period
         by_team.setdefault(objective.team_id, []).append(objective)
-    attach_progress(objectives, now)
     quarters = Period.objects.filter(Exists(Objective.objects.filter(period=OuterRef("pk")))).order_by("start")
     return OrgOverview(
         rows=[TeamOverview(team=team, objectives=by_team.get(team.pk, [])) for team in teams],
