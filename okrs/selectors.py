@@ -292,17 +292,18 @@ class ObjectiveCard:
     """An objective ready to render as a card on the team OKR page, and the page's counts of key
     results by status, which a change to its key results may move."""
 
-    objective: Objective
+    objective: PlainObjective
     status_counts: dict[str, int]
 
 
 def objective_card(*, objective: Objective, now: datetime.datetime) -> ObjectiveCard:
     """`objective` as it stands now, with its owners, its key results (with their owners and
     progress), the sub-team objectives aligned to it and its place among the team's objectives."""
-    objectives = _team_quarter(team_id=objective.team_id, period_id=objective.period_id, now=now)
+    objectives = _team_quarter(
+        team_id=objective.team_id, period_id=objective.period_id, now=now, aligned_to=objective.pk
+    )
     card = next(candidate for candidate in objectives if candidate.pk == objective.pk)
     _attach_owners([card], _mark_ends(card.krs))
-    card.aligned = attach_progress(_sub_team_objectives(card.period, card.team).filter(parent_id=card.pk), now)
     return ObjectiveCard(objective=card, status_counts=_status_counts_of(objectives))
 
 
@@ -312,10 +313,10 @@ class ObjectiveListChange:
     objective added or moved (with its active neighbours, to place it between), the first and last
     active objectives (their move buttons), and the counts of key results by status."""
 
-    objective: Objective | None
-    previous: Objective | None
-    next: Objective | None
-    ends: list[Objective]
+    objective: PlainObjective | None
+    previous: PlainObjective | None
+    next: PlainObjective | None
+    ends: list[PlainObjective]
     status_counts: dict[str, int]
 
 
@@ -324,7 +325,7 @@ def objective_list_change(
 ) -> ObjectiveListChange:
     """The team's quarter after a change to its list, with `objective_id` if it is an active
     objective (None otherwise), loaded as a whole card if `card`, else for its buttons."""
-    objectives = _team_quarter(team_id=team_id, period_id=period_id, now=now)
+    objectives = _team_quarter(team_id=team_id, period_id=period_id, now=now, aligned_to=objective_id if card else None)
     active = [objective for objective in objectives if not objective.archived]
     index = next((i for i, objective in enumerate(active) if objective.pk == objective_id), None)
     changed = previous = following = None
@@ -332,8 +333,6 @@ def objective_list_change(
         changed = active[index]
         if card:
             _attach_owners([changed], _mark_ends(changed.krs))
-            aligned = _sub_team_objectives(changed.period, changed.team).filter(parent_id=changed.pk)
-            changed.aligned = attach_progress(aligned, now)
         previous = active[index - 1] if index > 0 else None
         following = active[index + 1] if index + 1 < len(active) else None
     return ObjectiveListChange(
@@ -373,17 +372,12 @@ def _mark_place(objective: Objective) -> None:
     objective.is_last = bool(siblings) and siblings[-1] == objective.pk
 
 
-def objective_for_head(*, objective_id: int, now: datetime.datetime) -> Objective:
+def objective_for_head(*, objective_id: int, now: datetime.datetime) -> PlainObjective:
     """One objective, ready to render the head of its card (title, owners, progress, why) and its
     buttons, but not its key results' rows."""
-    objective = (
-        Objective.objects.select_related("team", "team__parent", "period", "parent", "parent__team", "parent__period")
-        .prefetch_related(Prefetch("key_results", queryset=_key_results_without_owners()))
-        .get(pk=objective_id)
-    )
-    _attach_owners([objective], [])
+    [objective] = _plain_objectives(Q(pk=objective_id), teams={}, periods={}, now=now)
     _mark_place(objective)
-    return attach_progress([objective], now)[0]
+    return objective
 
 
 @dataclass
@@ -391,8 +385,8 @@ class KeyResultChange:
     """What a check-in on (or an edit of) one key result changes on the team OKR page: its row,
     its objective's progress and status, and the page's counts of key results by status."""
 
-    key_result: KeyResult
-    objective: Objective
+    key_result: "PlainKeyResult"
+    objective: PlainObjective
     status_counts: dict[str, int]
 
 
@@ -406,23 +400,25 @@ def key_result_change(*, key_result: KeyResult, now: datetime.datetime) -> KeyRe
     return KeyResultChange(key_result=row, objective=objective, status_counts=_status_counts_of(objectives))
 
 
-def _team_quarter(*, team_id: int, period_id: int | None, now: datetime.datetime) -> list[Objective]:
+def _team_quarter(
+    *, team_id: int, period_id: int | None, now: datetime.datetime, aligned_to: int | None = None
+) -> list[PlainObjective]:
     """The team's objectives of the quarter (archived ones too, which are neither first nor last)
-    with their key results' progress."""
-    objectives = attach_progress(
-        Objective.objects.filter(team_id=team_id, period_id=period_id)
-        .select_related("team", "team__parent", "period", "parent", "parent__team", "parent__period")
-        .prefetch_related(Prefetch("key_results", queryset=_key_results_without_owners()))
-        .order_by("order", "pk"),
-        now,
-    )
+    with their key results' progress, as plain values without owners; with `aligned_to` (one of
+    them), the sub-team objectives aligned to it are its `.aligned`, read in the same queries."""
+    shown = Q(team_id=team_id, period_id=period_id)
+    if aligned_to is not None:
+        shown |= Q(period_id=period_id, team__parent_id=team_id, archived=False, parent_id=aligned_to)
+    loaded = _plain_objectives(shown, teams={}, periods={}, now=now, with_owners=False)
+    objectives = [objective for objective in loaded if objective.team_id == team_id]
     for objective in objectives:
-        objective.is_first = objective.is_last = False
+        if objective.pk == aligned_to:
+            objective.aligned = [child for child in loaded if child.team_id != team_id]
     _mark_ends([objective for objective in objectives if not objective.archived])
     return objectives
 
 
-def _status_counts_of(objectives: list[Objective]) -> dict[str, int]:
+def _status_counts_of(objectives: list[PlainObjective]) -> dict[str, int]:
     return status_counts([kr for objective in objectives if not objective.archived for kr in objective.krs])
 
 
