@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from okrs.models import CheckIn, KeyResult, Objective
 from okrs.services import check_in_record, key_result_create, objective_create, period_close
-from tests.factories import MembershipFactory, PersonFactory, TeamFactory, key_result_form_data
+from tests.factories import KeyResultFactory, MembershipFactory, PersonFactory, TeamFactory, key_result_form_data
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 ALL_ROLES = ["lead", "engineer", "viewer", "outsider", "staff", "anonymous"]
@@ -164,6 +164,21 @@ def test_a_key_result_owner_on_another_team_may_check_in(okr, client):
     assert response.status_code == 302
     okr.kr.refresh_from_db()
     assert okr.kr.current_value == 2
+
+
+def test_a_sub_team_member_may_check_in_on_the_teams_key_results_they_own_and_no_others(okr, org, client):
+    others = KeyResultFactory(objective=okr.objective, title="Not theirs")
+    owner = MembershipFactory(team=org.sub_team).person
+    okr.kr.owners.add(owner)
+    client.force_login(owner.user)
+
+    page = client.get(reverse("okrs:team_okrs", args=["platform", "2022-q4"])).content.decode()
+    data = {"value": "2", "confidence": "medium", "version": okr.kr.version}
+    row = client.post(reverse("okrs:check_in", args=[okr.kr.pk]), data, HTTP_HX_REQUEST="true").content.decode()
+
+    assert reverse("okrs:check_in", args=[okr.kr.pk]) in page
+    assert reverse("okrs:check_in", args=[others.pk]) not in page
+    assert reverse("okrs:check_in", args=[okr.kr.pk]) in row
 
 
 def test_unknown_quarter_and_objective_are_404(okr, client_as):
