@@ -112,10 +112,9 @@ def team_okr_page(*, team: Team, period: Period, current: Period, now: datetime.
     """The team's objectives for the quarter, each with the sub-team objectives aligned to it, as
     plain values (PlainObjective, PlainKeyResult) in four queries: objectives, key results, their
     linked issues' counts, and the owners of both."""
-    teams = {team.pk: team}
     tree = _plain_objectives(
         Q(period_id=period.pk) & (Q(team=team) | Q(team__parent=team, archived=False)),
-        teams=teams,
+        teams={team.pk: team},
         periods={period.pk: period} if period.pk else {},
         now=now,
     )
@@ -141,10 +140,10 @@ def team_okr_page(*, team: Team, period: Period, current: Period, now: datetime.
 
 @dataclass(slots=True, eq=False)
 class PlainObjective:
-    """An objective as the team OKR page reads it, loaded as plain values (the page loads dozens
-    with hundreds of key results, and model instances with prefetched relations cost several
-    times as much), with its key results and their roll-up. An objective it aligns to (`parent`)
-    has only its title, team and quarter."""
+    """An objective as the OKR pages read it (a team's page, the partials that redraw parts of it,
+    the overview), loaded as plain values (a page loads dozens with hundreds of key results, and
+    model instances with prefetched relations cost several times as much), with its key results
+    and their roll-up. An objective it aligns to (`parent`) has only its title, team and quarter."""
 
     pk: int
     title: str
