@@ -229,7 +229,7 @@ def _plain_objectives(
             )
         )
     by_id = {objective.pk: objective for objective in objectives}
-    key_results = plain_key_results(Q(objective_id__in=list(by_id)), periods, now)
+    key_results = _key_results_of(by_id, now)
     for key_result in sorted(key_results.values(), key=lambda kr: (kr.order, kr.pk)):
         by_id[key_result.objective_id].krs.append(key_result)
     for objective in objectives:
@@ -708,7 +708,7 @@ class PlainKeyResult:
     points_total: int
     points_closed: int
     objective_id: int
-    objective: KeyResultObjective
+    objective: "KeyResultObjective | PlainObjective"
     state: KeyResultState | None = None
     owner_ids: tuple[int, ...] = ()
     owner_names: tuple[str, ...] = ()
@@ -929,29 +929,35 @@ def _lane_objectives(shown: Q, *, now_lane: tuple[Period, set[int]], periods: di
     ]
 
 
+# PlainKeyResult's fields up to final_score, in its order: what a key result's row reads of it.
+_KEY_RESULT_FIELDS = (
+    "pk",
+    "title",
+    "order",
+    "kind",
+    "start_value",
+    "target_value",
+    "current_value",
+    "is_done",
+    "weight_by_points",
+    "confidence",
+    "last_check_in_at",
+    "created_at",
+    "due_date",
+    "unit",
+    "final_score",
+)
+
+
 def plain_key_results(shown: Q, periods: dict[int, Period], now: datetime.datetime) -> dict[int, PlainKeyResult]:
     """The key results `shown`, by id, with their state and what it needs of their objectives, in
     two queries (one without key results). `periods`: the quarters already made, by id (more are
     added as read)."""
-    rows = list(
+    rows = (
         KeyResult.objects.filter(shown)
         .order_by()
-        .values_list(  # PlainKeyResult's fields up to due_date, in its order, then its objective's
-            "pk",
-            "title",
-            "order",
-            "kind",
-            "start_value",
-            "target_value",
-            "current_value",
-            "is_done",
-            "weight_by_points",
-            "confidence",
-            "last_check_in_at",
-            "created_at",
-            "due_date",
-            "unit",
-            "final_score",
+        .values_list(
+            *_KEY_RESULT_FIELDS,
             "objective_id",
             "objective__team_id",
             "objective__order",
@@ -959,14 +965,37 @@ def plain_key_results(shown: Q, periods: dict[int, Period], now: datetime.dateti
             *(f"objective__period__{name}" for name in _PERIOD_FIELDS),
         )
     )
-    counts = _issue_counts([row[0] for row in rows])
     objectives: dict[int, KeyResultObjective] = {}
-    key_results = {}
+    read = []
     for *fields, objective_id, team_id, order, period_id, year, quarter, start, end in rows:
         objective = objectives.get(objective_id)
         if objective is None:
             period = _period(periods, period_id, year, quarter, start, end)
             objective = objectives[objective_id] = KeyResultObjective(team_id=team_id, order=order, period=period)
+        read.append((fields, objective_id, objective))
+    return _with_state(read, now)
+
+
+def _key_results_of(objectives: dict[int, PlainObjective], now: datetime.datetime) -> dict[int, PlainKeyResult]:
+    """The key results of the `objectives` (by id), by id, with their state, in two queries (one
+    without key results): the objectives are already read, so neither they nor their quarters
+    are joined and read again (0.35 of the overview selector's 8.4 ms at L)."""
+    rows = (
+        KeyResult.objects.filter(objective_id__in=list(objectives))
+        .order_by()
+        .values_list(*_KEY_RESULT_FIELDS, "objective_id")
+    )
+    return _with_state([(fields, pk, objectives[pk]) for *fields, pk in rows], now)
+
+
+def _with_state(
+    rows: list[tuple[list, int, "KeyResultObjective | PlainObjective"]], now: datetime.datetime
+) -> dict[int, PlainKeyResult]:
+    """PlainKeyResults, by id, from the values of their `_KEY_RESULT_FIELDS`, their objective's id
+    and what they need of it, with their linked issues' counts (one query) and their state."""
+    counts = _issue_counts([fields[0] for fields, _, _ in rows])
+    key_results = {}
+    for fields, objective_id, objective in rows:
         pk = fields[0]
         key_result = PlainKeyResult(
             *fields, *counts.get(pk, _NO_ISSUES), objective_id=objective_id, objective=objective
