@@ -433,22 +433,21 @@ def key_result_for_page(*, key_result_id: int, now: datetime.datetime) -> KeyRes
 def key_results_for_page() -> QuerySet[KeyResult]:
     """Key results with what the KR page shows: objective, owners, linked issues, and what the
     chart needs of every check-in (the list of check-ins is `check_ins_page`)."""
-    return (
-        KeyResult.objects.select_related("objective__team__parent", "objective__period", "objective__parent")
-        .prefetch_related(
-            "owners",
-            "saved_searches",
-            Prefetch(
-                "check_ins",
-                queryset=CheckIn.objects.only("key_result_id", "created_at", "value", "done").order_by(
-                    "-created_at", "-pk"
-                ),
+    return KeyResult.objects.select_related(
+        "objective__team__parent", "objective__period", "objective__parent"
+    ).prefetch_related(
+        "owners",
+        "saved_searches",
+        Prefetch(
+            "check_ins",
+            queryset=CheckIn.objects.only("key_result_id", "created_at", "value", "done").order_by(
+                "-created_at", "-pk"
             ),
-            Prefetch(
-                "issue_links",
-                queryset=IssueLink.objects.select_related("issue").order_by("issue__state", "-issue__last_activity_at"),
-            ),
-        )
+        ),
+        Prefetch(
+            "issue_links",
+            queryset=IssueLink.objects.select_related("issue").order_by("issue__state", "-issue__last_activity_at"),
+        ),
     )
 
 

@@ -28,7 +28,7 @@ from platformhub.concurrency import EditConflict
 from platformhub.conditional import conditional_page
 from platformhub.editing import add_service_errors, save_form
 from platformhub.models import Team
-from platformhub.permissions import access_for
+from platformhub.permissions import is_one_of
 
 LIST_TARGET = "okr-list"
 SUMMARY_TARGET = "kr-summary"
@@ -91,12 +91,11 @@ def _reordering(request: HttpRequest) -> int | None:
 
 def _allow_check_ins(request: HttpRequest, team: Team, key_results: list) -> None:
     """Mark the key results of `team` (with `.owner_ids`) the user may check in on: all of them
-    for its members and leads, else the ones they own (the rule `owns_key_result`, read from the
-    owners already loaded)."""
+    for its members and leads, else the ones they own (`okrs.check_in`, asked of the owners
+    already loaded)."""
     everyone = request.user.has_perm("okrs.check_in", team)
-    person_id = access_for(request.user).person_id
     for key_result in key_results:
-        key_result.can_check_in = everyone or (person_id is not None and person_id in key_result.owner_ids)
+        key_result.can_check_in = everyone or is_one_of(request.user, key_result.owner_ids)
 
 
 def _editing_context(request: HttpRequest, objective: Objective) -> dict:

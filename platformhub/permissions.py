@@ -79,13 +79,19 @@ def leads_team(user, team: Team) -> bool:
     return team.pk in led or team.parent_id in led
 
 
+def is_one_of(user, owner_ids) -> bool:
+    """Whether the user's person is among these owners (person ids): owners of a key result may
+    update it even when they sit on another team. Pages that load many key results' owners as
+    ids ask this of each, rather than `owns_key_result` of a model."""
+    person_id = access_for(user).person_id
+    return person_id is not None and person_id in owner_ids
+
+
 @rules.predicate
 def owns_key_result(user, key_result: KeyResult) -> bool:
-    """Owners of a key result may update it even when they sit on another team."""
-    person_id = access_for(user).person_id
-    if person_id is None or not isinstance(key_result, KeyResult):
+    if not isinstance(key_result, KeyResult):
         return False
-    return any(owner.pk == person_id for owner in key_result.owners.all())
+    return is_one_of(user, {owner.pk for owner in key_result.owners.all()})
 
 
 def _of_team(predicate):
