@@ -479,14 +479,6 @@ def with_state(key_result: KeyResult, *, now: datetime.datetime) -> KeyResult:
     return key_result
 
 
-def key_result_for_edit(*, key_result_id: int) -> KeyResult:
-    return (
-        KeyResult.objects.select_related("objective__team__parent", "objective__period")
-        .prefetch_related("owners")
-        .get(pk=key_result_id)
-    )
-
-
 def people_for_team(team: Team) -> QuerySet[Person]:
     """Who can own a team's objectives and key results: people in the team's tree."""
     tree = Team.objects.filter(Q(pk=team.root_id) | Q(parent_id=team.root_id)).values("pk")
