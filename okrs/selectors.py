@@ -179,55 +179,7 @@ def _plain_objectives(
     roll-up and, `with_owners`, the owners of both: in four queries, three without owners. `teams`
     and `periods`: those already loaded, by id (more are made as read, with only what the page
     shows of them)."""
-    rows = (
-        Objective.objects.filter(shown)
-        .order_by("order", "pk")
-        .values_list(
-            "pk",
-            "title",
-            "why",
-            "order",
-            "archived",
-            "team_id",
-            "team__name",
-            "team__slug",
-            "team__parent_id",
-            "period_id",
-            *(f"period__{name}" for name in _PERIOD_FIELDS),
-            "parent_id",
-            "parent__title",
-            "parent__team_id",
-            "parent__team__name",
-            "parent__team__slug",
-            "parent__team__parent_id",
-            "parent__period_id",
-            *(f"parent__period__{name}" for name in _PERIOD_FIELDS),
-        )
-    )
-    objectives = []
-    for pk, title, why, order, archived, *fields in rows:  # team (4 columns), quarter (5), then parent's
-        team_fields, period_fields, (parent_id, parent_title, *parent_fields) = fields[:4], fields[4:9], fields[9:]
-        parent = None
-        if parent_id is not None:
-            parent = PlainObjective(
-                pk=parent_id,
-                title=parent_title,
-                team=_team(teams, *parent_fields[:4]),
-                period=_period(periods, *parent_fields[4:]),
-            )
-        objectives.append(
-            PlainObjective(
-                pk=pk,
-                title=title,
-                why=why,
-                order=order,
-                archived=archived,
-                team=_team(teams, *team_fields),
-                period=_period(periods, *period_fields),
-                parent_id=parent_id,
-                parent=parent,
-            )
-        )
+    objectives = _objective_rows(shown, teams=teams, periods=periods, with_parents=True)
     by_id = {objective.pk: objective for objective in objectives}
     key_results = _key_results_of(by_id, now)
     for key_result in sorted(key_results.values(), key=lambda kr: (kr.order, kr.pk)):
@@ -237,6 +189,46 @@ def _plain_objectives(
     if with_owners:
         _attach_owners(objectives, list(key_results.values()))
     return objectives
+
+
+_PERIOD_FIELDS = ("year", "quarter", "start", "end")
+_OBJECTIVE_FIELDS = (
+    "title",
+    "team_id",
+    "team__name",
+    "team__slug",
+    "team__parent_id",
+    "period_id",
+    *(f"period__{name}" for name in _PERIOD_FIELDS),
+)
+
+
+def _objective_rows(
+    shown: Q, *, teams: dict[int, Team], periods: dict[int, Period], with_parents: bool
+) -> list[PlainObjective]:
+    """The objectives `shown`, in order, as plain values without their key results, in one query;
+    `with_parents`, each with the objective it aligns to (its title, team and quarter)."""
+    parent_fields = tuple(f"parent__{name}" for name in _OBJECTIVE_FIELDS) if with_parents else ()
+    rows = (
+        Objective.objects.filter(shown)
+        .order_by("order", "pk")
+        .values_list("pk", "why", "order", "archived", "parent_id", *_OBJECTIVE_FIELDS, *parent_fields)
+    )
+    width = len(_OBJECTIVE_FIELDS)
+    objectives = []
+    for pk, why, order, archived, parent_id, *fields in rows:
+        objective = _objective(pk, fields[:width], teams, periods)
+        objective.why, objective.order, objective.archived, objective.parent_id = why, order, archived, parent_id
+        if with_parents and parent_id is not None:
+            objective.parent = _objective(parent_id, fields[width:], teams, periods)
+        objectives.append(objective)
+    return objectives
+
+
+def _objective(pk: int, fields, teams: dict[int, Team], periods: dict[int, Period]) -> PlainObjective:
+    """An objective from a row's `_OBJECTIVE_FIELDS`: its title, team (4 columns) and quarter (5)."""
+    title, *team_fields = fields[:5]
+    return PlainObjective(pk=pk, title=title, team=_team(teams, *team_fields), period=_period(periods, *fields[5:]))
 
 
 def _team(teams: dict[int, Team], pk: int, name: str, slug: str, parent_id: int | None) -> Team:
@@ -576,7 +568,7 @@ class Lane:
     name: str
     horizon: Horizon | None = None
     items: list["LaneItem"] = field(default_factory=list)
-    objectives: list["LaneObjective"] = field(default_factory=list)
+    objectives: list["PlainObjective"] = field(default_factory=list)
 
 
 @dataclass
@@ -712,25 +704,6 @@ class PlainKeyResult:
 
 
 @dataclass(slots=True, eq=False)
-class LaneObjective:
-    """An objective as a roadmap reads it (the Now lane, or linked to an item), with its progress."""
-
-    pk: int
-    title: str
-    order: int
-    team_id: int
-    team_name: str
-    team_slug: str
-    period: Period
-    in_now_lane: bool
-    percent: int = 0
-    status: Status | None = None
-
-    def get_absolute_url(self) -> str:
-        return reverse_cached("okrs:team_okrs", self.team_slug, self.period.slug) + f"#objective-{self.pk}"
-
-
-@dataclass(slots=True, eq=False)
 class LaneItem:
     """A roadmap item as its card reads it (okrs.templatetags.okrs.roadmap_item_row), loaded as
     plain values, with its key results and objectives, its roll-up and the horizons it may move to."""
@@ -746,7 +719,7 @@ class LaneItem:
     commitment: str
     health: str
     krs: list[PlainKeyResult]
-    linked_objectives: list[LaneObjective]
+    linked_objectives: list[PlainObjective]
     rollup: RollUp
     move_choices: list[Horizon]
 
@@ -755,8 +728,8 @@ class LaneItem:
 class LaneWork:
     """The objectives of a roadmap's Now lane, and the objectives and key results of each item."""
 
-    now_lane: list[LaneObjective]
-    objectives_of: dict[int, list[LaneObjective]]
+    now_lane: list[PlainObjective]
+    objectives_of: dict[int, list[PlainObjective]]
     key_results_of: dict[int, list[PlainKeyResult]]
 
 
@@ -841,8 +814,8 @@ def _lane_work(
             key_result_links.add((item_id, key_result_id))
     periods = {period.pk: period} if period.pk else {}
     in_now_lane = Q(period_id=period.pk, team_id__in=team_ids, archived=False, parent__isnull=True)
-    objectives = _lane_objectives(
-        in_now_lane | Q(pk__in={pk for _, pk in objective_links}), now_lane=(period, set(team_ids)), periods=periods
+    objectives = _objective_rows(
+        in_now_lane | Q(pk__in={pk for _, pk in objective_links}), teams={}, periods=periods, with_parents=False
     )
     key_results = plain_key_results(
         Q(objective_id__in=[objective.pk for objective in objectives]) | Q(pk__in={pk for _, pk in key_result_links}),
@@ -853,11 +826,10 @@ def _lane_work(
     for key_result in sorted(key_results.values(), key=lambda kr: (kr.order, kr.pk)):
         key_results_of_objective.setdefault(key_result.objective_id, []).append(key_result)
     for objective in objectives:
-        krs = key_results_of_objective.get(objective.pk, [])
-        objective.percent = as_percent(objective_progress(krs))
-        objective.status = objective_status([kr.state for kr in krs])
+        objective.krs = key_results_of_objective.get(objective.pk, [])
+        _roll_up(objective)
     by_id = {objective.pk: objective for objective in objectives}
-    objectives_of: dict[int, list[LaneObjective]] = {}
+    objectives_of: dict[int, list[PlainObjective]] = {}
     for item_id, objective_id in objective_links:
         objectives_of.setdefault(item_id, []).append(by_id[objective_id])
     for item_objectives in objectives_of.values():
@@ -868,13 +840,17 @@ def _lane_work(
     for item_key_results in key_results_of.values():
         item_key_results.sort(key=lambda kr: (kr.objective.period.start, kr.objective.order, kr.order, kr.pk))
     return LaneWork(
-        now_lane=[objective for objective in objectives if objective.in_now_lane],
+        now_lane=[
+            objective
+            for objective in objectives
+            if objective.period.pk == period.pk
+            and objective.team_id in team_ids
+            and not objective.archived
+            and objective.parent_id is None
+        ],
         objectives_of=objectives_of,
         key_results_of=key_results_of,
     )
-
-
-_PERIOD_FIELDS = ("year", "quarter", "start", "end")
 
 
 def _period(periods: dict[int, Period], pk: int, *fields) -> Period:
@@ -883,41 +859,6 @@ def _period(periods: dict[int, Period], pk: int, *fields) -> Period:
     if period is None:
         period = periods[pk] = Period(pk, *fields)
     return period
-
-
-def _lane_objectives(shown: Q, *, now_lane: tuple[Period, set[int]], periods: dict[int, Period]) -> list[LaneObjective]:
-    """The objectives `shown`, in order; those of the quarter and teams of `now_lane` that align to
-    none and are not archived are in the Now lane."""
-    period, team_ids = now_lane
-    rows = (
-        Objective.objects.filter(shown)
-        .order_by("order", "pk")
-        .values_list(
-            "pk",
-            "title",
-            "order",
-            "team_id",
-            "team__name",
-            "team__slug",
-            "archived",
-            "parent_id",
-            "period_id",
-            *(f"period__{name}" for name in _PERIOD_FIELDS),
-        )
-    )
-    return [
-        LaneObjective(
-            pk=pk,
-            title=title,
-            order=order,
-            team_id=team_id,
-            team_name=team_name,
-            team_slug=team_slug,
-            period=_period(periods, period_id, *period_fields),
-            in_now_lane=period_id == period.pk and team_id in team_ids and not archived and parent_id is None,
-        )
-        for pk, title, order, team_id, team_name, team_slug, archived, parent_id, period_id, *period_fields in rows
-    ]
 
 
 # PlainKeyResult's fields up to final_score, in its order: what a key result's row reads of it.

@@ -248,7 +248,7 @@ def now_objective_row(context, objective) -> NowObjectiveRow:
             objective.pk,
             objective.title,
             objective.get_absolute_url(),
-            _team_name_unless_shown(context, objective.team_id, objective.team_name),
+            _team_name_unless_shown(context, objective.team_id, objective.team.name),
             objective.percent,
             objective.status,
         ),
