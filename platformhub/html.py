@@ -82,9 +82,6 @@ def status_badge(status) -> SafeString | str:
     return format_html('<span class="status status--{}">{}</span>', status, status.label)
 
 
-_SELECTED = mark_safe(" selected")
-
-
 def select_options(choices) -> SafeString:
     """`<option>`s for (value, label, selected) triples, every value and label escaped: the
     dashboard's team filter lists hundreds of teams, and a template loop over them cost several
@@ -92,7 +89,7 @@ def select_options(choices) -> SafeString:
     return format_html_join(
         "",
         '<option value="{}"{}>{}</option>',
-        ((value, _SELECTED if selected else "", label) for value, label, selected in choices),
+        ((value, " selected" if selected else "", label) for value, label, selected in choices),
     )
 
 
