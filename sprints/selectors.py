@@ -239,7 +239,11 @@ def _flagged(items, now: datetime.datetime) -> list:
 
 
 def current_sprint(today: datetime.date) -> Sprint | None:
-    return Sprint.objects.filter(start__lte=today, end__gte=today).first()
+    return _sprints_running_on(today).first()
+
+
+def _sprints_running_on(day: datetime.date) -> QuerySet[Sprint]:
+    return Sprint.objects.filter(start__lte=day, end__gte=day).order_by("number")
 
 
 @dataclass
@@ -556,9 +560,9 @@ def _goals_with_fewer_than_two_owners(series: MeetingSeries, day: datetime.date,
     """The titles of the teams' goals with fewer than two owners, for the sprint the meeting is
     about: sprint planning is about the sprint it plans, every other meeting about the running one."""
     if series.kind == MeetingSeries.Kind.SPRINT_PLANNING:
-        sprint = Sprint.objects.filter(start__gt=day).order_by("start")
+        sprint = _sprints_starting_after(day)
     else:
-        sprint = Sprint.objects.filter(start__lte=day, end__gte=day).order_by("number")
+        sprint = _sprints_running_on(day)
     return list(
         SprintGoal.objects.filter(sprint=Subquery(sprint.values("pk")[:1]), team_id__in=tree)
         .annotate(owner_count=Count("owners"))
@@ -584,7 +588,11 @@ def _open_actions_of_previous_meeting(meeting: Meeting) -> list[tuple[str, str |
 
 def next_sprint(day: datetime.date) -> Sprint | None:
     """The first sprint starting after `day`: the one being planned."""
-    return Sprint.objects.filter(start__gt=day).order_by("start").first()
+    return _sprints_starting_after(day).first()
+
+
+def _sprints_starting_after(day: datetime.date) -> QuerySet[Sprint]:
+    return Sprint.objects.filter(start__gt=day).order_by("start")
 
 
 def meeting_dates(
