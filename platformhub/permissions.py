@@ -26,21 +26,26 @@ class Access:
 
 
 def access_for(user: User | AnonymousUser) -> Access:
-    """The user's memberships, loaded once and kept on the user object for the request."""
+    """The user's person and memberships, loaded once (one query) and kept on the user object for the request."""
     cached = getattr(user, _ACCESS_ATTR, None)
     if cached is not None:
         return cached
     if not user.is_authenticated:
         return Access(False, False, frozenset(), frozenset(), frozenset(), None)
-    memberships = list(Membership.objects.filter(person__user=user).values_list("team_id", "team__parent_id", "role"))
-    person = Person.objects.filter(user=user).values("pk", "is_org_viewer").first() or {}
+    # One row per membership, or one row with no team for a person in no team: a single query.
+    rows = list(
+        Person.objects.filter(user=user)
+        .order_by()
+        .values_list("pk", "is_org_viewer", "memberships__team_id", "memberships__team__parent_id", "memberships__role")
+    )
+    memberships = [(team_id, parent_id, role) for _, _, team_id, parent_id, role in rows if team_id is not None]
     access = Access(
         is_staff=user.is_staff,
-        is_org_viewer=person.get("is_org_viewer", False),
+        is_org_viewer=bool(rows) and rows[0][1],
         member_team_ids=frozenset(team_id for team_id, _, _ in memberships),
         lead_team_ids=frozenset(team_id for team_id, _, role in memberships if role == Membership.Role.LEAD),
         root_team_ids=frozenset(parent_id or team_id for team_id, parent_id, _ in memberships),
-        person_id=person.get("pk"),
+        person_id=rows[0][0] if rows else None,
     )
     setattr(user, _ACCESS_ATTR, access)
     return access

@@ -474,10 +474,10 @@ def test_a_team_roadmap_runs_a_constant_number_of_queries(
         roadmap_item_link_key_result(item=item, key_result=kr)
         roadmap_item_link_objective(item=item, objective=objective)
     client = client_as("lead")
-    # session, user, access (2), team, sub-teams, horizons, quarter lookups (2), the items' links to
+    # session, user, access, team, sub-teams, horizons, quarter lookups (2), the items' links to
     # objectives and KRs, the quarter's and the linked objectives, their KRs and the linked ones, the
     # KRs' issue counts, items
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.get(reverse("okrs:team_roadmap", args=["platform"]))
     assert response.content.decode().count('class="roadmap-item roadmap-item--') >= items
 
@@ -677,10 +677,10 @@ def test_the_roadmap_of_every_team_runs_a_constant_number_of_queries(
 ):
     _trees(trees, okr.period, roadmap["six_month"])
     client = client_as("viewer")
-    # session, user, access (2), top-level teams, sub-teams, horizons, quarter lookups (2), the items'
+    # session, user, access, top-level teams, sub-teams, horizons, quarter lookups (2), the items'
     # links to objectives and KRs, the quarter's and the linked objectives, their KRs and the linked
     # ones, the KRs' issue counts, items, the counts by health
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         response = client.get(reverse("okrs:roadmap"))
     assert len(_tree_ids(response.content.decode())) == min(trees + 2, ROADMAP_TEAMS_PER_PAGE)
 

@@ -241,7 +241,7 @@ def build_objectives(*, teams, period, count: int, owners, parent_for=None) -> l
     return objectives
 
 
-ORG_OVERVIEW_QUERIES = 8  # memberships, person, top-level teams, sub-teams, objectives, key results, their
+ORG_OVERVIEW_QUERIES = 7  # person and memberships, top-level teams, sub-teams, objectives, key results, their
 # linked issues' counts, quarters
 
 

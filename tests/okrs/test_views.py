@@ -412,9 +412,9 @@ def test_team_okr_page_runs_a_constant_number_of_queries(org, client_as, django_
 
     _quarter_with(org, period_get_or_create(year=2022, quarter=4), objectives)
     client = client_as("engineer")
-    # session, user, team, access (2), quarter, current quarter, the team's and its sub-teams' objectives
+    # session, user, team, access, quarter, current quarter, the team's and its sub-teams' objectives
     # + owners + KRs + KR owners, team period, quarter switcher
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(reverse("okrs:team_okrs", args=["platform", "2022-q4"]))
     assert response.content.decode().count('class="card objective"') == objectives
 
@@ -425,9 +425,9 @@ def test_org_overview_runs_a_constant_number_of_queries(org, client_as, django_a
 
     _quarter_with(org, period_get_or_create(year=2022, quarter=4), objectives)
     client = client_as("viewer")
-    # session, user, access (2), quarter, top-level teams, sub-teams, objectives, KRs, their linked
+    # session, user, access, quarter, top-level teams, sub-teams, objectives, KRs, their linked
     # issues' counts, quarters
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(reverse("okrs:overview") + "?period=2022-q4")
     assert response.content.decode().count("key results</span>") >= objectives
 

@@ -94,9 +94,9 @@ def test_dashboard_runs_a_constant_number_of_queries(okr, client_as, org, django
         key_result = key_result_create(objective=okr.objective, title=f"KR {number}", kind="issues")
         _issues(key_result, per_kr, start=number * 1000 + 1)
     client = client_as("viewer")
-    # session, user, access (2), teams, quarter, a page of KRs, their issues counted, a few of
+    # session, user, access, teams, quarter, a page of KRs, their issues counted, a few of
     # them named, last sync, quarters for the filter
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(reverse("dashboard") + "?quarter=2022-q4")
     assert response.content.decode().count(f"0 of {per_kr} linked issues closed") == 3
 

@@ -2,7 +2,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from platformhub.models import Membership
-from tests.factories import MembershipFactory
+from platformhub.permissions import access_for
+from tests.factories import MembershipFactory, PersonFactory, UserFactory
 
 VIEW, CHANGE = "platformhub.view_team", "platformhub.change_team"
 
@@ -51,7 +52,27 @@ def test_outsider_cannot_read_or_edit_the_other_tree(org):
 
 def test_permission_checks_cost_queries_once_per_request(org, django_assert_num_queries):
     lead = type(org.users["lead"]).objects.get(pk=org.users["lead"].pk)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         for _ in range(10):
             lead.has_perm(VIEW, org.team)
             lead.has_perm(CHANGE, org.sub_team)
+
+
+def test_access_reads_a_person_in_several_teams_and_one_in_none(org):
+    """One query reads the person with every membership; a person in no team still has a person
+    (and an org-wide viewer flag), and a user without a person has neither."""
+    lead = org.users["lead"]
+    MembershipFactory(person=lead.person, team=org.other_team)
+    access = access_for(type(lead).objects.get(pk=lead.pk))
+    assert access.person_id == lead.person.pk
+    assert access.member_team_ids == {org.team.pk, org.other_team.pk}
+    assert access.lead_team_ids == {org.team.pk}
+    assert access.root_team_ids == {org.team.pk, org.other_team.pk}
+
+    exec_person = PersonFactory(is_org_viewer=True)
+    access = access_for(type(lead).objects.get(pk=exec_person.user.pk))
+    assert (access.person_id, access.is_org_viewer, access.member_team_ids) == (exec_person.pk, True, frozenset())
+
+    without_person = UserFactory()
+    access = access_for(without_person)
+    assert (access.person_id, access.is_org_viewer, access.member_team_ids) == (None, False, frozenset())

@@ -223,8 +223,8 @@ def test_team_page_runs_a_constant_number_of_queries(db, client, django_assert_n
     team = _team_with_members(members)
     viewer = MembershipFactory(team=TeamFactory(), person__is_org_viewer=True).person.user
     client.force_login(viewer)
-    # session + user, the reader's access (2), team, people, sub-teams, their people, open standup blockers
-    with django_assert_num_queries(9):
+    # session + user, the reader's access, team, people, sub-teams, their people, open standup blockers
+    with django_assert_num_queries(8):
         response = client.get(team.get_absolute_url())
     assert response.status_code == 200
     assert response.content.decode().count('class="person"') == members + members - 1

@@ -901,13 +901,13 @@ def test_a_meeting_page_runs_the_same_number_of_queries_however_long_its_agenda(
     wednesday.attendees.set([engineer, lead])
     client = client_as("engineer")
 
-    # session, user; the series; the user's memberships and person (permissions); the meeting;
+    # session, user; the series; the user's person and memberships (permissions); the meeting;
     # its agenda (with who added each item); the pre-fill: the quarter's KRs (`okr`) and their
     # linked issues' counts, blocked or carried cards, the current sprint's goals, the previous
     # meeting's open actions, standup blockers; the meeting's actions (with owner and meeting
     # raised in); attendees; the standups since the previous meeting; the people an action can
     # be assigned to
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         response = client.get(url("meeting", standup, WEDNESDAY))
 
     content = response.content.decode()
@@ -945,10 +945,10 @@ def test_the_meetings_list_runs_the_same_number_of_queries_however_many_series(
         made.append(series)
     client = client_as("engineer")
 
-    # session, user; the team; the user's memberships and person (permissions); the series
+    # session, user; the team; the user's person and memberships (permissions); the series
     # (with their teams), the sprints, the ad-hoc series' meetings; the open actions; the
     # calendar addresses
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(reverse("sprints:meetings", args=["platform"]))
 
     content = response.content.decode()

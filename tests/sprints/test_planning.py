@@ -398,10 +398,10 @@ def test_only_the_team_tree_answers_requests(org, sprint, client_as, role, statu
 @pytest.mark.parametrize(
     ("reader", "queries", "teams_read"),
     [
-        # session, user, sprint, access (2), readable teams, goals + their owners, comments,
+        # session, user, sprint, access, readable teams, goals + their owners, comments,
         # requests, neighbouring sprints, and the request form's two team lists
-        ("engineer", 13, 2),
-        ("viewer", 11, 3),  # reads every team, and files no requests: no request form
+        ("engineer", 12, 2),
+        ("viewer", 10, 3),  # reads every team, and files no requests: no request form
     ],
 )
 def test_the_planning_page_runs_a_constant_number_of_queries(

@@ -195,7 +195,7 @@ def test_board_runs_a_constant_number_of_queries(board, client_as, org, django_a
     client = client_as("viewer")
     # the same number whatever the number of cards (cards, owners and sprints are fetched for all at
     # once), plus open requests
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         response = client.get(reverse("sprints:board", args=["platform"]))
     content = response.content.decode()
     assert content.count('<article class="board-card') == min(cards + 1, OPEN_SHOWN)
@@ -374,8 +374,8 @@ def test_the_sprint_page_runs_a_constant_number_of_queries(board, client_as, dja
         TeamFactory(parent=parent)
         sprint_goal_create(sprint=board["sprint"], team=parent, title="Goal elsewhere")
     client = client_as("staff")
-    # session, user, access (2), sprint, teams, goals + owners, roster, neighbours, the reader's person
-    with django_assert_num_queries(10):
+    # session, user, access, sprint, teams, goals + owners, roster, neighbours, the reader's person
+    with django_assert_num_queries(9):
         response = client.get(reverse("sprints:sprint", args=[board["sprint"].number]))
     assert response.content.count(b"Add a goal for") == 3 + 2 * extra_teams  # every team staff plans for
 
