@@ -10,6 +10,16 @@ from okrs.models import KeyResult, RoadmapItem
 from platformhub.models import Person
 
 
+def issue_reference(repo: str, number: int) -> str:
+    """ "owner/repo#123", as GitHub writes a reference (for pages that read issues as rows)."""
+    return f"{repo}#{number}"
+
+
+def issue_url(repo: str, number: int, html_url: str) -> str:
+    """The issue's page on GitHub: the address GitHub gave, else the usual one."""
+    return html_url or f"https://github.com/{repo}/issues/{number}"
+
+
 class GitHubIssue(models.Model):
     """A GitHub issue or pull request as last seen through the API or a webhook."""
 
@@ -45,15 +55,15 @@ class GitHubIssue(models.Model):
         ordering = ["repo", "number"]
 
     def __str__(self) -> str:
-        return f"{self.repo}#{self.number}"
+        return self.reference
 
     @property
     def reference(self) -> str:
-        return f"{self.repo}#{self.number}"
+        return issue_reference(self.repo, self.number)
 
     @property
     def url(self) -> str:
-        return self.html_url or f"https://github.com/{self.repo}/issues/{self.number}"
+        return issue_url(self.repo, self.number, self.html_url)
 
     @property
     def is_closed(self) -> bool:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.forms import LinkIssuesForm, SavedSearchForm
-from integrations.models import BLOCKED_LABELS, GitHubIssue, IssueLink, SyncRun
+from integrations.models import BLOCKED_LABELS, GitHubIssue, IssueLink, SyncRun, issue_reference, issue_url
 from okrs.models import KeyResult, Objective, Period
 from okrs.progress import KeyResultState, Status, key_result_state
 from okrs.selectors import (
@@ -441,8 +441,8 @@ def _name_issues(work: list[KeyResultWork], now: datetime.datetime) -> None:
     lists = {"recently_closed": "recently_closed", "blocked": "blocked_issues", "stale": "stale_issues"}
     for key_result_id, kind, repo, number, title, html_url in _run(_ISSUES_SQL, list(by_key_result), now):
         line = IssueLine(
-            reference=f"{repo}#{number}",
-            url=html_url or f"https://github.com/{repo}/issues/{number}",
+            reference=issue_reference(repo, number),
+            url=issue_url(repo, number, html_url),
             title=title if len(title) <= TITLE_CHARS else f"{title[: TITLE_CHARS - 1]}…",
         )
         getattr(by_key_result[key_result_id], lists[kind]).append(line)

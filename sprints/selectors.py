@@ -3,12 +3,13 @@ standups, planning), each in a fixed number of queries."""
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from integrations.models import issue_reference, issue_url
 from okrs.models import CheckIn
 from okrs.progress import Status, as_percent
 from okrs.selectors import people_for_team, plain_key_results, team_tree_ids
@@ -50,12 +51,81 @@ def column_order(column: str) -> tuple[str, ...]:
 
 
 @dataclass
+class BoardCard:
+    """A card as the board draws it: plain values read from its row (a Card with its project and
+    issue costs several times as much to build), then what `card_details` adds."""
+
+    pk: int
+    version: int
+    team_id: int
+    title: str
+    description: str
+    blocked_reason: str
+    column: str
+    carry_overs: int
+    project_title: str
+    issue_url: str
+    issue_reference: str
+    owner_list: list[Person] = field(default_factory=list)
+    sprint_numbers: list[int] = field(default_factory=list)
+    is_mine: bool = False
+    lingering: bool = False
+    picked: str = ""
+
+    @classmethod
+    def of(cls, card: Card) -> "BoardCard":
+        """The board's view of a card already read as a model (with its project and issue)."""
+        return cls(
+            pk=card.pk,
+            version=card.version,
+            team_id=card.team_id,
+            title=card.title,
+            description=card.description,
+            blocked_reason=card.blocked_reason,
+            column=card.column,
+            carry_overs=card.carry_overs,
+            project_title=card.project.title if card.project else "",
+            issue_url=card.issue.url if card.issue else "",
+            issue_reference=card.issue.reference if card.issue else "",
+        )
+
+
+_BOARD_CARD_COLUMNS = (
+    "pk",
+    "version",
+    "team_id",
+    "title",
+    "description",
+    "blocked_reason",
+    "column",
+    "carry_overs",
+    "project__title",
+    "issue__repo",
+    "issue__number",
+    "issue__html_url",
+)
+
+
+def _board_cards(cards: QuerySet[Card]) -> list[BoardCard]:
+    """`cards` as the board draws them, from one query of the columns it shows."""
+    return [
+        BoardCard(
+            *values,
+            project_title=project_title or "",
+            issue_url=issue_url(repo, number, html_url) if repo else "",
+            issue_reference=issue_reference(repo, number) if repo else "",
+        )
+        for *values, project_title, repo, number, html_url in cards.values_list(*_BOARD_CARD_COLUMNS)
+    ]
+
+
+@dataclass
 class BoardColumn:
     key: str
     label: str
     count: int  # every card of the column on the board (filtered), shown or not
     limit: int | None
-    cards: list[Card] = field(default_factory=list)
+    cards: list[BoardCard] = field(default_factory=list)
 
     @property
     def over_limit(self) -> bool:
@@ -136,7 +206,7 @@ def board_columns(cards: QuerySet[Card], board: Board, keys: list[str] | None = 
     return [BoardColumn(key, Card.Column(key).label, counts.get(key, 0), board.limit_for(key)) for key in keys]
 
 
-def card_details(cards: list[Card], viewer_id: int | None) -> None:
+def card_details(cards: list[BoardCard], viewer_id: int | None) -> None:
     """What the board shows of each card, for all of them in two queries: its owners (`owner_list`,
     one Person each however many cards they own) and the numbers of its sprints (`sprint_numbers`);
     whether it lingers or is the reader's; and the column picked in its "Move to" (where it is)."""
@@ -179,16 +249,16 @@ def board_page(
     cards = board_cards(team=team, filters=filters, today=today)
     columns = board_columns(cards, board)
     open_columns = [key for key in Card.Column.values if key != Card.Column.DONE]
-    shown = cards.filter(column__in=open_columns).select_related("project", "issue").order_by(*BOARD_ORDER)
+    shown = cards.filter(column__in=open_columns).order_by(*BOARD_ORDER)
     if any(column.count > OPEN_SHOWN for column in columns if column.key != Card.Column.DONE):
         # each column's first OPEN_SHOWN cards (ranking them costs more, so only when one has more)
         shown = shown.annotate(place=Window(RowNumber(), partition_by=F("column"), order_by=BOARD_ORDER)).filter(
             place__lte=OPEN_SHOWN
         )
-    done = cards.filter(column=Card.Column.DONE).select_related("project", "issue").order_by(*DONE_ORDER)
+    done = cards.filter(column=Card.Column.DONE).order_by(*DONE_ORDER)
     if sprint and not filters.sprint:  # (filtering on a sprint has narrowed every column to it already)
         done = done.filter(_tagged(sprint))
-    everything = [*shown, *done[:DONE_SHOWN]]
+    everything = [*_board_cards(shown), *_board_cards(done[:DONE_SHOWN])]
     card_details(everything, viewer_id)
     for column in columns:
         column.cards = [card for card in everything if card.column == column.key]
@@ -216,7 +286,7 @@ def board_page(
 
 def column_page(
     cards: QuerySet[Card], *, column: str, after: str | None, before: str | None, viewer_id: int | None
-) -> KeysetPage[Card]:
+) -> KeysetPage[BoardCard]:
     """One page of a column's cards, in the column's order (Done newest first)."""
     page = keyset_page(
         cards.filter(column=column).select_related("project", "issue"),
@@ -225,6 +295,7 @@ def column_page(
         after=after,
         before=before,
     )
+    page = replace(page, items=[BoardCard.of(card) for card in page.items])
     card_details(page.items, viewer_id)
     return page
 

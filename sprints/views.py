@@ -152,9 +152,10 @@ def _card(request: HttpRequest, pk: int) -> Card:
 def _card_context(request: HttpRequest, card: Card, board: Team) -> dict:
     """What the card's partial needs to show `card` on `board` to the person who just changed it."""
     prefetch_related_objects([card], "project", "issue")  # already there unless the card was just read again
-    selectors.card_details([card], getattr(person_of(request), "pk", None))
+    shown = selectors.BoardCard.of(card)
+    selectors.card_details([shown], getattr(person_of(request), "pk", None))
     return {
-        "card": card,
+        "card": shown,
         "team": board,
         "can_work": True,
         "query": _board_query(request).urlencode(),
@@ -238,7 +239,7 @@ def _moved_meanwhile(request: HttpRequest, card: Card, *, board: Team, wanted: s
             **_card_context(request, card, board),
             "changed": _column_counts(request, board, [move.from_column, move.to_column] if move else [card.column]),
         }
-        shown = [card]
+        shown = [context["card"]]
     else:
         context = _board_context(request, board)
         shown = [on_board for column in context["page"].columns for on_board in column.cards if on_board.pk == card.pk]

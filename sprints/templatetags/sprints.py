@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from django import template
 
 from sprints.models import ActionItem, Card
+from sprints.selectors import BoardCard
 
 register = template.Library()
 
@@ -34,7 +35,7 @@ class CardRow:
 
 
 @register.simple_tag(takes_context=True)
-def card_row(context, card: Card) -> CardRow:
+def card_row(context, card: BoardCard) -> CardRow:
     """The card (with what `selectors.card_details` gives it) as the reader sees it on the board
     `team`: its forms depend on `can_work`, and carry the board and its filters (`query`)."""
     team = context["team"]
@@ -45,10 +46,10 @@ def card_row(context, card: Card) -> CardRow:
         description=card.description,
         blocked_reason=card.blocked_reason,
         owners=tuple(owner.display_name for owner in card.owner_list),
-        project_title=card.project.title if card.project else "",
+        project_title=card.project_title,
         sprint_numbers=tuple(card.sprint_numbers),
-        issue_url=card.issue.url if card.issue else "",
-        issue_reference=card.issue.reference if card.issue else "",
+        issue_url=card.issue_url,
+        issue_reference=card.issue_reference,
         column=card.column,
         lingering=card.lingering,
         sprints_in_progress=card.carry_overs + 1,

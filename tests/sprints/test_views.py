@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from integrations.models import GitHubIssue
 from sprints.models import Card, CardMove, Milestone, Project, Sprint, SprintGoal
 from sprints.selectors import OPEN_SHOWN
 from sprints.services import card_create, sprint_goal_create, sprints_ensure
@@ -299,6 +300,37 @@ def test_a_card_can_link_a_project_and_a_github_issue(board, client_as):
     bad = client_as("engineer").post(reverse("sprints:card_create", args=["platform"]), {"title": "X", "issue": "nope"})
     assert bad.status_code == 422
     assert "Not an issue" in bad.content.decode()
+
+
+def test_a_card_shows_its_project_and_issue_alike_on_the_board_its_column_and_after_a_move(board, client_as):
+    """The board reads its cards as rows and the other answers as models: all draw the same card."""
+    client = client_as("engineer")
+    client.post(
+        reverse("sprints:card_create", args=["platform"]),
+        {"title": "Shard events", "project": board["project"].pk, "issue": "PostHog/posthog#77"},
+    )
+    card = Card.objects.get(title="Shard events")
+    GitHubIssue.objects.filter(pk=card.issue_id).update(html_url="https://github.com/posthog/posthog/pull/77")
+
+    def meta(html: str) -> str:
+        """The card's line of owners, project, sprints and issue."""
+        pattern = rf'<article class="board-card[^"]*" id="card-{card.pk}".*?(<p class="board-card__meta">.*?</p>)'
+        return re.search(pattern, html, re.S).group(1)
+
+    on_board = meta(client.get(reverse("sprints:board", args=["platform"])).content.decode())
+    assert f'<span class="pill">{board["project"].title}</span>' in on_board
+    assert (
+        '<a href="https://github.com/posthog/posthog/pull/77" rel="noopener noreferrer">posthog/posthog#77</a>'
+        in on_board
+    )
+    in_column = client.get(reverse("sprints:board_column", args=["platform", card.column])).content.decode()
+    assert meta(in_column) == on_board
+    moved = client.post(
+        reverse("sprints:card_move", args=[card.pk]),
+        {"column": "in_progress", "version": card.version, "board": "platform"},
+        headers={"HX-Request": "true"},
+    )
+    assert meta(moved.content.decode()) == on_board
 
 
 def test_the_report_counts_planned_done_and_carried_over_and_draws_the_burn_up(board, client_as, org):
