@@ -16,6 +16,7 @@ from integrations.models import BLOCKED_LABELS, GitHubIssue, IssueLink, SyncRun,
 from okrs.models import KeyResult, Objective, Period
 from okrs.progress import KeyResultState, Status, key_result_state
 from okrs.selectors import (
+    LinkedIssue,
     default_period,
     parse_quarter,
     period_find,
@@ -39,7 +40,7 @@ def linked_issues_context(*, user: User, key_result: KeyResult) -> dict:
     `okrs.selectors.key_result_for_page`, with its links and searches prefetched."""
     objective = key_result.objective
     closed = team_period_is_closed(team=objective.team, period=objective.period)
-    links = list(key_result.issue_links.all())
+    links = key_result.linked_issues
     last_sync = latest_sync()
     return {
         "key_result": key_result,
@@ -53,11 +54,11 @@ def linked_issues_context(*, user: User, key_result: KeyResult) -> dict:
     }
 
 
-def sync_errors_for(run: SyncRun | None, links: list[IssueLink]) -> list[str]:
+def sync_errors_for(run: SyncRun | None, links: list[LinkedIssue]) -> list[str]:
     """The lines of a sync's error that are about these issues ("octo/app#1: GitHub answered 500")."""
     if run is None or not run.error:
         return []
-    references = {str(link.issue) for link in links}
+    references = {link.reference for link in links}
     return [line for line in run.error.splitlines() if line.partition(": ")[0] in references]
 
 

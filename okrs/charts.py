@@ -71,10 +71,10 @@ def _progress_steps(key_result: KeyResult) -> list[tuple[datetime.date, float]]:
     """(day, progress) oldest first: after each check-in, or for linked-issue KRs, as each issue closed."""
     if key_result.kind != KeyResult.Kind.ISSUES:
         return [
-            (check_in.created_at.date(), ratio_for_value(key_result, check_in.value, done=check_in.done))
-            for check_in in reversed(list(key_result.check_ins.all()))
+            (created_at.date(), ratio_for_value(key_result, value, done=done))
+            for created_at, value, done in reversed(key_result.chart_check_ins)
         ]
-    issues = [link.issue for link in key_result.issue_links.all() if not link.issue.deleted]
+    issues = [issue for issue in key_result.linked_issues if not issue.deleted]
     weight = (lambda issue: issue.points) if key_result.weight_by_points else (lambda issue: 1)
     total = sum(weight(issue) for issue in issues)
     if not total:

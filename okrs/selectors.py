@@ -10,7 +10,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
-from integrations.models import GitHubIssue, IssueLink
+from integrations.models import GitHubIssue, IssueLink, issue_reference, issue_url
 from okrs.models import (
     CheckIn,
     Horizon,
@@ -418,29 +418,73 @@ def team_period_is_closed(*, team: Team, period: Period) -> bool:
 
 
 def key_result_for_page(*, key_result_id: int, now: datetime.datetime) -> KeyResult:
-    """A key result with its objective, owners and whole check-in history (newest first)."""
-    return with_state(key_results_for_page().get(pk=key_result_id), now=now)
+    """A key result with everything its page shows but the list of check-ins (`with_page_details`)."""
+    return with_page_details(key_results_for_page().get(pk=key_result_id), now=now)
 
 
 def key_results_for_page() -> QuerySet[KeyResult]:
-    """Key results with what the KR page shows: objective, owners, linked issues, and what the
-    chart needs of every check-in (the list of check-ins is `check_ins_page`)."""
+    """Key results with their objective, owners and saved searches: then `with_page_details`."""
     return KeyResult.objects.select_related(
         "objective__team__parent", "objective__period", "objective__parent"
-    ).prefetch_related(
-        "owners",
-        "saved_searches",
-        Prefetch(
-            "check_ins",
-            queryset=CheckIn.objects.only("key_result_id", "created_at", "value", "done").order_by(
-                "-created_at", "-pk"
-            ),
-        ),
-        Prefetch(
-            "issue_links",
-            queryset=IssueLink.objects.select_related("issue").order_by("issue__state", "-issue__last_activity_at"),
-        ),
+    ).prefetch_related("owners", "saved_searches")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedIssue:
+    """A key result's linked issue as its page, chart and counts use it: one row of the link and
+    its issue, where two model instances cost several times as much (a KR links dozens)."""
+
+    link_pk: int
+    found_by_search: bool
+    repo: str
+    number: int
+    title: str
+    state: str
+    html_url: str
+    is_pull_request: bool
+    deleted: bool
+    points: int
+    assignees: list
+    labels: list
+    closed_at: datetime.datetime | None
+    last_activity_at: datetime.datetime | None
+
+    @property
+    def reference(self) -> str:
+        return issue_reference(self.repo, self.number)
+
+    @property
+    def url(self) -> str:
+        return issue_url(self.repo, self.number, self.html_url)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == GitHubIssue.State.CLOSED
+
+
+def _linked_issues(key_result: KeyResult) -> list[LinkedIssue]:
+    """The key result's linked issues, open first, most recently active first."""
+    rows = (
+        IssueLink.objects.filter(key_result=key_result)
+        .order_by("issue__state", "-issue__last_activity_at")
+        .values_list(
+            "pk",
+            "saved_search_id",
+            "issue__repo",
+            "issue__number",
+            "issue__title",
+            "issue__state",
+            "issue__html_url",
+            "issue__is_pull_request",
+            "issue__deleted",
+            "issue__points",
+            "issue__assignees",
+            "issue__labels",
+            "issue__closed_at",
+            "issue__last_activity_at",
+        )
     )
+    return [LinkedIssue(pk, search_id is not None, *issue) for pk, search_id, *issue in rows]
 
 
 CHECK_INS_PER_PAGE = 20
@@ -458,11 +502,20 @@ def check_ins_page(*, key_result: KeyResult, after: str | None, before: str | No
     )
 
 
-def with_state(key_result: KeyResult, *, now: datetime.datetime) -> KeyResult:
-    """Give the key result (loaded by `key_results_for_page`) its linked issues' counts, from its
-    links already loaded (as with_issue_counts counts them: the annotation's GROUP BY over five
-    joined tables cost more than the rest of the page's queries), and its `.state`."""
-    live = [link.issue for link in key_result.issue_links.all() if not link.issue.deleted]
+def with_page_details(key_result: KeyResult, *, now: datetime.datetime) -> KeyResult:
+    """Give the key result (loaded by `key_results_for_page`) what its page shows, in two queries:
+    its linked issues (`.linked_issues`), what the chart needs of every check-in
+    (`.chart_check_ins`: (created_at, value, done), newest first; the list of check-ins is
+    `check_ins_page`), its linked issues' counts (counted here as with_issue_counts counts them:
+    the annotation's GROUP BY over five joined tables cost more than the rest of the page's
+    queries) and its `.state`."""
+    key_result.linked_issues = _linked_issues(key_result)
+    key_result.chart_check_ins = list(
+        CheckIn.objects.filter(key_result=key_result)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", "value", "done")
+    )
+    live = [issue for issue in key_result.linked_issues if not issue.deleted]
     closed = [issue for issue in live if issue.is_closed]
     key_result.issues_total, key_result.issues_closed = len(live), len(closed)
     key_result.points_total = sum(issue.points for issue in live)

@@ -450,7 +450,9 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx and request.htmx.target == f"kr-{pk}":  # Cancel on a form that took the place of its row
         return _render_key_result_change(request, _key_result(request, pk, permission="okrs.view"))
     key_result = get_for_user(request, selectors.key_results_for_page(), permission="okrs.view", pk=pk)
-    context = key_result_page_context(request, pk, key_result=selectors.with_state(key_result, now=timezone.now()))
+    context = key_result_page_context(
+        request, pk, key_result=selectors.with_page_details(key_result, now=timezone.now())
+    )
     if request.htmx and request.htmx.target == SUMMARY_TARGET:
         return render(request, "okrs/key_result_detail.html#summary", context)
     return render(request, "okrs/key_result_detail.html", context)
@@ -460,7 +462,7 @@ def key_result_page_context(
     request: HttpRequest, pk: int, form: CheckInForm | None = None, *, key_result: KeyResult | None = None
 ) -> dict:
     """What the KR page shows; `key_result`, when the view has it already, comes from
-    `selectors.key_results_for_page` with its state."""
+    `selectors.key_results_for_page` with its page details (`with_page_details`)."""
     if key_result is None:
         key_result = selectors.key_result_for_page(key_result_id=pk, now=timezone.now())
     objective = key_result.objective

@@ -1,10 +1,9 @@
 from dataclasses import dataclass
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 
-from integrations.models import IssueLink
+from okrs.selectors import LinkedIssue
 
 register = template.Library()
 
@@ -29,23 +28,22 @@ class IssueRow:
 
 
 @register.simple_tag
-def issue_row(link: IssueLink, can_link: bool) -> IssueRow:
-    """The row of `link` (with its issue), with an Unlink button when `can_link`; its last activity
-    is dated in the reader's time zone."""
-    issue = link.issue
+def issue_row(issue: LinkedIssue, can_link: bool) -> IssueRow:
+    """The row of a linked issue, with an Unlink button when `can_link`; its last activity is dated
+    in the reader's time zone."""
     last_activity = timezone.localtime(issue.last_activity_at) if issue.last_activity_at else None
     return IssueRow(
-        link_pk=link.pk,
+        link_pk=issue.link_pk,
         reference=issue.reference,
         url=issue.url,
         is_pull_request=issue.is_pull_request,
         title=issue.title,
-        found_by_search=link.saved_search_id is not None,
+        found_by_search=issue.found_by_search,
         deleted=issue.deleted,
         closed=issue.is_closed,
         assignees=", ".join(str(login) for login in issue.assignees),
         labels=tuple(str(label) for label in issue.labels),
-        last_activity_iso=date_filter(last_activity, "c") if last_activity else "",
-        last_activity=date_filter(last_activity, "j M Y") if last_activity else "",
+        last_activity_iso=last_activity.isoformat() if last_activity else "",
+        last_activity=f"{last_activity:%-d %b %Y}" if last_activity else "",
         can_link=bool(can_link),
     )

@@ -22,6 +22,11 @@ def at(month: int, day: int, hour: int = 10, year: int = 2022) -> datetime.datet
     return datetime.datetime(year, month, day, hour, tzinfo=datetime.UTC)
 
 
+def chart_of(key_result: KeyResult):
+    """The chart as the key result's page draws it (from what `key_result_for_page` loads)."""
+    return progress_chart(key_result_for_page(key_result_id=key_result.pk, now=NOW))
+
+
 def x_on(day: datetime.date) -> float:
     return LEFT + (day - datetime.date(2022, 10, 1)).days / Q4_DAYS * (RIGHT - LEFT)
 
@@ -41,12 +46,12 @@ def metric():
 
 
 def test_chart_has_a_point_per_check_in_plus_the_start(metric):
-    chart = progress_chart(metric)
+    chart = chart_of(metric)
     assert len(chart.points) == metric.check_ins.count() + 1 == 4
 
 
 def test_chart_points_run_oldest_first_from_the_start_of_the_quarter(metric):
-    chart = progress_chart(metric)
+    chart = chart_of(metric)
     assert [point.label for point in chart.points] == [
         "1 Oct: start, 0%",
         "15 Oct: 20%",
@@ -61,7 +66,7 @@ def test_chart_points_run_oldest_first_from_the_start_of_the_quarter(metric):
 
 
 def test_chart_puts_nought_percent_at_the_bottom_and_a_hundred_at_the_top(metric):
-    chart = progress_chart(metric)
+    chart = chart_of(metric)
     assert chart.points[0].y == BOTTOM
     assert chart.points[-1].y == TOP
     assert [point.y for point in chart.points] == pytest.approx([98, 80, 53, 8])  # 0%, 20%, 50%, 100%
@@ -70,7 +75,7 @@ def test_chart_puts_nought_percent_at_the_bottom_and_a_hundred_at_the_top(metric
 
 
 def test_chart_polyline_joins_the_points_in_order(metric):
-    chart = progress_chart(metric)
+    chart = chart_of(metric)
     assert chart.polyline.split(" ")[0] == "34.0,98.0"
     assert chart.polyline.split(" ")[-1] == f"{x_on(datetime.date(2022, 12, 1)):.1f},8.0"
     assert len(chart.polyline.split(" ")) == 4
@@ -80,28 +85,28 @@ def test_chart_pace_line_runs_from_nought_at_the_start_to_a_hundred_on_the_due_d
     key_result = KeyResultFactory(
         objective__period=PeriodFactory(year=2022, quarter=4), due_date=datetime.date(2022, 11, 30)
     )
-    chart = progress_chart(key_result)
+    chart = chart_of(key_result)
     assert chart.pace == pytest.approx((LEFT, BOTTOM, x_on(datetime.date(2022, 11, 30)), TOP))
     assert chart.pace[2] < RIGHT
     assert (chart.start_label, chart.due_label) == ("1 Oct", "30 Nov")
 
 
 def test_chart_pace_line_of_a_key_result_due_at_the_end_of_the_quarter_spans_the_chart(metric):
-    chart = progress_chart(metric)
+    chart = chart_of(metric)
     assert chart.pace == (LEFT, BOTTOM, RIGHT, TOP)
     assert chart.due_label == "31 Dec"
 
 
 def test_chart_of_a_key_result_without_check_ins_has_only_the_start(metric):
     metric.check_ins.all().delete()
-    chart = progress_chart(metric)
+    chart = chart_of(metric)
     assert chart.points == [chart.points[0]]
     assert (chart.points[0].x, chart.points[0].y, chart.points[0].label) == (LEFT, BOTTOM, "1 Oct: start, 0%")
 
 
 def test_a_check_in_after_the_quarter_is_drawn_at_the_right_edge(metric):
     CheckInFactory(key_result=metric, value=Decimal(7), created_at=at(1, 4, year=2023))
-    chart = progress_chart(metric)
+    chart = chart_of(metric)
     assert chart.points[-1].x == RIGHT
     assert chart.points[-1].label == "4 Jan: 70%"
 
@@ -116,7 +121,7 @@ def test_a_decreasing_metric_chart_rises_as_the_value_falls():
     CheckInFactory(key_result=key_result, value=Decimal(90), created_at=at(10, 10))
     CheckInFactory(key_result=key_result, value=Decimal(120), created_at=at(10, 20))
     CheckInFactory(key_result=key_result, value=Decimal(60), created_at=at(11, 10))
-    chart = progress_chart(key_result)
+    chart = chart_of(key_result)
     assert [point.label for point in chart.points] == ["1 Oct: start, 0%", "10 Oct: 20%", "20 Oct: 0%", "10 Nov: 80%"]
 
 
@@ -124,7 +129,7 @@ def test_a_milestone_chart_follows_each_check_ins_done_flag():
     key_result = KeyResultFactory(objective__period=PeriodFactory(year=2022, quarter=4), kind=KeyResult.Kind.MILESTONE)
     CheckInFactory(key_result=key_result, value=None, done=False, created_at=at(10, 10))
     CheckInFactory(key_result=key_result, value=None, done=True, created_at=at(11, 10))
-    chart = progress_chart(key_result)
+    chart = chart_of(key_result)
     assert [point.y for point in chart.points] == [BOTTOM, BOTTOM, TOP]
 
 
@@ -132,7 +137,7 @@ def test_check_ins_on_the_same_day_keep_the_order_they_were_recorded_in():
     key_result = KeyResultFactory(objective__period=PeriodFactory(year=2022, quarter=4), kind=KeyResult.Kind.PERCENT)
     for value in (10, 30, 20):
         CheckInFactory(key_result=key_result, value=Decimal(value), created_at=at(10, 10))
-    chart = progress_chart(key_result)
+    chart = chart_of(key_result)
     assert [point.label for point in chart.points[1:]] == ["10 Oct: 10%", "10 Oct: 30%", "10 Oct: 20%"]
 
 
