@@ -116,6 +116,72 @@ def key_result_row(context, key_result: KeyResult) -> KeyResultRow:
 
 
 @dataclass(frozen=True)
+class ObjectiveHeadRow:
+    """What the head of an objective's card shows, as plain values (platformhub/fragments.py): its
+    title, the objective it aligns to, its owners, progress, score and why."""
+
+    pk: int
+    title: str
+    aligns_to_team: str
+    aligns_to_url: str
+    aligns_to_title: str
+    owners: tuple[str, ...]
+    percent: float
+    status: Status | None
+    score: Decimal | None
+    why: str
+
+
+@register.simple_tag
+def objective_head_row(objective) -> ObjectiveHeadRow:
+    """The head of `objective` (a model or a `PlainObjective`, with `.owner_names` and its roll-up)."""
+    parent = objective.parent
+    return ObjectiveHeadRow(
+        pk=objective.pk,
+        title=objective.title,
+        aligns_to_team=parent.team.name if parent else "",
+        aligns_to_url=parent.get_absolute_url() if parent else "",
+        aligns_to_title=parent.title if parent else "",
+        owners=tuple(objective.owner_names),
+        percent=objective.percent,
+        status=objective.status,
+        score=objective.score,
+        why=objective.why,
+    )
+
+
+@dataclass(frozen=True)
+class ObjectiveActionsRow:
+    """An objective's buttons as the lead sees them, as plain values (platformhub/fragments.py)."""
+
+    pk: int
+    oob: bool
+    can_reorder: bool
+    reordering: bool
+    url: str
+    team_page_url: str
+    is_first: bool
+    is_last: bool
+
+
+@register.simple_tag(takes_context=True)
+def objective_actions_row(context, objective) -> ObjectiveActionsRow:
+    """The buttons of `objective` on the page of `team` and `period`: reordering its key results
+    takes two of them, and while `reordering` is this objective its button ends it. `oob`: sent
+    out of band, beside what else changed."""
+    return ObjectiveActionsRow(
+        pk=objective.pk,
+        oob=bool(context.get("oob")),
+        can_reorder=len(objective.krs) > 1,
+        reordering=context.get("reordering") == objective.pk,
+        url=objective.get_absolute_url(),
+        team_page_url=reverse_cached("okrs:team_okrs", context["team"].slug, context["period"].slug),
+        is_first=bool(objective.is_first),
+        is_last=bool(objective.is_last),
+    )
+
+
+@dataclass(frozen=True)
 class WorkRow:
     """An objective or key result as a roadmap draws it: a title linking to it, a note (its quarter,
     or its team in the Now lane) and a progress bar."""

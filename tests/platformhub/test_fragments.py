@@ -11,7 +11,8 @@ from django.template import Context, RequestContext, Template
 from django.test import RequestFactory
 from django.urls import reverse
 
-from okrs.services import check_in_record
+from okrs.models import KeyResult
+from okrs.services import check_in_record, key_result_create, objective_create, objective_move, objective_update
 from platformhub.models import Person
 from tests.rows import same_as_built_afresh
 
@@ -99,3 +100,46 @@ def test_the_okr_page_with_remembered_rows_is_the_page_built_afresh_after_each_c
     reordering = same_as_built_afresh(lead, f"{url}?reorder={okr.objective.pk}")
     assert 'aria-label="Move up"' in reordering
     assert "Edit" not in same_as_built_afresh(client_as("viewer"), url)
+
+
+def test_the_objective_heads_and_buttons_remembered_are_those_built_afresh_after_each_change(okr, org, client_as):
+    """An objective's head (title, alignment, owners, progress, why) and its buttons are remembered
+    rows too: an edit, a second key result, a move, an alignment and reordering each redraw them."""
+    lead = client_as("lead")
+    url = reverse("okrs:team_okrs", args=[org.team.slug, okr.period.slug])
+    assert "Reorder key results" not in same_as_built_afresh(lead, url)
+    objective = objective_update(
+        objective=okr.objective,
+        expected_version=okr.objective.version,
+        title="Uptime <99.99%>",
+        why="Churn *hurts*.",
+        owners=[org.users["lead"].person, org.users["engineer"].person],
+        parent=None,
+        archived=False,
+    )
+    page = same_as_built_afresh(lead, url)
+    assert "Uptime &lt;99.99%&gt;" in page
+    assert "<em>hurts</em>" in page
+    assert "Owners: </span>Eric Engineer, Lena Lead<" in page
+    key_result_create(objective=objective, title="Second", kind=KeyResult.Kind.PERCENT)
+    assert "Reorder key results" in same_as_built_afresh(lead, url)
+    assert "Done reordering" in same_as_built_afresh(lead, f"{url}?reorder={objective.pk}")
+    second = objective_create(team=org.team, period=okr.period, title="Second objective", why="", owners=[])
+    assert (
+        'id="objective-%d-up" class="button button--small button--icon" type="submit" name="direction" value="up" aria-label="Move up" disabled'
+        % second.pk
+        not in same_as_built_afresh(lead, url)
+    )
+    objective_move(objective=second, direction="up")
+    assert (
+        'id="objective-%d-up" class="button button--small button--icon" type="submit" name="direction" value="up" aria-label="Move up" disabled'
+        % second.pk
+        in same_as_built_afresh(lead, url)
+    )
+    aligned = objective_create(
+        team=org.sub_team, period=okr.period, title="Sub-team part", why="", owners=[], parent=objective
+    )
+    sub_team_page = reverse("okrs:team_okrs", args=[org.sub_team.slug, okr.period.slug])
+    assert f"Aligns to {org.team.name}: " in same_as_built_afresh(lead, sub_team_page)
+    assert "Sub-team part" in same_as_built_afresh(client_as("viewer"), sub_team_page)
+    assert aligned.pk
