@@ -125,17 +125,10 @@ def test_the_objective_heads_and_buttons_remembered_are_those_built_afresh_after
     assert "Reorder key results" in same_as_built_afresh(lead, url)
     assert "Done reordering" in same_as_built_afresh(lead, f"{url}?reorder={objective.pk}")
     second = objective_create(team=org.team, period=okr.period, title="Second objective", why="", owners=[])
-    assert (
-        'id="objective-%d-up" class="button button--small button--icon" type="submit" name="direction" value="up" aria-label="Move up" disabled'
-        % second.pk
-        not in same_as_built_afresh(lead, url)
-    )
+    up_disabled = re.compile(rf'id="objective-{second.pk}-up"[^>]* disabled>')
+    assert not up_disabled.search(same_as_built_afresh(lead, url))
     objective_move(objective=second, direction="up")
-    assert (
-        'id="objective-%d-up" class="button button--small button--icon" type="submit" name="direction" value="up" aria-label="Move up" disabled'
-        % second.pk
-        in same_as_built_afresh(lead, url)
-    )
+    assert up_disabled.search(same_as_built_afresh(lead, url))
     aligned = objective_create(
         team=org.sub_team, period=okr.period, title="Sub-team part", why="", owners=[], parent=objective
     )
