@@ -95,7 +95,7 @@ def objective_update(
 ) -> Objective:
     ensure_period_open(team=objective.team, period=objective.period)
     objective.title, objective.why, objective.parent, objective.archived = title, why, parent, archived
-    objective.full_clean()
+    objective.full_clean(exclude=["team", "period"])  # unchanged, and kept real by the database's foreign keys
     save_versioned(
         objective, expected_version=expected_version, update_fields=["title", "why", "parent", "archived", "updated_at"]
     )
@@ -254,14 +254,17 @@ def check_in_record(
         note=note,
         created_at=at or timezone.now(),
     )
-    check_in.full_clean()
+    # The key result, its objective and the author were read for this request, and the database's
+    # foreign keys refuse a row that points nowhere: full_clean need not ask, a query each, whether
+    # they still exist (no unique constraint involves them).
+    check_in.full_clean(exclude=["key_result", "author"])
     if value is not None:
         key_result.current_value = value
     if done is not None:
         key_result.is_done = done
     key_result.confidence = confidence
     key_result.last_check_in_at = check_in.created_at
-    key_result.full_clean()
+    key_result.full_clean(exclude=["objective"])
     save_versioned(
         key_result,
         expected_version=expected_version,
