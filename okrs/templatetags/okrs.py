@@ -5,11 +5,11 @@ from decimal import Decimal
 from django import template
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
-from django.utils.timesince import timesince
 
 from integrations.selectors import IssueLine, KeyResultWork, WorkCounts
 from okrs.models import KeyResult, RoadmapItem
 from okrs.progress import Status, linked_issue_counts
+from platformhub.timesince import time_since
 from platformhub.urls_cache import reverse_cached, reverse_pk
 
 register = template.Library()
@@ -51,7 +51,7 @@ def checked_in(moment: datetime.datetime | None) -> str:
     if moment is None:
         return "No check-ins yet"
     if timezone.now() - moment < datetime.timedelta(days=30):
-        return f"Checked in {timesince(moment, depth=1)} ago"
+        return f"Checked in {time_since(moment)} ago"
     return f"Last check-in {moment:%-d %b %Y}"
 
 

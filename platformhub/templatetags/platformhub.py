@@ -4,11 +4,11 @@ from django import template
 from django.template.base import Node, TemplateSyntaxError
 from django.utils import timezone
 from django.utils.datastructures import DeferredSubDict
-from django.utils.timesince import timesince
 
 from platformhub import html
 from platformhub.fragments import render_row
 from platformhub.html import render_markdown
+from platformhub.timesince import time_since
 
 register = template.Library()
 
@@ -26,7 +26,7 @@ def ago(moment) -> str:
         return ""
     if timezone.now() - moment < datetime.timedelta(minutes=1):
         return "just now"
-    return f"{timesince(moment, depth=1)} ago"
+    return f"{time_since(moment)} ago"
 
 
 @register.simple_tag
