@@ -19,18 +19,19 @@ def project_progress(milestones: Iterable[Milestone]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def utc_offset_hours(person: Person, at: datetime.datetime) -> float:
-    offset = at.astimezone(ZoneInfo(person.timezone)).utcoffset() or datetime.timedelta(0)
+def utc_offset_hours(timezone: str, at: datetime.datetime) -> float:
+    offset = at.astimezone(ZoneInfo(timezone)).utcoffset() or datetime.timedelta(0)
     return offset.total_seconds() / 3600
 
 
-def lone_wolf_reason(owners: list[Person], *, at: datetime.datetime) -> str | None:
-    """Why a goal or project breaks "more than one person, in the same timezone", or None.
+def lone_wolf_reason(timezones: list[str], *, at: datetime.datetime) -> str | None:
+    """Why a goal or project, whose owners are in these `timezones` (one each), breaks "more than
+    one person, in the same timezone", or None.
 
     Timezones are compared at `at`, so daylight saving time counts as it is that day."""
-    if len(owners) < 2:
-        return "Only one owner" if owners else "No owner"
-    offsets = sorted(utc_offset_hours(person, at) for person in owners)
+    if len(timezones) < 2:
+        return "Only one owner" if timezones else "No owner"
+    offsets = sorted(utc_offset_hours(timezone, at) for timezone in timezones)
     if all(later - earlier > SAME_TIMEZONE_HOURS for earlier, later in pairwise(offsets)):
         return f"No two owners within {SAME_TIMEZONE_HOURS} hours of each other"
     return None

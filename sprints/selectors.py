@@ -4,6 +4,7 @@ standups, planning), each in a fixed number of queries."""
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
@@ -48,6 +49,13 @@ BOARD_ORDER = ("order", "pk")
 def column_order(column: str) -> tuple[str, ...]:
     """Done newest first; every other column in the board's order."""
     return DONE_ORDER if column == Card.Column.DONE else BOARD_ORDER
+
+
+class Titled(NamedTuple):
+    """A goal or project as the board names it (its filter, its lone-wolf warnings)."""
+
+    pk: int
+    title: str
 
 
 @dataclass
@@ -156,10 +164,10 @@ class BoardPage:
     filters: BoardFilters
     sprints: list[Sprint]
     people: list[Person]
-    projects: list[Project]
+    projects: list[Titled]
     sub_teams: list[Team]
-    flagged_goals: list[tuple[SprintGoal, str]] = field(default_factory=list)
-    flagged_projects: list[tuple[Project, str]] = field(default_factory=list)
+    flagged_goals: list[tuple[Titled, str]] = field(default_factory=list)
+    flagged_projects: list[tuple[Titled, str]] = field(default_factory=list)
     overloaded: list = field(default_factory=list)
     requests: list = field(default_factory=list)
 
@@ -262,12 +270,12 @@ def board_page(
     card_details(everything, viewer_id)
     for column in columns:
         column.cards = [card for card in everything if card.column == column.key]
-    goals = list(
-        SprintGoal.objects.filter(sprint=sprint, team_id__in=team_tree_ids(team)).prefetch_related("owners")
+    goals = (
+        _titles_and_owner_timezones(SprintGoal.objects.filter(sprint=sprint, team_id__in=team_tree_ids(team)))
         if sprint
         else []
     )
-    projects = list(Project.objects.filter(team_id__in=team_tree_ids(team), archived=False).prefetch_related("owners"))
+    projects = _titles_and_owner_timezones(Project.objects.filter(team_id__in=team_tree_ids(team), archived=False))
     return BoardPage(
         team=team,
         board=board,
@@ -275,7 +283,7 @@ def board_page(
         filters=filters,
         sprints=sprints,
         people=list(people_for_team(team)),
-        projects=projects,
+        projects=[project for project, _ in projects],
         sub_teams=list(Team.objects.filter(parent=team).order_by("name")),
         flagged_goals=_flagged(goals, now),
         flagged_projects=_flagged(projects, now),
@@ -300,13 +308,29 @@ def column_page(
     return page
 
 
-def _flagged(items, now: datetime.datetime) -> list:
+def _titles_and_owner_timezones(items: QuerySet) -> list[tuple[Titled, list[str]]]:
+    """Goals or projects (in their model's order) with their owners' timezones, in one query: what
+    the board's filter and its lone-wolf check need of them."""
+    read: dict[int, tuple[Titled, list[str]]] = {}
+    ordering = [*items.model._meta.ordering, "pk"]
+    for pk, title, zone in items.order_by(*ordering).values_list("pk", "title", "owners__timezone"):
+        _, zones = read.setdefault(pk, (Titled(pk, title), []))
+        if zone is not None:
+            zones.append(zone)
+    return list(read.values())
+
+
+def _flagged(items: list[tuple[Titled, list[str]]], now: datetime.datetime) -> list[tuple[Titled, str]]:
     flagged = []
-    for item in items:
-        reason = lone_wolf_reason(list(item.owners.all()), at=now)
+    for item, timezones in items:
+        reason = lone_wolf_reason(timezones, at=now)
         if reason:
             flagged.append((item, reason))
     return flagged
+
+
+def _timezones(owners) -> list[str]:
+    return [owner.timezone for owner in owners]
 
 
 def current_sprint(today: datetime.date) -> Sprint | None:
@@ -343,7 +367,7 @@ def sprint_page(*, sprint: Sprint, teams: list[Team], now: datetime.datetime) ->
     by_team: dict[int, tuple[Team, list[GoalRow]]] = {}
     for goal in goals:
         by_team.setdefault(goal.team_id, (goal.team, []))[1].append(
-            GoalRow(goal, lone_wolf_reason(list(goal.owners.all()), at=now))
+            GoalRow(goal, lone_wolf_reason(_timezones(goal.owners.all()), at=now))
         )
     roster: dict[int, tuple[Team, list[Person]]] = {}
     for entry in (
@@ -489,7 +513,7 @@ def projects_page(*, team: Team, now: datetime.datetime) -> list[Project]:
     for project in projects:
         project.progress = project_progress(project.milestones.all())
         project.percent = None if project.progress is None else as_percent(project.progress)
-        project.lone_wolf = lone_wolf_reason(list(project.owners.all()), at=now)
+        project.lone_wolf = lone_wolf_reason(_timezones(project.owners.all()), at=now)
     return projects
 
 
@@ -914,7 +938,7 @@ def planning_page(*, sprint: Sprint, teams: list[Team], now: datetime.datetime) 
         .prefetch_related("owners")
         .order_by("pk")
     ):
-        goal.lone_wolf = lone_wolf_reason(list(goal.owners.all()), at=now)
+        goal.lone_wolf = lone_wolf_reason(_timezones(goal.owners.all()), at=now)
         columns[goal.team_id].goals.append(goal)
     for comment in PlanningComment.objects.filter(sprint=sprint, team_id__in=team_ids).select_related("author"):
         columns[comment.team_id].comments.append(comment)

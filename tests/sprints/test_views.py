@@ -9,6 +9,7 @@ from integrations.models import GitHubIssue
 from sprints.models import Card, CardMove, Milestone, Project, Sprint, SprintGoal
 from sprints.selectors import OPEN_SHOWN
 from sprints.services import card_create, sprint_goal_create, sprints_ensure
+from tests.factories import PersonFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 ROLES = ["lead", "engineer", "viewer", "outsider", "staff", "anonymous"]
@@ -188,6 +189,24 @@ def test_lone_wolf_goals_are_flagged_on_the_board(board, client_as):
     assert "Goal “Migrate 50 tables”: no owner." in content
 
 
+def test_the_board_flags_goals_and_projects_by_their_owners_timezones_and_keeps_the_project_filtered_on(
+    board, client_as, org
+):
+    london, rome, bogota = (PersonFactory(timezone=zone) for zone in ("Europe/London", "Europe/Rome", "America/Bogota"))
+    board["project"].owners.set([london, bogota])
+    board["goal"].owners.set([london, rome])
+    paired = Project.objects.create(team=org.sub_team, title="Paired project")
+    paired.owners.set([london, rome])
+    client = client_as("viewer")
+    content = client.get(reverse("sprints:board", args=["platform"])).content.decode()
+    assert "Project “Re-partition 100 tables”: no two owners within 3 hours of each other." in content
+    assert "Migrate 50 tables”" not in content
+    assert "Paired project”" not in content
+    filtered = client.get(reverse("sprints:board", args=["platform"]) + f"?project={paired.pk}").content.decode()
+    assert f'<option value="{paired.pk}" selected>Paired project</option>' in filtered
+    assert f'<option value="{board["project"].pk}">Re-partition 100 tables</option>' in filtered
+
+
 @pytest.mark.parametrize("cards", [10, 500])
 def test_board_runs_a_constant_number_of_queries(board, client_as, org, django_assert_num_queries, cards):
     Card.objects.bulk_create(
@@ -195,8 +214,8 @@ def test_board_runs_a_constant_number_of_queries(board, client_as, org, django_a
     )
     client = client_as("viewer")
     # the same number whatever the number of cards (cards, owners and sprints are fetched for all at
-    # once), plus open requests
-    with django_assert_num_queries(17):
+    # once; goals and projects each with their owners' timezones), plus open requests
+    with django_assert_num_queries(15):
         response = client.get(reverse("sprints:board", args=["platform"]))
     content = response.content.decode()
     assert content.count('<article class="board-card') == min(cards + 1, OPEN_SHOWN)
