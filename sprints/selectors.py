@@ -58,6 +58,17 @@ class Titled(NamedTuple):
     title: str
 
 
+class OpenRequest(NamedTuple):
+    """An unanswered "blocked on you" request as the board shows it, by the names it shows."""
+
+    pk: int
+    from_team: str
+    to_team: str
+    requested_by: str | None
+    sprint: str
+    body: str
+
+
 @dataclass
 class BoardCard:
     """A card as the board draws it: plain values read from its row (a Card with its project and
@@ -163,13 +174,13 @@ class BoardPage:
     columns: list[BoardColumn]
     filters: BoardFilters
     sprints: list[Sprint]
-    people: list[Person]
+    people: list[tuple[int, str]]  # (pk, display_name), named
     projects: list[Titled]
     sub_teams: list[Team]
     flagged_goals: list[tuple[Titled, str]] = field(default_factory=list)
     flagged_projects: list[tuple[Titled, str]] = field(default_factory=list)
     overloaded: list = field(default_factory=list)
-    requests: list = field(default_factory=list)
+    requests: list["OpenRequest"] = field(default_factory=list)
 
 
 def board_settings(team: Team) -> Board:
@@ -282,13 +293,18 @@ def board_page(
         columns=columns,
         filters=filters,
         sprints=sprints,
-        people=list(people_for_team(team)),
+        people=list(people_for_team(team).values_list("pk", "display_name", named=True)),
         projects=[project for project, _ in projects],
         sub_teams=list(Team.objects.filter(parent=team).order_by("name")),
         flagged_goals=_flagged(goals, now),
         flagged_projects=_flagged(projects, now),
         overloaded=people_over_the_limit(everything),
-        requests=list(open_requests_to(team_tree_ids(team))),
+        requests=[
+            OpenRequest(*row)
+            for row in open_requests_to(team_tree_ids(team)).values_list(
+                "pk", "from_team__name", "to_team__name", "requested_by__display_name", "sprint__name", "body"
+            )
+        ],
     )
 
 

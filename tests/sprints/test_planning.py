@@ -198,7 +198,12 @@ def test_a_request_shows_on_the_receiving_teams_board_and_planning_agenda(org, s
     )
     board = client.get(board_url(to_team)).content.decode()
     assert "Blocked on you" in board
-    assert "Review our Terraform plan by Tuesday" in board
+    assert (
+        f'<strong>{from_team.name}</strong> needs from {to_team.name} <span class="muted">'
+        f"({org.users['engineer'].person.display_name}, {sprint.name} planning)</span>: "
+        "Review our Terraform plan by Tuesday</p>"
+    ) in board
+    assert f'<label for="a{blocked.pk}-answer">Answer {from_team.name}</label>' in board
     assert request_suggestions(series, sprint) == [
         f"{from_team.name} is blocked on {to_team.name}: Review our Terraform plan by Tuesday"
     ]

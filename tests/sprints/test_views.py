@@ -205,6 +205,9 @@ def test_the_board_flags_goals_and_projects_by_their_owners_timezones_and_keeps_
     filtered = client.get(reverse("sprints:board", args=["platform"]) + f"?project={paired.pk}").content.decode()
     assert f'<option value="{paired.pk}" selected>Paired project</option>' in filtered
     assert f'<option value="{board["project"].pk}">Re-partition 100 tables</option>' in filtered
+    engineer = org.users["engineer"].person
+    by_owner = client.get(reverse("sprints:board", args=["platform"]) + f"?owner={engineer.pk}").content.decode()
+    assert f'<option value="{engineer.pk}" selected>{engineer.display_name}</option>' in by_owner
 
 
 @pytest.mark.parametrize("cards", [10, 500])
