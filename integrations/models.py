@@ -20,7 +20,26 @@ def issue_url(repo: str, number: int, html_url: str) -> str:
     return html_url or f"https://github.com/{repo}/issues/{number}"
 
 
-class GitHubIssue(models.Model):
+class IssueFacts:
+    """What an issue's repo, number, address and state say of it: shared by the model and the
+    rows that pages read instead of it (needs `repo`, `number`, `html_url` and `state`)."""
+
+    __slots__ = ()
+
+    @property
+    def reference(self) -> str:
+        return issue_reference(self.repo, self.number)
+
+    @property
+    def url(self) -> str:
+        return issue_url(self.repo, self.number, self.html_url)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == GitHubIssue.State.CLOSED
+
+
+class GitHubIssue(IssueFacts, models.Model):
     """A GitHub issue or pull request as last seen through the API or a webhook."""
 
     class State(models.TextChoices):
@@ -56,18 +75,6 @@ class GitHubIssue(models.Model):
 
     def __str__(self) -> str:
         return self.reference
-
-    @property
-    def reference(self) -> str:
-        return issue_reference(self.repo, self.number)
-
-    @property
-    def url(self) -> str:
-        return issue_url(self.repo, self.number, self.html_url)
-
-    @property
-    def is_closed(self) -> bool:
-        return self.state == self.State.CLOSED
 
     @property
     def is_blocked(self) -> bool:

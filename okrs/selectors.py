@@ -10,7 +10,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
-from integrations.models import GitHubIssue, IssueLink, issue_reference, issue_url
+from integrations.models import GitHubIssue, IssueFacts, IssueLink
 from okrs.models import (
     CheckIn,
     Horizon,
@@ -430,7 +430,7 @@ def key_results_for_page() -> QuerySet[KeyResult]:
 
 
 @dataclass(frozen=True, slots=True)
-class LinkedIssue:
+class LinkedIssue(IssueFacts):
     """A key result's linked issue as its page, chart and counts use it: one row of the link and
     its issue, where two model instances cost several times as much (a KR links dozens)."""
 
@@ -448,18 +448,6 @@ class LinkedIssue:
     labels: list
     closed_at: datetime.datetime | None
     last_activity_at: datetime.datetime | None
-
-    @property
-    def reference(self) -> str:
-        return issue_reference(self.repo, self.number)
-
-    @property
-    def url(self) -> str:
-        return issue_url(self.repo, self.number, self.html_url)
-
-    @property
-    def is_closed(self) -> bool:
-        return self.state == GitHubIssue.State.CLOSED
 
 
 def _linked_issues(key_result: KeyResult) -> list[LinkedIssue]:
