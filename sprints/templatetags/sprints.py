@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from django import template
 
-from sprints.models import ActionItem, Card
+from sprints.models import ActionItem, Card, StandupUpdate
 from sprints.selectors import BoardCard
 
 register = template.Library()
@@ -58,6 +58,35 @@ def card_row(context, card: BoardCard) -> CardRow:
         picked=card.picked,
         board_slug=team.slug if card.team_id != team.pk else "",
         query=context.get("query") or "",
+    )
+
+
+@dataclass(frozen=True)
+class StandupRow:
+    """What a standup shows, as plain values (platformhub/fragments.py)."""
+
+    person: str
+    team: str
+    date: datetime.date
+    yesterday: str
+    today: str
+    blockers: str
+    is_blocked: bool
+    cleared: bool
+
+
+@register.simple_tag
+def standup_row(standup: StandupUpdate) -> StandupRow:
+    """The standup (with its person and team) as anyone reading it sees it."""
+    return StandupRow(
+        person=standup.person.display_name,
+        team=standup.team.name,
+        date=standup.date,
+        yesterday=standup.yesterday,
+        today=standup.today,
+        blockers=standup.blockers,
+        is_blocked=standup.is_blocked,
+        cleared=standup.blocker_cleared_at is not None,
     )
 
 

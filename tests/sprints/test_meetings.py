@@ -24,6 +24,7 @@ from sprints.services import (
     sprint_goal_create,
     sprint_goal_set_outcome,
     sprints_ensure,
+    standup_clear_blocker,
     standup_post,
 )
 from tests.factories import MembershipFactory
@@ -1054,3 +1055,40 @@ def test_a_meeting_page_with_remembered_action_rows_equals_the_page_built_afresh
     tomorrow = same_as_built_afresh(lead, url("meeting", daily, today + DAY))
     assert "Write the runbook" in tomorrow  # still open, so it carries on
     assert "Rotate &lt;keys&gt;" not in tomorrow  # ticked off today
+
+
+def test_a_standup_meetings_remembered_standups_equal_the_page_built_afresh(org, client_as):
+    """Standups are drawn from plain values and remembered (platformhub/fragments.py): a rewrite
+    and a cleared blocker draw them again, on the meeting page and the standup page."""
+    series = meeting_series_create(team=org.team, kind=MeetingSeries.Kind.STANDUP, name="Standup", weekdays=[*range(7)])
+    today = timezone.localdate()
+    engineer = org.users["engineer"].person
+    standup = standup_post(
+        team=org.team,
+        person=engineer,
+        date=today,
+        expected_version=0,
+        yesterday="Shipped <it>",
+        today="Test",
+        blockers="",
+    )
+    lead = client_as("lead")
+    page = same_as_built_afresh(lead, url("meeting", series, today))
+    assert "<dd>Shipped &lt;it&gt;</dd>" in page
+    assert "standup--blocked" not in page
+    standup = standup_post(
+        team=org.team,
+        person=engineer,
+        date=today,
+        expected_version=standup.version,
+        yesterday="Shipped <it>",
+        today="Test\nand deploy",
+        blockers="Waiting on review",
+    )
+    page = same_as_built_afresh(lead, url("meeting", series, today))
+    assert "<dd>Test<br>and deploy</dd>" in page
+    assert '<article class="standup standup--blocked">' in page
+    standup_clear_blocker(standup=standup, expected_version=standup.version)
+    for address in (url("meeting", series, today), reverse("sprints:standup", args=[org.team.slug])):
+        page = same_as_built_afresh(client_as("viewer"), address)
+        assert 'Waiting on review <span class="status status--on_track">Cleared</span>' in page
