@@ -593,12 +593,15 @@ class AgendaSuggestion:
     text: str
 
 
-def agenda_suggestions(*, meeting: Meeting, now: datetime.datetime, scope=None) -> list[AgendaSuggestion]:
+def agenda_suggestions(
+    *, meeting: Meeting, now: datetime.datetime, scope=None, actions: list[ActionItem] | None = None
+) -> list[AgendaSuggestion]:
     """What needs talking about, for the agenda: KRs at risk or stale, cards blocked for more than
     two days, carried-over cards, sprint goals without two owners, the open action items from the
     previous meeting of the series, standup blockers (at standups) and unanswered "blocked on
     you" requests (at planning). `scope`: the team ids it is about (by default the team's tree,
-    or every team for an org-wide series)."""
+    or every team for an org-wide series); `actions`: the meeting's action items as
+    `actions_for_meeting` reads them, when the caller has them already."""
     series = meeting.series
     tree = scope if scope is not None else meeting_scope(series, Team.objects.all())
     suggestions: list[AgendaSuggestion] = []
@@ -633,8 +636,10 @@ def agenda_suggestions(*, meeting: Meeting, now: datetime.datetime, scope=None) 
             suggestions.append(AgendaSuggestion("carried_card", f"“{card.title}” carried over {card.carry_overs}×"))
     for title in _goals_with_fewer_than_two_owners(series, meeting.date, tree):
         suggestions.append(AgendaSuggestion("lone_goal", f"Goal “{title}” has fewer than two owners"))
-    for title, owner in _open_actions_of_previous_meeting(meeting):
-        suggestions.append(AgendaSuggestion("action", f"Open action: {title} ({'nobody' if owner is None else owner})"))
+    actions = actions if actions is not None else list(actions_for_meeting(meeting))
+    for action in _still_open_from_earlier(actions, meeting.date):
+        owner = action.owner.display_name if action.owner else "nobody"
+        suggestions.append(AgendaSuggestion("action", f"Open action: {action.title} ({owner})"))
     if series.kind == MeetingSeries.Kind.STANDUP:
         for standup in open_blockers(teams=tree, as_of=meeting.date):
             suggestions.append(
@@ -682,19 +687,11 @@ def _goals_with_fewer_than_two_owners(series: MeetingSeries, day: datetime.date,
     )
 
 
-def _open_actions_of_previous_meeting(meeting: Meeting) -> list[tuple[str, str | None]]:
-    """(title, owner's name) of the actions the series' previous meeting went through that are
-    still open: every open one raised in it or before (actions_for_meeting, open ones only)."""
-    previous_date = (
-        Meeting.objects.filter(series_id=meeting.series_id, date__lt=meeting.date).order_by("-date").values("date")[:1]
-    )
-    return list(
-        ActionItem.objects.filter(
-            series_id=meeting.series_id, done_at__isnull=True, raised_in__date__lte=Subquery(previous_date)
-        )
-        .order_by("raised_in__date", "pk")
-        .values_list("title", "owner__display_name")
-    )
+def _still_open_from_earlier(actions: list[ActionItem], day: datetime.date) -> list[ActionItem]:
+    """Of the action items of the series' meeting on `day` (`actions_for_meeting`, in order), those
+    raised at an earlier meeting and still open: every open one the previous meeting went
+    through (an action raised before this meeting was raised at the previous one or before it)."""
+    return [action for action in actions if action.done_at is None and action.raised_in.date < day]
 
 
 def next_sprint(day: datetime.date) -> Sprint | None:
@@ -813,14 +810,15 @@ def meeting_page(*, series: MeetingSeries, date: datetime.date, now: datetime.da
     saved = meeting.pk is not None
     previous_date, next_date = meeting_dates_near(series, date)
     tree = meeting_scope(series, readable)
+    actions = list(actions_for_meeting(meeting))
     page = MeetingPage(
         series=series,
         meeting=meeting,
         previous_date=previous_date,
         next_date=next_date,
         agenda=list(meeting.agenda.select_related("added_by")) if saved else [],
-        suggestions=tuple(agenda_suggestions(meeting=meeting, now=now, scope=tree)),
-        actions=list(actions_for_meeting(meeting)),
+        suggestions=tuple(agenda_suggestions(meeting=meeting, now=now, scope=tree, actions=actions)),
+        actions=actions,
         attendees=list(_attendees_shown(meeting, tree)) if saved else [],
     )
     flag_overdue(page.actions, timezone.localdate(now))

@@ -163,3 +163,19 @@ def test_an_open_action_nobody_owns_is_suggested_as_nobody_s(standup):
 def test_an_on_track_quarter_with_nothing_blocked_suggests_nothing(standup):
     _, (monday, _, _) = standup
     assert agenda_suggestions(meeting=monday, now=NOON) == []
+
+
+def test_the_open_actions_suggested_are_those_raised_at_earlier_meetings_and_still_open(standup):
+    """Whether the suggestions read the meeting's actions themselves or are given them."""
+    _, (monday, wednesday, friday) = standup
+    action_item_add(meeting=monday, title="Open since Monday", owner=None)
+    action_item_complete(item=action_item_add(meeting=monday, title="Done on Monday", owner=None), on=monday.date)
+    action_item_complete(item=action_item_add(meeting=monday, title="Done on Friday", owner=None), on=friday.date)
+    action_item_add(meeting=wednesday, title="Raised on Wednesday", owner=None)
+    action_item_add(meeting=friday, title="Raised on Friday", owner=None)
+
+    for actions in (None, list(actions_for_meeting(wednesday))):
+        texts = [s.text for s in agenda_suggestions(meeting=wednesday, now=NOON, actions=actions) if s.kind == "action"]
+        assert texts == ["Open action: Open since Monday (nobody)"]
+    texts = [s.text for s in agenda_suggestions(meeting=friday, now=NOON) if s.kind == "action"]
+    assert texts == ["Open action: Open since Monday (nobody)", "Open action: Raised on Wednesday (nobody)"]
