@@ -187,6 +187,10 @@ if env.bool("DETECT_N_PLUS_ONE", default=False):
     ZEAL_RAISE = True
     ZEAL_NPLUSONE_THRESHOLD = 3  # two lookups are often two fields (a request's from and to teams), not a loop
 
+# Queries compiled once and run again with new values (platformhub/prepared.py) are also compiled
+# the usual way on every call and compared, in the test suite.
+PREPARED_QUERIES_CHECK = env.bool("PREPARED_QUERIES_CHECK", default=False)
+
 # The benchmark's baseline page (benchmarks/bench.py); off everywhere else.
 BENCHMARK_ROUTES = env.bool("BENCHMARK_ROUTES", default=False)
 # A task still "running" after this long lost its worker; `manage.py worker` queues it again.

@@ -16,6 +16,7 @@ from okrs.progress import Status, as_percent
 from okrs.selectors import people_for_team, plain_key_results, team_tree_ids
 from platformhub.keyset import KeysetPage, keyset_page
 from platformhub.models import Person, Team
+from platformhub.prepared import prepared
 from sprints.checks import is_lingering, lone_wolf_reason, people_over_the_limit, project_progress
 from sprints.models import (
     DEFAULT_WIP_LIMITS,
@@ -539,23 +540,32 @@ BLOCKED_TOO_LONG = datetime.timedelta(days=2)
 PLANNING_KINDS = (MeetingSeries.Kind.SPRINT_PLANNING, MeetingSeries.Kind.TEAM_PLANNING)
 
 
-def meeting_scope(series: MeetingSeries, readable) -> QuerySet[Team]:
-    """The teams a meeting is about, as ids: a team's whole tree, or for an org-wide series
-    the teams the reader can read (`readable`), so it never shows another tree's work."""
+def meeting_scope(series: MeetingSeries, readable) -> list[int] | QuerySet[Team]:
+    """The teams a meeting is about: a team's whole tree, as a list of ids, or for an org-wide
+    series the teams the reader can read (`readable`), as a subquery of ids, so it never shows
+    another tree's work."""
     if series.team is not None:
-        return team_tree_ids(series.team.parent or series.team)
+        return _tree_of(root_id=series.team.root_id)
     return Team.objects.filter(pk__in=readable.values("pk")).values("pk")
 
 
-def actions_for_meeting(meeting: Meeting) -> QuerySet[ActionItem]:
+@prepared
+def _tree_of(*, root_id: int) -> QuerySet[Team]:
+    return Team.objects.filter(Q(pk=root_id) | Q(parent_id=root_id)).order_by().values_list("pk", flat=True)
+
+
+def actions_for_meeting(meeting: Meeting) -> list[ActionItem]:
     """The action items a meeting goes through: those raised in it, and every earlier one of its
     series not yet ticked off in an earlier meeting (open items carry until they are done)."""
-    earlier_and_open_then = Q(raised_in__date__lt=meeting.date) & (
-        Q(done_at__isnull=True) | Q(done_on__gte=meeting.date)
-    )
+    return _actions_for_meeting(series_id=meeting.series_id, date=meeting.date)
+
+
+@prepared
+def _actions_for_meeting(*, series_id: int, date: datetime.date) -> QuerySet[ActionItem]:
+    earlier_and_open_then = Q(raised_in__date__lt=date) & (Q(done_at__isnull=True) | Q(done_on__gte=date))
     return (
-        ActionItem.objects.filter(series=meeting.series)
-        .filter(Q(raised_in__date=meeting.date) | earlier_and_open_then)
+        ActionItem.objects.filter(series_id=series_id)
+        .filter(Q(raised_in__date=date) | earlier_and_open_then)
         .select_related("owner", "raised_in")
         .order_by("raised_in__date", "pk")
     )
@@ -563,13 +573,19 @@ def actions_for_meeting(meeting: Meeting) -> QuerySet[ActionItem]:
 
 def open_blockers(*, teams, as_of: datetime.date) -> list[StandupUpdate]:
     """Blockers still standing on `as_of`: each person's latest standup in each team, when it
-    names a blocker nobody has cleared (one row per person and team, however old)."""
+    names a blocker nobody has cleared (one row per person and team, however old). `teams`: their
+    ids, or a subquery of them."""
+    return _open_blockers(teams=teams, as_of=as_of)
+
+
+@prepared
+def _open_blockers(*, teams, as_of: datetime.date) -> QuerySet[StandupUpdate]:
     latest = (
         StandupUpdate.objects.filter(person=OuterRef("person"), team=OuterRef("team"), date__lte=as_of)
         .order_by("-date", "-posted_at")
         .values("pk")[:1]
     )
-    return list(
+    return (
         StandupUpdate.objects.filter(team_id__in=teams, date__lte=as_of, blocker_cleared_at__isnull=True)
         .exclude(blockers="")
         .filter(pk=Subquery(latest))
@@ -624,7 +640,7 @@ def agenda_suggestions(
             suggestions.append(AgendaSuggestion("key_result", f"{key_result.title} is {state.status.label.lower()}"))
         elif state.is_stale:
             suggestions.append(AgendaSuggestion("key_result", f"{key_result.title} has had no check-in for a week"))
-    cards = _cards_to_talk_about(tree)
+    cards = _cards_to_talk_about(tree=tree)
     for card in cards:
         since = card.blocked_since or card.updated_at
         if card.column == Card.Column.BLOCKED and now - since > BLOCKED_TOO_LONG:
@@ -655,7 +671,8 @@ def agenda_suggestions(
     return suggestions
 
 
-def _cards_to_talk_about(tree) -> list:
+@prepared
+def _cards_to_talk_about(*, tree) -> QuerySet[Card]:
     """The open cards of the teams that are blocked or were carried over, in the board's order,
     each with when it was last moved to Blocked (None if it never was: it was created there)."""
     last_blocked = (
@@ -663,7 +680,7 @@ def _cards_to_talk_about(tree) -> list:
         .order_by("-moved_at")
         .values("moved_at")[:1]
     )
-    return list(
+    return (
         Card.objects.filter(team_id__in=tree)
         .exclude(column=Card.Column.DONE)
         .filter(Q(column=Card.Column.BLOCKED) | Q(carry_overs__gte=1))
@@ -675,11 +692,13 @@ def _cards_to_talk_about(tree) -> list:
 def _goals_with_fewer_than_two_owners(series: MeetingSeries, day: datetime.date, tree) -> list[str]:
     """The titles of the teams' goals with fewer than two owners, for the sprint the meeting is
     about: sprint planning is about the sprint it plans, every other meeting about the running one."""
-    if series.kind == MeetingSeries.Kind.SPRINT_PLANNING:
-        sprint = _sprints_starting_after(day)
-    else:
-        sprint = _sprints_running_on(day)
-    return list(
+    return _lone_goals(planning=series.kind == MeetingSeries.Kind.SPRINT_PLANNING, day=day, tree=tree)
+
+
+@prepared
+def _lone_goals(*, planning: bool, day: datetime.date, tree) -> QuerySet[SprintGoal]:
+    sprint = _sprints_starting_after(day) if planning else _sprints_running_on(day)
+    return (
         SprintGoal.objects.filter(sprint=Subquery(sprint.values("pk")[:1]), team_id__in=tree)
         .annotate(owner_count=Count("owners"))
         .filter(owner_count__lt=2)
@@ -789,11 +808,36 @@ class MeetingPage:
     retro: RetroPage | None = None
 
 
-def _attendees_shown(meeting: Meeting, scope) -> QuerySet[Person]:
+def _attendees_shown(meeting: Meeting, scope) -> list[Person]:
     """Who came; for an org-wide meeting only the people on teams the reader can read."""
     if meeting.series.team is not None:
-        return meeting.attendees.all()
-    return meeting.attendees.filter(memberships__team__in=scope).distinct()
+        return _attendees_of(meeting_id=meeting.pk)
+    return list(meeting.attendees.filter(memberships__team__in=scope).distinct())
+
+
+@prepared
+def _attendees_of(*, meeting_id: int) -> QuerySet[Person]:
+    return Person.objects.filter(meetings=meeting_id)
+
+
+@prepared
+def _meeting_on(*, series_id: int, date: datetime.date) -> QuerySet[Meeting]:
+    return Meeting.objects.filter(series_id=series_id, date=date)[:1]
+
+
+@prepared
+def _agenda_of(*, meeting_id: int) -> QuerySet[AgendaItem]:
+    return AgendaItem.objects.filter(meeting_id=meeting_id).select_related("added_by")
+
+
+@prepared
+def _standups_between(*, tree, after: datetime.date, until: datetime.date) -> QuerySet[StandupUpdate]:
+    """The teams' standups dated after `after` up to `until`, newest day first."""
+    return (
+        StandupUpdate.objects.filter(team_id__in=tree, date__lte=until, date__gt=after)
+        .select_related("person", "team")
+        .order_by("-date", "person__display_name")
+    )
 
 
 def latest_date_anywhere(now: datetime.datetime) -> datetime.date:
@@ -806,30 +850,27 @@ def meeting_page(*, series: MeetingSeries, date: datetime.date, now: datetime.da
     """Everything a meeting page shows, in the same number of queries however long its agenda.
     A meeting nobody has written to yet is shown unsaved: reading never creates one.
     `readable`: the teams the reader can read (what an org-wide meeting shows)."""
-    meeting = series.meetings.filter(date=date).first() or Meeting(series=series, date=date)
+    meeting = next(iter(_meeting_on(series_id=series.pk, date=date)), None) or Meeting(date=date)
+    meeting.series = series
     saved = meeting.pk is not None
     previous_date, next_date = meeting_dates_near(series, date)
     tree = meeting_scope(series, readable)
-    actions = list(actions_for_meeting(meeting))
+    actions = actions_for_meeting(meeting)
     page = MeetingPage(
         series=series,
         meeting=meeting,
         previous_date=previous_date,
         next_date=next_date,
-        agenda=list(meeting.agenda.select_related("added_by")) if saved else [],
+        agenda=_agenda_of(meeting_id=meeting.pk) if saved else [],
         suggestions=tuple(agenda_suggestions(meeting=meeting, now=now, scope=tree, actions=actions)),
         actions=actions,
-        attendees=list(_attendees_shown(meeting, tree)) if saved else [],
+        attendees=_attendees_shown(meeting, tree) if saved else [],
     )
     flag_overdue(page.actions, timezone.localdate(now))
     for action in page.actions:
         action.carried = action.raised_in.date < date
     if series.kind == MeetingSeries.Kind.STANDUP:
-        page.standups = list(
-            StandupUpdate.objects.filter(team_id__in=tree, date__lte=date, date__gt=previous_date or date)
-            .select_related("person", "team")
-            .order_by("-date", "person__display_name")
-        )
+        page.standups = _standups_between(tree=tree, after=previous_date or date, until=date)
     if series.kind in PLANNING_KINDS:
         page.requests = list(open_requests_to(tree))
     if series.kind == MeetingSeries.Kind.RETRO:

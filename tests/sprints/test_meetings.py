@@ -902,13 +902,13 @@ def test_a_meeting_page_runs_the_same_number_of_queries_however_long_its_agenda(
     wednesday.attendees.set([engineer, lead])
     client = client_as("engineer")
 
-    # session, user; the series; the user's person and memberships (permissions); the meeting;
-    # its agenda (with who added each item); the meeting's actions (with owner and meeting raised
-    # in: the pre-fill's open actions of the previous meeting are among them); the pre-fill: the
-    # quarter's KRs (`okr`) and their linked issues' counts, blocked or carried cards, the current
-    # sprint's goals, standup blockers; attendees; the standups since the previous meeting; the
-    # people an action can be assigned to
-    with django_assert_num_queries(15):
+    # session, user; the series; the user's person and memberships (permissions); the meeting; the
+    # ids of the teams of its tree; its agenda (with who added each item); the meeting's actions
+    # (with owner and meeting raised in: the pre-fill's open actions of the previous meeting are
+    # among them); the pre-fill: the quarter's KRs (`okr`) and their linked issues' counts, blocked
+    # or carried cards, the current sprint's goals, standup blockers; attendees; the standups since
+    # the previous meeting; the people an action can be assigned to
+    with django_assert_num_queries(16):
         response = client.get(url("meeting", standup, WEDNESDAY))
 
     content = response.content.decode()
