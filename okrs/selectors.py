@@ -37,6 +37,7 @@ from okrs.services import share_token_hash
 from platformhub.keyset import KeysetPage, keyset_page
 from platformhub.models import Membership, Person, Team
 from platformhub.permissions import access_for
+from platformhub.prepared import prepared
 from platformhub.urls_cache import reverse_cached, reverse_pk
 
 
@@ -665,6 +666,16 @@ def readable_teams(user: User) -> QuerySet[Team]:
 def team_tree(team: Team) -> list[Team]:
     """The team and its sub-teams."""
     return [team, *Team.objects.filter(parent_id=team.pk).only("name", "slug", "parent").order_by("name", "pk")]
+
+
+@prepared
+def key_result_to_edit(*, pk: int) -> QuerySet[KeyResult]:
+    """The key result `pk` (a list of it, or empty) with its objective, team and owners."""
+    return (
+        KeyResult.objects.filter(pk=pk)
+        .select_related("objective__team__parent", "objective__period")
+        .prefetch_related("owners")
+    )
 
 
 def team_tree_ids(team: Team) -> QuerySet[Team]:

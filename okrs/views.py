@@ -23,7 +23,7 @@ from okrs.forms import (
 )
 from okrs.models import KeyResult, Objective, Period
 from okrs.progress import suggested_score
-from platformhub.access import get_for_user
+from platformhub.access import allowed_for_user, get_for_user
 from platformhub.concurrency import EditConflict
 from platformhub.conditional import conditional_page
 from platformhub.editing import add_service_errors, save_form
@@ -59,10 +59,10 @@ def _key_result(request: HttpRequest, pk: int, *, permission: str) -> KeyResult:
     """The key result with its objective, team and owners: what forms and permissions read. Its
     row's progress is read again after a write (`selectors.key_result_change`), so it is not
     counted here: a GROUP BY over its issues cost the check-in more than its own writes."""
-    queryset = KeyResult.objects.select_related("objective__team__parent", "objective__period").prefetch_related(
-        "owners"
-    )
-    return get_for_user(request, queryset, permission=permission, pk=pk)
+    found = selectors.key_result_to_edit(pk=pk)
+    if not found:
+        raise Http404("No such key result")
+    return allowed_for_user(request, found[0], permission=permission)
 
 
 def _page_context(request: HttpRequest, team: Team, period: Period) -> dict:

@@ -16,11 +16,17 @@ def get_for_user[M: Model](request: HttpRequest, queryset: QuerySet[M], *, permi
         obj = queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError):
         raise Http404(f"No such {queryset.model._meta.verbose_name}") from None
+    return allowed_for_user(request, obj, permission=permission)
+
+
+def allowed_for_user[M: Model](request: HttpRequest, obj: M, *, permission: str) -> M:
+    """`obj`, found by the view, if the user holds `permission` on it; as `get_for_user`, 403
+    when they may at least read its team, else 404."""
     if request.user.has_perm(permission, obj):
         return obj
     if request.user.has_perm("platformhub.view_team", team_of(obj)):
         raise PermissionDenied
-    raise Http404(f"No such {queryset.model._meta.verbose_name}")
+    raise Http404(f"No such {obj._meta.verbose_name}")
 
 
 def is_slug(value: str) -> bool:

@@ -10,7 +10,8 @@ queryset would (its compiler does, select_related and prefetch_related included)
 
 A value may be an int, a date, an aware datetime, or a collection of ints (an `IN` list: its
 length is part of the shape, and, as Django does, None and repeats are dropped); None and bools
-are part of the shape; a call given a queryset (a subquery) is built the usual way. Anything
+are part of the shape; a call given a queryset (a subquery) or an int beyond 64 bits is built
+the usual way. Anything
 else, or a value that lands in the SQL in a way it cannot trace (inside a LIKE pattern, say), is
 refused when the shape is first compiled. With
 `PREPARED_QUERIES_CHECK` on (the test suite), every call also compiles its queryset the usual way
@@ -119,6 +120,12 @@ def _in_list(name: str, value: Collection) -> tuple[int, ...]:
     return items
 
 
+def _beyond_64_bits(value) -> bool:
+    """An id no database column holds: Django answers it with no rows, without asking."""
+    items = value if isinstance(value, Collection) and not isinstance(value, (str, bytes)) else [value]
+    return any(isinstance(item, int) and not -(2**63) <= item < 2**63 for item in items)
+
+
 class _CompiledQuery:
     """Stands in for a queryset's Query when it is run: its compiler gives the compiled SQL."""
 
@@ -146,7 +153,7 @@ class Prepared:
     def __call__(self, **values) -> list:
         """The rows of the queryset `build(**values)` would give, as a list. A queryset among the
         values (a subquery) is compiled into the SQL, so that call is built the usual way."""
-        if any(isinstance(value, QuerySet) for value in values.values()):
+        if any(isinstance(value, QuerySet) or _beyond_64_bits(value) for value in values.values()):
             return list(self.build(**values))
         stand_ins = _StandIns()
         built = {name: stand_ins.for_value(name, value) for name, value in sorted(values.items())}

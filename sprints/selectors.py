@@ -233,19 +233,13 @@ def card_details(cards: list[BoardCard], viewer_id: int | None) -> None:
     ids = [card.pk for card in cards]
     people: dict[int, Person] = {}
     owners: dict[int, list[Person]] = defaultdict(list)
-    for person in (
-        Person.objects.filter(cards__in=ids)
-        .only("display_name")
-        .annotate(owned_card=F("cards__id"))
-        .order_by("display_name", "pk")
-    ):
-        owners[person.owned_card].append(people.setdefault(person.pk, person))
+    for pk, display_name, card_id in _card_owners(card_ids=ids):
+        person = people.get(pk)
+        if person is None:
+            person = people[pk] = Person(pk=pk, display_name=display_name)
+        owners[card_id].append(person)
     sprint_numbers: dict[int, list[int]] = defaultdict(list)
-    for card_id, number in (
-        Card.sprints.through.objects.filter(card_id__in=ids)
-        .order_by("sprint__number")
-        .values_list("card_id", "sprint__number")
-    ):
+    for card_id, number in _card_sprint_numbers(card_ids=ids):
         sprint_numbers[card_id].append(number)
     for card in cards:
         card.owner_list = owners[card.pk]
@@ -253,6 +247,60 @@ def card_details(cards: list[BoardCard], viewer_id: int | None) -> None:
         card.is_mine = any(owner.pk == viewer_id for owner in card.owner_list)
         card.lingering = is_lingering(card)
         card.picked = card.column
+
+
+@prepared
+def _card_owners(*, card_ids: list[int]) -> QuerySet[Person]:
+    """(person id, name, card id) of the cards' owners, by name: a Person with only its name
+    would be a deferred model, several times dearer to make than one from these two values."""
+    return (
+        Person.objects.filter(cards__in=card_ids)
+        .order_by("display_name", "pk")
+        .values_list("pk", "display_name", "cards__id")
+    )
+
+
+@prepared
+def _card_sprint_numbers(*, card_ids: list[int]) -> QuerySet:
+    return (
+        Card.sprints.through.objects.filter(card_id__in=card_ids)
+        .order_by("sprint__number")
+        .values_list("card_id", "sprint__number")
+    )
+
+
+@prepared
+def _sprints_starting_by(*, day: datetime.date) -> QuerySet[Sprint]:
+    return Sprint.objects.filter(start__lte=day).order_by("-number")[:12]
+
+
+@prepared
+def _goal_owner_timezones(*, sprint_id: int, team_id: int) -> QuerySet[SprintGoal]:
+    goals = SprintGoal.objects.filter(sprint_id=sprint_id, team_id__in=team_tree_ids(Team(pk=team_id)))
+    return goals.order_by(*SprintGoal._meta.ordering, "pk").values_list("pk", "title", "owners__timezone")
+
+
+@prepared
+def _project_owner_timezones(*, team_id: int) -> QuerySet[Project]:
+    projects = Project.objects.filter(team_id__in=team_tree_ids(Team(pk=team_id)), archived=False)
+    return projects.order_by(*Project._meta.ordering, "pk").values_list("pk", "title", "owners__timezone")
+
+
+@prepared
+def _board_people(*, root_id: int) -> QuerySet[Person]:
+    return people_for_team(Team(pk=root_id)).values_list("pk", "display_name", named=True)
+
+
+@prepared
+def _sub_teams_of(*, team_id: int) -> QuerySet[Team]:
+    return Team.objects.filter(parent_id=team_id).order_by("name")
+
+
+@prepared
+def _open_request_rows(*, team_id: int) -> QuerySet[BlockedRequest]:
+    return open_requests_to(team_tree_ids(Team(pk=team_id))).values_list(
+        "pk", "from_team__name", "to_team__name", "requested_by__display_name", "sprint__name", "body"
+    )
 
 
 def board_page(
@@ -264,7 +312,7 @@ def board_page(
     today = now.date()
     # The filter's choices: the latest sprints up to two months ahead. Sprints last a week or more,
     # so the running one is among them.
-    sprints = list(Sprint.objects.filter(start__lte=today + datetime.timedelta(days=60)).order_by("-number")[:12])
+    sprints = _sprints_starting_by(day=today + datetime.timedelta(days=60))
     sprint = filters.sprint or next((sprint for sprint in sprints if sprint.contains(today)), None)
     cards = board_cards(team=team, filters=filters, today=today)
     columns = board_columns(cards, board)
@@ -282,30 +330,21 @@ def board_page(
     card_details(everything, viewer_id)
     for column in columns:
         column.cards = [card for card in everything if card.column == column.key]
-    goals = (
-        _titles_and_owner_timezones(SprintGoal.objects.filter(sprint=sprint, team_id__in=team_tree_ids(team)))
-        if sprint
-        else []
-    )
-    projects = _titles_and_owner_timezones(Project.objects.filter(team_id__in=team_tree_ids(team), archived=False))
+    goals = _titles_and_owner_timezones(_goal_owner_timezones(sprint_id=sprint.pk, team_id=team.pk)) if sprint else []
+    projects = _titles_and_owner_timezones(_project_owner_timezones(team_id=team.pk))
     return BoardPage(
         team=team,
         board=board,
         columns=columns,
         filters=filters,
         sprints=sprints,
-        people=list(people_for_team(team).values_list("pk", "display_name", named=True)),
+        people=_board_people(root_id=team.root_id),
         projects=[project for project, _ in projects],
-        sub_teams=list(Team.objects.filter(parent=team).order_by("name")),
+        sub_teams=_sub_teams_of(team_id=team.pk),
         flagged_goals=_flagged(goals, now),
         flagged_projects=_flagged(projects, now),
         overloaded=people_over_the_limit(everything),
-        requests=[
-            OpenRequest(*row)
-            for row in open_requests_to(team_tree_ids(team)).values_list(
-                "pk", "from_team__name", "to_team__name", "requested_by__display_name", "sprint__name", "body"
-            )
-        ],
+        requests=[OpenRequest(*row) for row in _open_request_rows(team_id=team.pk)],
     )
 
 
@@ -325,12 +364,11 @@ def column_page(
     return page
 
 
-def _titles_and_owner_timezones(items: QuerySet) -> list[tuple[Titled, list[str]]]:
-    """Goals or projects (in their model's order) with their owners' timezones, in one query: what
-    the board's filter and its lone-wolf check need of them."""
+def _titles_and_owner_timezones(rows: list[tuple[int, str, str | None]]) -> list[tuple[Titled, list[str]]]:
+    """Goals or projects (rows of id, title and an owner's timezone, in their model's order) with
+    their owners' timezones: what the board's filter and its lone-wolf check need of them."""
     read: dict[int, tuple[Titled, list[str]]] = {}
-    ordering = [*items.model._meta.ordering, "pk"]
-    for pk, title, zone in items.order_by(*ordering).values_list("pk", "title", "owners__timezone"):
+    for pk, title, zone in rows:
         _, zones = read.setdefault(pk, (Titled(pk, title), []))
         if zone is not None:
             zones.append(zone)

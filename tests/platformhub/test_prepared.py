@@ -99,6 +99,18 @@ def test_a_subquery_value_is_built_the_usual_way():
     assert objectives_of(team_ids=Team.objects.filter(pk=team.pk).values("pk")) == [objective]
 
 
+def test_an_id_beyond_64_bits_matches_nothing_as_in_django():
+    @prepared
+    def team_numbered(*, pk: int) -> QuerySet[Team]:
+        return Team.objects.filter(pk=pk)
+
+    team = TeamFactory()
+
+    assert team_numbered(pk=2**64) == []
+    assert team_numbered(pk=-(2**70)) == []
+    assert team_numbered(pk=team.pk) == [team]
+
+
 def test_values_it_cannot_stand_in_for_are_refused():
     with pytest.raises(NotPreparable, match="ints"):
         objectives_of(team_ids=["platform"])
