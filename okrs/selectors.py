@@ -2,6 +2,7 @@
 attaches the computed progress and status (from okrs.progress) to the objects."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -114,7 +115,9 @@ def team_okr_page(*, team: Team, period: Period, current: Period, now: datetime.
     plain values (PlainObjective, PlainKeyResult) in four queries: objectives, key results, their
     linked issues' counts, and the owners of both."""
     tree = _plain_objectives(
-        Q(period_id=period.pk) & (Q(team=team) | Q(team__parent=team, archived=False)),
+        _of_team_page,
+        team_id=team.pk,
+        period_id=period.pk,
         teams={team.pk: team},
         periods={period.pk: period} if period.pk else {},
         now=now,
@@ -174,13 +177,19 @@ class PlainObjective:
 
 
 def _plain_objectives(
-    shown: Q, *, teams: dict[int, Team], periods: dict[int, Period], now: datetime.datetime, with_owners: bool = True
+    shown: Callable[..., Q],
+    *,
+    teams: dict[int, Team],
+    periods: dict[int, Period],
+    now: datetime.datetime,
+    with_owners: bool = True,
+    **values,
 ) -> list[PlainObjective]:
-    """The objectives `shown`, in order, with their key results (with their state, in order), their
-    roll-up and, `with_owners`, the owners of both: in four queries, three without owners. `teams`
-    and `periods`: those already loaded, by id (more are made as read, with only what the page
-    shows of them)."""
-    objectives = _objective_rows(shown, teams=teams, periods=periods, with_parents=True)
+    """The objectives `shown(**values)`, in order, with their key results (with their state, in
+    order), their roll-up and, `with_owners`, the owners of both: in four queries, three without
+    owners. `teams` and `periods`: those already loaded, by id (more are made as read, with only
+    what the page shows of them)."""
+    objectives = _objective_rows(shown, teams=teams, periods=periods, with_parents=True, **values)
     by_id = {objective.pk: objective for objective in objectives}
     key_results = _key_results_of(by_id, now)
     for key_result in sorted(key_results.values(), key=lambda kr: (kr.order, kr.pk)):
@@ -205,16 +214,11 @@ _OBJECTIVE_FIELDS = (
 
 
 def _objective_rows(
-    shown: Q, *, teams: dict[int, Team], periods: dict[int, Period], with_parents: bool
+    shown: Callable[..., Q], *, teams: dict[int, Team], periods: dict[int, Period], with_parents: bool, **values
 ) -> list[PlainObjective]:
-    """The objectives `shown`, in order, as plain values without their key results, in one query;
-    `with_parents`, each with the objective it aligns to (its title, team and quarter)."""
-    parent_fields = tuple(f"parent__{name}" for name in _OBJECTIVE_FIELDS) if with_parents else ()
-    rows = (
-        Objective.objects.filter(shown)
-        .order_by("order", "pk")
-        .values_list("pk", "why", "order", "archived", "parent_id", *_OBJECTIVE_FIELDS, *parent_fields)
-    )
+    """The objectives `shown(**values)`, in order, as plain values without their key results, in
+    one query; `with_parents`, each with the objective it aligns to (its title, team and quarter)."""
+    rows = _objective_values(shown=shown, with_parents=with_parents, **values)
     width = len(_OBJECTIVE_FIELDS)
     objectives = []
     for pk, why, order, archived, parent_id, *fields in rows:
@@ -224,6 +228,46 @@ def _objective_rows(
             objective.parent = _objective(parent_id, fields[width:], teams, periods)
         objectives.append(objective)
     return objectives
+
+
+@prepared
+def _objective_values(*, shown: Callable[..., Q], with_parents: bool, **values) -> QuerySet[Objective]:
+    parent_fields = tuple(f"parent__{name}" for name in _OBJECTIVE_FIELDS) if with_parents else ()
+    return (
+        Objective.objects.filter(shown(**values))
+        .order_by("order", "pk")
+        .values_list("pk", "why", "order", "archived", "parent_id", *_OBJECTIVE_FIELDS, *parent_fields)
+    )
+
+
+# What the pages show of objectives (`_plain_objectives`, `_objective_rows`): a few filters, each
+# compiled once (platformhub/prepared.py).
+
+
+def _of_team_page(*, team_id: int, period_id: int | None) -> Q:
+    """The team's objectives of the quarter and the active ones of its sub-teams."""
+    return Q(period_id=period_id) & (Q(team_id=team_id) | Q(team__parent_id=team_id, archived=False))
+
+
+def _the_objective(*, pk: int) -> Q:
+    return Q(pk=pk)
+
+
+def _of_team_quarter(*, team_id: int, period_id: int | None, aligned_to: int | None) -> Q:
+    """The team's objectives of the quarter; with `aligned_to`, the sub-teams' active ones aligned to it."""
+    shown = Q(team_id=team_id, period_id=period_id)
+    if aligned_to is not None:
+        shown |= Q(period_id=period_id, team__parent_id=team_id, archived=False, parent_id=aligned_to)
+    return shown
+
+
+def _active_of_teams(*, team_ids: list[int], period_id: int | None) -> Q:
+    return Q(period_id=period_id, team_id__in=team_ids, archived=False)
+
+
+def _in_now_lane_or(*, team_ids: list[int], period_id: int | None, pks: set[int]) -> Q:
+    """The teams' active top-level objectives of the quarter (a roadmap's Now lane), and `pks`."""
+    return Q(period_id=period_id, team_id__in=team_ids, archived=False, parent__isnull=True) | Q(pk__in=pks)
 
 
 def _objective(pk: int, fields, teams: dict[int, Team], periods: dict[int, Period]) -> PlainObjective:
@@ -367,7 +411,7 @@ def _mark_place(objective: Objective) -> None:
 def objective_for_head(*, objective_id: int, now: datetime.datetime) -> PlainObjective:
     """One objective, ready to render the head of its card (title, owners, progress, why) and its
     buttons, but not its key results' rows."""
-    [objective] = _plain_objectives(Q(pk=objective_id), teams={}, periods={}, now=now)
+    [objective] = _plain_objectives(_the_objective, pk=objective_id, teams={}, periods={}, now=now)
     _mark_place(objective)
     return objective
 
@@ -398,10 +442,16 @@ def _team_quarter(
     """The team's objectives of the quarter (archived ones too, which are neither first nor last)
     with their key results' progress, as plain values without owners; with `aligned_to` (one of
     them), the sub-team objectives aligned to it are its `.aligned`, read in the same queries."""
-    shown = Q(team_id=team_id, period_id=period_id)
-    if aligned_to is not None:
-        shown |= Q(period_id=period_id, team__parent_id=team_id, archived=False, parent_id=aligned_to)
-    loaded = _plain_objectives(shown, teams={}, periods={}, now=now, with_owners=False)
+    loaded = _plain_objectives(
+        _of_team_quarter,
+        team_id=team_id,
+        period_id=period_id,
+        aligned_to=aligned_to,
+        teams={},
+        periods={},
+        now=now,
+        with_owners=False,
+    )
     objectives = [objective for objective in loaded if objective.team_id == team_id]
     for objective in objectives:
         if objective.pk == aligned_to:
@@ -567,7 +617,9 @@ def org_overview(
     teams = [team for top in pager.items for team in (top, *sub_teams.get(top.pk, []))]
     by_id = {team.pk: team for team in teams}
     objectives = _plain_objectives(
-        Q(period_id=period.pk, team_id__in=by_id, archived=False),
+        _active_of_teams,
+        team_ids=list(by_id),
+        period_id=period.pk,
         teams=by_id,
         periods={period.pk: period} if period.pk else {},
         now=now,
@@ -865,14 +917,21 @@ def _lane_work(
         if key_result_id is not None:
             key_result_links.add((item_id, key_result_id))
     periods = {period.pk: period} if period.pk else {}
-    in_now_lane = Q(period_id=period.pk, team_id__in=team_ids, archived=False, parent__isnull=True)
     objectives = _objective_rows(
-        in_now_lane | Q(pk__in={pk for _, pk in objective_links}), teams={}, periods=periods, with_parents=False
+        _in_now_lane_or,
+        team_ids=team_ids,
+        period_id=period.pk,
+        pks={pk for _, pk in objective_links},
+        teams={},
+        periods=periods,
+        with_parents=False,
     )
     key_results = plain_key_results(
-        Q(objective_id__in=[objective.pk for objective in objectives]) | Q(pk__in={pk for _, pk in key_result_links}),
+        _of_objectives_or,
         periods,
         now,
+        objective_ids=[objective.pk for objective in objectives],
+        pks={pk for _, pk in key_result_links},
     )
     key_results_of_objective: dict[int, list[PlainKeyResult]] = {}
     for key_result in sorted(key_results.values(), key=lambda kr: (kr.order, kr.pk)):
@@ -933,22 +992,13 @@ _KEY_RESULT_FIELDS = (
 )
 
 
-def plain_key_results(shown: Q, periods: dict[int, Period], now: datetime.datetime) -> dict[int, PlainKeyResult]:
-    """The key results `shown`, by id, with their state and what it needs of their objectives, in
-    two queries (one without key results). `periods`: the quarters already made, by id (more are
-    added as read)."""
-    rows = (
-        KeyResult.objects.filter(shown)
-        .order_by()
-        .values_list(
-            *_KEY_RESULT_FIELDS,
-            "objective_id",
-            "objective__team_id",
-            "objective__order",
-            "objective__period_id",
-            *(f"objective__period__{name}" for name in _PERIOD_FIELDS),
-        )
-    )
+def plain_key_results(
+    shown: Callable[..., Q], periods: dict[int, Period], now: datetime.datetime, **values
+) -> dict[int, PlainKeyResult]:
+    """The key results `shown(**values)`, by id, with their state and what it needs of their
+    objectives, in two queries (one without key results). `periods`: the quarters already made, by
+    id (more are added as read)."""
+    rows = _key_result_values(shown=shown, **values)
     objectives: dict[int, KeyResultObjective] = {}
     read = []
     for *fields, objective_id, team_id, order, period_id, year, quarter, start, end in rows:
@@ -960,16 +1010,50 @@ def plain_key_results(shown: Q, periods: dict[int, Period], now: datetime.dateti
     return _with_state(read, now)
 
 
+@prepared
+def _key_result_values(*, shown: Callable[..., Q], **values) -> QuerySet[KeyResult]:
+    return (
+        KeyResult.objects.filter(shown(**values))
+        .order_by()
+        .values_list(
+            *_KEY_RESULT_FIELDS,
+            "objective_id",
+            "objective__team_id",
+            "objective__order",
+            "objective__period_id",
+            *(f"objective__period__{name}" for name in _PERIOD_FIELDS),
+        )
+    )
+
+
+def _of_objectives_or(*, objective_ids: list[int], pks: set[int]) -> Q:
+    """The key results of the objectives, and `pks`."""
+    return Q(objective_id__in=objective_ids) | Q(pk__in=pks)
+
+
+def key_results_of_teams_on(*, team_ids, day: datetime.date) -> Q:
+    """The key results of the teams' active objectives of the quarter `day` is in (`team_ids`: a
+    list, or a subquery)."""
+    return Q(
+        objective__team_id__in=team_ids,
+        objective__archived=False,
+        objective__period__start__lte=day,
+        objective__period__end__gte=day,
+    )
+
+
 def _key_results_of(objectives: dict[int, PlainObjective], now: datetime.datetime) -> dict[int, PlainKeyResult]:
     """The key results of the `objectives` (by id), by id, with their state, in two queries (one
     without key results): the objectives are already read, so neither they nor their quarters
     are joined and read again (0.35 of the overview selector's 8.4 ms at L)."""
-    rows = (
-        KeyResult.objects.filter(objective_id__in=list(objectives))
-        .order_by()
-        .values_list(*_KEY_RESULT_FIELDS, "objective_id")
-    )
+    rows = _key_result_values_of(objective_ids=list(objectives))
     return _with_state([(fields, pk, objectives[pk]) for *fields, pk in rows], now)
+
+
+@prepared
+def _key_result_values_of(*, objective_ids: list[int]) -> QuerySet[KeyResult]:
+    key_results = KeyResult.objects.filter(objective_id__in=objective_ids).order_by()
+    return key_results.values_list(*_KEY_RESULT_FIELDS, "objective_id")
 
 
 def _with_state(

@@ -10,8 +10,9 @@ queryset would (its compiler does, select_related and prefetch_related included)
 
 A value may be an int, a date, an aware datetime, or a collection of ints (an `IN` list: its
 length is part of the shape, and, as Django does, None and repeats are dropped); None and bools
-are part of the shape; a call given a queryset (a subquery) or an int beyond 64 bits is built
-the usual way. Anything
+are part of the shape, and so is a function (a builder can take the function that makes its
+filter, from a few defined once); a call given a queryset (a subquery) or an int beyond 64 bits
+is built the usual way. Anything
 else, or a value that lands in the SQL in a way it cannot trace (inside a LIKE pattern, say), is
 refused when the shape is first compiled. With
 `PREPARED_QUERIES_CHECK` on (the test suite), every call also compiles its queryset the usual way
@@ -29,6 +30,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
+MAX_SHAPES = 256  # per query; beyond them (IN lists of many lengths), calls are built the usual way
 _SMALL_INT_STAND_IN = 31_000  # within every integer field's range, so no lookup is dropped as out of range
 
 
@@ -82,7 +84,7 @@ class _StandIns:
 
     def for_value(self, name: str, value):
         """The stand-in for `value`, and its part of the shape."""
-        if value is None or isinstance(value, bool):
+        if value is None or isinstance(value, bool) or callable(value):
             return value, value
         if isinstance(value, int):
             return self._next(int, name, None), int
@@ -160,6 +162,8 @@ class Prepared:
         shape = tuple((name, part) for name, (_, part) in built.items())
         compiled = self.shapes.get(shape)
         if compiled is None:
+            if len(self.shapes) >= MAX_SHAPES:
+                return list(self.build(**values))
             compiled = self.shapes[shape] = self._compile({name: v for name, (v, _) in built.items()}, stand_ins)
         if compiled.queryset is None:
             return []

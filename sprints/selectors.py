@@ -13,7 +13,7 @@ from django.utils import timezone
 from integrations.models import issue_reference, issue_url
 from okrs.models import CheckIn
 from okrs.progress import Status, as_percent
-from okrs.selectors import people_for_team, plain_key_results, team_tree_ids
+from okrs.selectors import key_results_of_teams_on, people_for_team, plain_key_results, team_tree_ids
 from platformhub.keyset import KeysetPage, keyset_page
 from platformhub.models import Person, Team
 from platformhub.prepared import prepared
@@ -659,16 +659,7 @@ def agenda_suggestions(
     series = meeting.series
     tree = scope if scope is not None else meeting_scope(series, Team.objects.all())
     suggestions: list[AgendaSuggestion] = []
-    key_results = plain_key_results(
-        Q(
-            objective__team_id__in=tree,
-            objective__archived=False,
-            objective__period__start__lte=meeting.date,
-            objective__period__end__gte=meeting.date,
-        ),
-        {},
-        now,
-    ).values()
+    key_results = plain_key_results(key_results_of_teams_on, {}, now, team_ids=tree, day=meeting.date).values()
     in_order = sorted(
         key_results, key=lambda kr: (kr.objective.team_id, kr.objective.order, kr.objective_id, kr.order, kr.pk)
     )
