@@ -65,6 +65,31 @@ def _adapters(connection) -> tuple[Callable, ...]:
     return (_identity, ops.adapt_datetimefield_value, ops.adapt_datefield_value, str)
 
 
+def _shape_of(name: str, value) -> object:
+    """A value's part of the shape: itself for None, bools and functions, else its kind (and an
+    IN list's length). `value`: as `_given` made it."""
+    if value is None or isinstance(value, bool) or callable(value):
+        return value
+    if isinstance(value, int):
+        return int
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            raise NotPreparable(f"{name}: a naive datetime")
+        return datetime.datetime
+    if isinstance(value, datetime.date):
+        return datetime.date
+    if isinstance(value, tuple):
+        return ("in", len(value))
+    raise NotPreparable(f"{name}: {type(value).__name__} values cannot be prepared")
+
+
+def _given(name: str, value):
+    """A caller's value as it goes into the SQL: an IN list as the tuple of its ids Django keeps."""
+    if isinstance(value, Collection) and not isinstance(value, (str, bytes)):
+        return _in_list(name, value)
+    return value
+
+
 class _StandIns:
     """Distinct stand-in values for one compile, and how to find them among the parameters."""
 
@@ -82,22 +107,13 @@ class _StandIns:
         self.made.append((value, name, index))
         return value
 
-    def for_value(self, name: str, value):
-        """The stand-in for `value`, and its part of the shape."""
-        if value is None or isinstance(value, bool) or callable(value):
-            return value, value
-        if isinstance(value, int):
-            return self._next(int, name, None), int
-        if isinstance(value, datetime.datetime):
-            if value.tzinfo is None:
-                raise NotPreparable(f"{name}: a naive datetime")
-            return self._next(datetime.datetime, name, None), datetime.datetime
-        if isinstance(value, datetime.date):
-            return self._next(datetime.date, name, None), datetime.date
-        if isinstance(value, Collection) and not isinstance(value, (str, bytes)):
-            items = _in_list(name, value)
-            return [self._next(int, name, i) for i in range(len(items))], ("in", len(items))
-        raise NotPreparable(f"{name}: {type(value).__name__} values cannot be prepared")
+    def for_value(self, name: str, value, shape: object):
+        """The stand-in for a value of this `shape`."""
+        if isinstance(shape, tuple):
+            return [self._next(int, name, i) for i in range(shape[1])]
+        if shape in (int, datetime.datetime, datetime.date):
+            return self._next(shape, name, None)
+        return value
 
     def slot_for(self, param, connection) -> "_Slot | object":
         for value, name, index in self.made:
@@ -124,7 +140,7 @@ def _in_list(name: str, value: Collection) -> tuple[int, ...]:
 
 def _beyond_64_bits(value) -> bool:
     """An id no database column holds: Django answers it with no rows, without asking."""
-    items = value if isinstance(value, Collection) and not isinstance(value, (str, bytes)) else [value]
+    items = value if isinstance(value, tuple) else (value,)
     return any(isinstance(item, int) and not -(2**63) <= item < 2**63 for item in items)
 
 
@@ -155,19 +171,25 @@ class Prepared:
     def __call__(self, **values) -> list:
         """The rows of the queryset `build(**values)` would give, as a list. A queryset among the
         values (a subquery) is compiled into the SQL, so that call is built the usual way."""
-        if any(isinstance(value, QuerySet) or _beyond_64_bits(value) for value in values.values()):
+        if any(isinstance(value, QuerySet) for value in values.values()):
             return list(self.build(**values))
-        stand_ins = _StandIns()
-        built = {name: stand_ins.for_value(name, value) for name, value in sorted(values.items())}
-        shape = tuple((name, part) for name, (_, part) in built.items())
+        given = {name: _given(name, value) for name, value in values.items()}
+        if any(_beyond_64_bits(value) for value in given.values()):
+            return list(self.build(**values))
+        shape = tuple(sorted((name, _shape_of(name, value)) for name, value in given.items()))
         compiled = self.shapes.get(shape)
         if compiled is None:
             if len(self.shapes) >= MAX_SHAPES:
                 return list(self.build(**values))
-            compiled = self.shapes[shape] = self._compile({name: v for name, (v, _) in built.items()}, stand_ins)
+            compiled = self.shapes[shape] = self._compile(given, shape)
         if compiled.queryset is None:
             return []
-        params = tuple(self._value(param, values) for param in compiled.params)
+        params = tuple(
+            param.adapt(given[param.name] if param.index is None else given[param.name][param.index])
+            if isinstance(param, _Slot)
+            else param
+            for param in compiled.params
+        )
         queryset = compiled.queryset
         if settings.PREPARED_QUERIES_CHECK:
             self._check(values, queryset.db, compiled.sql, params)
@@ -176,17 +198,9 @@ class Prepared:
         run._query = _CompiledQuery(queryset.query, compiled.compiler, compiled.sql, params)
         return list(run)
 
-    @staticmethod
-    def _value(param, values: dict):
-        if not isinstance(param, _Slot):
-            return param
-        value = values[param.name]
-        if param.index is not None:
-            value = _in_list(param.name, value)[param.index]
-        return param.adapt(value)
-
-    def _compile(self, stand_in_values: dict, stand_ins: _StandIns) -> _Compiled:
-        queryset = self.build(**stand_in_values)
+    def _compile(self, given: dict, shape: tuple) -> _Compiled:
+        stand_ins = _StandIns()
+        queryset = self.build(**{name: stand_ins.for_value(name, given[name], part) for name, part in shape})
         connection = connections[queryset.db]
         compiler = queryset.query.get_compiler(using=queryset.db)
         try:
