@@ -289,8 +289,13 @@ def period_find(year: int, quarter: int) -> Period:
 
     Reads never create rows; the services save a quarter when something is first written to it."""
     start, end = Period.bounds(year, quarter)
-    stored = Period.objects.filter(year=year, quarter=quarter).first()
-    return stored or Period(year=year, quarter=quarter, start=start, end=end)
+    stored = _stored_quarter(year=year, quarter=quarter)
+    return stored[0] if stored else Period(year=year, quarter=quarter, start=start, end=end)
+
+
+@prepared
+def _stored_quarter(*, year: int, quarter: int) -> QuerySet[Period]:
+    return Period.objects.filter(year=year, quarter=quarter)[:1]
 
 
 def parse_quarter(text: str) -> tuple[int, int] | None:
@@ -845,16 +850,12 @@ def _roadmap_lanes(
     than one tree, lane keys start with the tree's first team, so that they are unique on the page."""
     by_id = {team.pk: team for tree in trees for team in tree}
     tree_of = {team.pk: index for index, tree in enumerate(trees) for team in tree}
-    shown = RoadmapItem.objects.filter(team_id__in=by_id, **({"health": health} if health else {}))
-    horizons = list(
-        Horizon.objects.filter(Q(team__isnull=True) | Q(team_id__in=by_id)).order_by(
-            F("team_id").asc(nulls_first=True), "order", "pk"
-        )
-    )
+    team_ids = list(by_id)
+    horizons = _horizons_of(team_ids=team_ids)
     for horizon in horizons:
         horizon.team = by_id.get(horizon.team_id)
     period = default_period(today=now.date(), objectives=Objective.objects.filter(team_id__in=by_id, archived=False))
-    work = _lane_work(team_ids=list(by_id), items=shown, period=period, now=now)
+    work = _lane_work(team_ids=team_ids, health=health or None, period=period, now=now)
     lanes = []
     for index, tree in enumerate(trees):
         prefix = f"t{tree[0].pk}-" if len(trees) > 1 else ""
@@ -865,9 +866,7 @@ def _roadmap_lanes(
                 tree_lanes.append(Lane(key=f"{prefix}h{horizon.pk}", name=str(horizon), horizon=horizon))
         lanes.append(tree_lanes)
     lane_of = {(index, lane.horizon.pk): lane for index, tree_lanes in enumerate(lanes) for lane in tree_lanes[1:]}
-    rows = shown.order_by("order", "pk").values_list(
-        "pk", "version", "team_id", "horizon_id", "title", "description", "status", "commitment", "health"
-    )
+    rows = _roadmap_item_rows(team_ids=team_ids, health=health or None)
     for pk, version, team_id, horizon_id, title, description, status, commitment, health in rows:
         index = tree_of[team_id]
         krs = work.key_results_of.get(pk, [])
@@ -901,9 +900,36 @@ def _roadmap_lanes(
     return lanes
 
 
-def _lane_work(
-    *, team_ids: list[int], items: QuerySet[RoadmapItem], period: Period, now: datetime.datetime
-) -> LaneWork:
+@prepared
+def _horizons_of(*, team_ids: list[int]) -> QuerySet[Horizon]:
+    """The org-wide horizons, then the teams' own."""
+    return Horizon.objects.filter(Q(team__isnull=True) | Q(team_id__in=team_ids)).order_by(
+        F("team_id").asc(nulls_first=True), "order", "pk"
+    )
+
+
+def _roadmap_items_of(team_ids: list[int], health: str | None) -> QuerySet[RoadmapItem]:
+    """The teams' roadmap items, with `health` only those of that health."""
+    items = RoadmapItem.objects.filter(team_id__in=team_ids)
+    return items if health is None else items.filter(health=health)
+
+
+@prepared
+def _roadmap_item_rows(*, team_ids: list[int], health: str | None) -> QuerySet[RoadmapItem]:
+    return (
+        _roadmap_items_of(team_ids, health)
+        .order_by("order", "pk")
+        .values_list("pk", "version", "team_id", "horizon_id", "title", "description", "status", "commitment", "health")
+    )
+
+
+@prepared
+def _roadmap_item_links(*, team_ids: list[int], health: str | None) -> QuerySet[RoadmapItem]:
+    """(item, objective, key result) of each link of the items (one of the two is None)."""
+    return _roadmap_items_of(team_ids, health).order_by().values_list("pk", "objectives", "key_results")
+
+
+def _lane_work(*, team_ids: list[int], health: str | None, period: Period, now: datetime.datetime) -> LaneWork:
     """The teams' objectives for the quarter (the Now lane), and the objectives and key results
     linked to each of the `items`, with their progress, in four queries: the items' links (both
     kinds in one, an item links few), the objectives (the Now lane's and the linked ones together,
@@ -911,7 +937,7 @@ def _lane_work(
     their linked issues' counts."""
     objective_links: set[tuple[int, int]] = set()
     key_result_links: set[tuple[int, int]] = set()
-    for item_id, objective_id, key_result_id in items.order_by().values_list("pk", "objectives", "key_results"):
+    for item_id, objective_id, key_result_id in _roadmap_item_links(team_ids=team_ids, health=health):
         if objective_id is not None:
             objective_links.add((item_id, objective_id))
         if key_result_id is not None:

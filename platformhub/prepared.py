@@ -9,14 +9,14 @@ same SQL with the request's values, turning rows into models, values or tuples e
 queryset would (its compiler does, select_related and prefetch_related included).
 
 A value may be an int, a date, an aware datetime, or a collection of ints (an `IN` list: its
-length is part of the shape, and, as Django does, None and repeats are dropped); None and bools
-are part of the shape, and so is a function (a builder can take the function that makes its
-filter, from a few defined once); a call given a queryset (a subquery) or an int beyond 64 bits
-is built the usual way. Anything
-else, or a value that lands in the SQL in a way it cannot trace (inside a LIKE pattern, say), is
-refused when the shape is first compiled. With
-`PREPARED_QUERIES_CHECK` on (the test suite), every call also compiles its queryset the usual way
-and fails unless both give the same SQL and parameters.
+length is part of the shape, and, as Django does, None and repeats are dropped). None, bools,
+strings and functions are part of the shape, compiled as given: a string is for a choice (a
+builder given free text fills its MAX_SHAPES and is built the usual way from then on), a function
+for a builder that takes the function making its filter, one of a few defined once. A call given
+a queryset (a subquery) or an int beyond 64 bits is built the usual way. A value of another kind,
+or one that lands in the SQL where it cannot be traced (inside a LIKE pattern, say), is refused
+when its shape is first compiled. With `PREPARED_QUERIES_CHECK` on (the test suite), every call
+also compiles its queryset the usual way and fails unless both give the same SQL and parameters.
 """
 
 import copy
@@ -68,7 +68,7 @@ def _adapters(connection) -> tuple[Callable, ...]:
 def _shape_of(name: str, value) -> object:
     """A value's part of the shape: itself for None, bools and functions, else its kind (and an
     IN list's length). `value`: as `_given` made it."""
-    if value is None or isinstance(value, bool) or callable(value):
+    if value is None or isinstance(value, (bool, str)) or callable(value):
         return value
     if isinstance(value, int):
         return int

@@ -51,6 +51,21 @@ def test_a_prepared_query_gives_what_its_queryset_gives_for_every_call(django_as
     assert objectives_of(team_ids=[one.pk]) == [objectives[0]]
 
 
+def test_a_string_is_part_of_the_shape_and_free_text_stops_being_remembered(monkeypatch):
+    @prepared
+    def teams_named(*, name: str) -> QuerySet[Team]:
+        return Team.objects.filter(name=name)
+
+    team = TeamFactory(name="Platform")
+    monkeypatch.setattr("platformhub.prepared.MAX_SHAPES", 2)
+
+    assert teams_named(name="Platform") == [team]
+    assert teams_named(name="Ingestion") == []
+    assert teams_named(name="Platform") == [team]
+    assert teams_named(name="Anything else") == []
+    assert len(teams_named.shapes) == 2
+
+
 def test_the_same_shape_is_compiled_once_and_a_new_shape_again():
     one, two = TeamFactory(), TeamFactory()
     ObjectiveFactory(team=one)
