@@ -61,8 +61,12 @@ def _identity(value):
 
 
 def _adapters(connection) -> tuple[Callable, ...]:
+    """How the backend may have turned a value into a parameter: PostgreSQL, binding on the
+    server, wraps an int in the type of its column (Int2, Int4, Int8); SQLite writes dates and
+    datetimes as text."""
     ops = connection.ops
-    return (_identity, ops.adapt_datetimefield_value, ops.adapt_datefield_value, str)
+    integer_types = dict.fromkeys(getattr(ops, "integerfield_type_map", {}).values())
+    return (_identity, *integer_types, ops.adapt_datetimefield_value, ops.adapt_datefield_value, str)
 
 
 def _shape_of(name: str, value) -> object:
