@@ -475,14 +475,19 @@ def team_period_is_closed(*, team: Team, period: Period) -> bool:
 
 def key_result_for_page(*, key_result_id: int, now: datetime.datetime) -> KeyResult:
     """A key result with everything its page shows but the list of check-ins (`with_page_details`)."""
-    return with_page_details(key_results_for_page().get(pk=key_result_id), now=now)
+    [key_result] = key_result_to_show(pk=key_result_id)
+    return with_page_details(key_result, now=now)
 
 
-def key_results_for_page() -> QuerySet[KeyResult]:
-    """Key results with their objective, owners and saved searches: then `with_page_details`."""
-    return KeyResult.objects.select_related(
-        "objective__team__parent", "objective__period", "objective__parent"
-    ).prefetch_related("owners", "saved_searches")
+@prepared
+def key_result_to_show(*, pk: int) -> QuerySet[KeyResult]:
+    """The key result `pk` (a list of it, or empty) with its objective, owners and saved
+    searches: then `with_page_details`."""
+    return (
+        KeyResult.objects.filter(pk=pk)
+        .select_related("objective__team__parent", "objective__period", "objective__parent")
+        .prefetch_related("owners", "saved_searches")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -508,8 +513,14 @@ class LinkedIssue(IssueFacts):
 
 def _linked_issues(key_result: KeyResult) -> list[LinkedIssue]:
     """The key result's linked issues, open first, most recently active first."""
-    rows = (
-        IssueLink.objects.filter(key_result=key_result)
+    rows = _linked_issue_rows(key_result_id=key_result.pk)
+    return [LinkedIssue(pk, search_id is not None, *issue) for pk, search_id, *issue in rows]
+
+
+@prepared
+def _linked_issue_rows(*, key_result_id: int) -> QuerySet[IssueLink]:
+    return (
+        IssueLink.objects.filter(key_result_id=key_result_id)
         .order_by("issue__state", "-issue__last_activity_at")
         .values_list(
             "pk",
@@ -528,7 +539,6 @@ def _linked_issues(key_result: KeyResult) -> list[LinkedIssue]:
             "issue__last_activity_at",
         )
     )
-    return [LinkedIssue(pk, search_id is not None, *issue) for pk, search_id, *issue in rows]
 
 
 CHECK_INS_PER_PAGE = 20
@@ -547,18 +557,14 @@ def check_ins_page(*, key_result: KeyResult, after: str | None, before: str | No
 
 
 def with_page_details(key_result: KeyResult, *, now: datetime.datetime) -> KeyResult:
-    """Give the key result (loaded by `key_results_for_page`) what its page shows, in two queries:
+    """Give the key result (loaded by `key_result_to_show`) what its page shows, in two queries:
     its linked issues (`.linked_issues`), what the chart needs of every check-in
     (`.chart_check_ins`: (created_at, value, done), newest first; the list of check-ins is
     `check_ins_page`), its linked issues' counts (counted here as with_issue_counts counts them:
     the annotation's GROUP BY over five joined tables cost more than the rest of the page's
     queries) and its `.state`."""
     key_result.linked_issues = _linked_issues(key_result)
-    key_result.chart_check_ins = list(
-        CheckIn.objects.filter(key_result=key_result)
-        .order_by("-created_at", "-pk")
-        .values_list("created_at", "value", "done")
-    )
+    key_result.chart_check_ins = _chart_check_ins(key_result_id=key_result.pk)
     live = [issue for issue in key_result.linked_issues if not issue.deleted]
     closed = [issue for issue in live if issue.is_closed]
     key_result.issues_total, key_result.issues_closed = len(live), len(closed)
@@ -566,6 +572,15 @@ def with_page_details(key_result: KeyResult, *, now: datetime.datetime) -> KeyRe
     key_result.points_closed = sum(issue.points for issue in closed)
     key_result.state = key_result_state(key_result, now)
     return key_result
+
+
+@prepared
+def _chart_check_ins(*, key_result_id: int) -> QuerySet[CheckIn]:
+    return (
+        CheckIn.objects.filter(key_result_id=key_result_id)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", "value", "done")
+    )
 
 
 def people_for_team(team: Team) -> QuerySet[Person]:

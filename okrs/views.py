@@ -23,7 +23,7 @@ from okrs.forms import (
 )
 from okrs.models import KeyResult, Objective, Period
 from okrs.progress import suggested_score
-from platformhub.access import allowed_for_user, get_for_user
+from platformhub.access import found_for_user, get_for_user
 from platformhub.concurrency import EditConflict
 from platformhub.conditional import conditional_page
 from platformhub.editing import add_service_errors, save_form
@@ -59,10 +59,7 @@ def _key_result(request: HttpRequest, pk: int, *, permission: str) -> KeyResult:
     """The key result with its objective, team and owners: what forms and permissions read. Its
     row's progress is read again after a write (`selectors.key_result_change`), so it is not
     counted here: a GROUP BY over its issues cost the check-in more than its own writes."""
-    found = selectors.key_result_to_edit(pk=pk)
-    if not found:
-        raise Http404("No such key result")
-    return allowed_for_user(request, found[0], permission=permission)
+    return found_for_user(request, selectors.key_result_to_edit(pk=pk), permission=permission)
 
 
 def _page_context(request: HttpRequest, team: Team, period: Period) -> dict:
@@ -450,7 +447,7 @@ def key_result_create(request: HttpRequest, objective_pk: int) -> HttpResponse:
 def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx and request.htmx.target == f"kr-{pk}":  # Cancel on a form that took the place of its row
         return _render_key_result_change(request, _key_result(request, pk, permission="okrs.view"))
-    key_result = get_for_user(request, selectors.key_results_for_page(), permission="okrs.view", pk=pk)
+    key_result = found_for_user(request, selectors.key_result_to_show(pk=pk), permission="okrs.view")
     context = key_result_page_context(
         request, pk, key_result=selectors.with_page_details(key_result, now=timezone.now())
     )
@@ -463,7 +460,7 @@ def key_result_page_context(
     request: HttpRequest, pk: int, form: CheckInForm | None = None, *, key_result: KeyResult | None = None
 ) -> dict:
     """What the KR page shows; `key_result`, when the view has it already, comes from
-    `selectors.key_results_for_page` with its page details (`with_page_details`)."""
+    `selectors.key_result_to_show` with its page details (`with_page_details`)."""
     if key_result is None:
         key_result = selectors.key_result_for_page(key_result_id=pk, now=timezone.now())
     objective = key_result.objective

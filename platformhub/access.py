@@ -19,6 +19,14 @@ def get_for_user[M: Model](request: HttpRequest, queryset: QuerySet[M], *, permi
     return allowed_for_user(request, obj, permission=permission)
 
 
+def found_for_user[M: Model](request: HttpRequest, found: list[M], *, permission: str) -> M:
+    """The one object of `found` (a prepared query's rows, platformhub/prepared.py), as
+    `get_for_user` gives it: 404 when there is none."""
+    if not found:
+        raise Http404("Not found")
+    return allowed_for_user(request, found[0], permission=permission)
+
+
 def allowed_for_user[M: Model](request: HttpRequest, obj: M, *, permission: str) -> M:
     """`obj`, found by the view, if the user holds `permission` on it; as `get_for_user`, 403
     when they may at least read its team, else 404."""
