@@ -212,7 +212,7 @@ def board_cards(*, team: Team, filters: BoardFilters, today: datetime.date) -> Q
     return cards
 
 
-def _tagged(sprint: Sprint) -> Exists:
+def _tagged(sprint: Sprint | int) -> Exists:
     """Whether a card is tagged with `sprint`: asked of each of the board's cards, rather than
     starting from every card of the sprint (across the whole org) as a join would."""
     return Exists(Card.sprints.through.objects.filter(card=OuterRef("pk"), sprint=sprint))
@@ -477,10 +477,11 @@ class SprintReport:
         return max((count for _, count in self.velocity), default=0) or 1
 
 
-def _moves_in_order(cards) -> list[tuple]:
+@prepared
+def _moves_in_order(*, cards) -> QuerySet[CardMove]:
     """The moves of `cards` oldest first, as named tuples of the fields `_done_in` reads: a report
     reads hundreds of moves, and plain tuples cost a fraction of model instances."""
-    return list(
+    return (
         CardMove.objects.filter(card_id__in=cards)
         .order_by("moved_at", "pk")
         .values_list("card_id", "moved_at", "from_column", "to_column", named=True)
@@ -503,14 +504,8 @@ def _done_in(sprint: Sprint, moves: list[tuple]) -> dict[int, datetime.date]:
 
 def sprint_report(*, sprint: Sprint, teams: list[Team]) -> SprintReport:
     team_ids = [team.pk for team in teams]
-    tagged_later = Card.sprints.through.objects.filter(card=OuterRef("pk"), sprint__number__gt=sprint.number)
-    planned = list(
-        Card.objects.filter(_tagged(sprint), team_id__in=team_ids)
-        .annotate(carried=Exists(tagged_later))
-        .order_by("title")
-        .values_list("pk", "title", "carry_overs", "carried", named=True)
-    )
-    finished = _done_in(sprint, _moves_in_order([card.pk for card in planned]))
+    planned = _planned_cards(sprint_id=sprint.pk, number=sprint.number, team_ids=team_ids)
+    finished = _done_in(sprint, _moves_in_order(cards=[card.pk for card in planned]))
     done = [card for card in planned if card.pk in finished]
     carried = [card for card in planned if card.carried]
     days = (sprint.end - sprint.start).days + 1
@@ -529,27 +524,54 @@ def sprint_report(*, sprint: Sprint, teams: list[Team]) -> SprintReport:
         planned=planned,
         done=done,
         carried=carried,
-        goals=list(
-            SprintGoal.objects.filter(sprint=sprint, team_id__in=team_ids).select_related("team").order_by("team__name")
-        ),
+        goals=_goals_of(sprint_id=sprint.pk, team_ids=team_ids),
         burn_up=burn_up,
         velocity=velocity(before=sprint, teams=teams),
+    )
+
+
+@prepared
+def _planned_cards(*, sprint_id: int, number: int, team_ids: list[int]) -> QuerySet[Card]:
+    """The teams' cards tagged with the sprint, each with whether a later sprint has it too."""
+    tagged_later = Card.sprints.through.objects.filter(card=OuterRef("pk"), sprint__number__gt=number)
+    return (
+        Card.objects.filter(_tagged(sprint_id), team_id__in=team_ids)
+        .annotate(carried=Exists(tagged_later))
+        .order_by("title")
+        .values_list("pk", "title", "carry_overs", "carried", named=True)
+    )
+
+
+@prepared
+def _goals_of(*, sprint_id: int, team_ids: list[int]) -> QuerySet[SprintGoal]:
+    return (
+        SprintGoal.objects.filter(sprint_id=sprint_id, team_id__in=team_ids)
+        .select_related("team")
+        .order_by("team__name")
+    )
+
+
+@prepared
+def _sprints_up_to(*, number: int) -> QuerySet[Sprint]:
+    return Sprint.objects.filter(number__lte=number).order_by("-number")[:VELOCITY_SPRINTS]
+
+
+@prepared
+def _tagged_in(*, sprint_ids: list[int], team_ids: list[int]) -> QuerySet:
+    """(sprint, card) of the teams' cards tagged with the sprints."""
+    return Card.sprints.through.objects.filter(sprint_id__in=sprint_ids, card__team_id__in=team_ids).values_list(
+        "sprint_id", "card_id"
     )
 
 
 def velocity(*, before: Sprint, teams: list[Team]) -> list[tuple[Sprint, int]]:
     """Cards done in each of the last six sprints up to `before`, counted as the report counts
     them: planned for the sprint (tagged with it) and in Done at its end."""
-    sprints = list(Sprint.objects.filter(number__lte=before.number).order_by("-number")[:VELOCITY_SPRINTS])
+    sprints = _sprints_up_to(number=before.number)
     if not sprints:
         return []
-    team_ids = [team.pk for team in teams]
-    tagged = list(
-        Card.sprints.through.objects.filter(sprint__in=sprints, card__team_id__in=team_ids).values_list(
-            "sprint_id", "card_id"
-        )
-    )
-    moves = _moves_in_order({card for _, card in tagged})
+    tagged = _tagged_in(sprint_ids=[sprint.pk for sprint in sprints], team_ids=[team.pk for team in teams])
+    moves = _moves_in_order(cards={card for _, card in tagged})
     results = []
     for sprint in reversed(sprints):
         planned = {card for sprint_id, card in tagged if sprint_id == sprint.pk}
