@@ -34,7 +34,7 @@ from okrs.progress import (
     objective_status,
     roadmap_item_rollup,
 )
-from okrs.services import share_token_hash
+from okrs.services import share_token_hash, team_quarter_is_closed
 from platformhub.keyset import KeysetPage, keyset_page
 from platformhub.models import Membership, Person, Team
 from platformhub.permissions import access_for
@@ -470,7 +470,7 @@ def _status_counts_of(objectives: list[PlainObjective]) -> dict[str, int]:
 
 
 def team_period_is_closed(*, team: Team, period: Period) -> bool:
-    return TeamPeriod.objects.filter(team=team, period_id=period.pk, closed_at__isnull=False).exists()
+    return team_quarter_is_closed(team_id=team.pk, period_id=period.pk)
 
 
 def key_result_for_page(*, key_result_id: int, now: datetime.datetime) -> KeyResult:

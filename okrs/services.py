@@ -10,7 +10,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, QuerySet
 from django.utils import timezone
 
 from okrs.models import (
@@ -28,6 +28,7 @@ from okrs.models import (
 from okrs.progress import key_result_progress
 from platformhub.concurrency import save_versioned
 from platformhub.models import Person, Team
+from platformhub.prepared import prepared
 
 Direction = Literal["up", "down"]
 
@@ -48,9 +49,25 @@ def ensure_period_open(*, team: Team, period: Period) -> None:
 
     Locks the team's row for the rest of the caller's transaction, so a write and a closing
     of the quarter (which checks here too) cannot interleave."""
-    Team.objects.select_for_update().filter(pk=team.pk).first()
-    if TeamPeriod.objects.filter(team=team, period=period, closed_at__isnull=False).exists():
+    _lock_team(team_id=team.pk)
+    if team_quarter_is_closed(team_id=team.pk, period_id=period.pk):
         raise ValidationError(f"{period.name} is closed for {team.name}. A lead can reopen it to make changes.")
+
+
+@prepared
+def _lock_team(*, team_id: int) -> QuerySet[Team]:
+    return Team.objects.select_for_update().filter(pk=team_id).order_by().values_list("pk", flat=True)
+
+
+def team_quarter_is_closed(*, team_id: int, period_id: int | None) -> bool:
+    """Whether the team has closed (scored) the quarter."""
+    return bool(_closed_team_quarter(team_id=team_id, period_id=period_id))
+
+
+@prepared
+def _closed_team_quarter(*, team_id: int, period_id: int | None) -> QuerySet[TeamPeriod]:
+    closed = TeamPeriod.objects.filter(team_id=team_id, period_id=period_id, closed_at__isnull=False)
+    return closed.order_by().values_list("pk", flat=True)[:1]
 
 
 def _next_order(queryset) -> int:
