@@ -19,11 +19,15 @@ class ChartPoint:
 
 @dataclass(frozen=True)
 class ProgressChart:
+    """The chart as a remembered row (platformhub/fragments.py): a KR of weekly check-ins draws a
+    point each, and the chart is drawn again only when one of them changes."""
+
+    title: str
     width: int
     height: int
-    points: list[ChartPoint]
+    points: tuple[ChartPoint, ...]
     pace: tuple[float, float, float, float]  # the line from 0% at the start to 100% on the due date
-    gridlines: list[tuple[float, str]]  # y and label
+    gridlines: tuple[tuple[float, str], ...]  # y and label
     start_label: str
     due_label: str
     left: float
@@ -54,11 +58,12 @@ def progress_chart(key_result: KeyResult) -> ProgressChart:
     for day, ratio in _progress_steps(key_result):
         points.append(ChartPoint(x_for(day), y_for(ratio), f"{day:%-d %b}: {as_percent(ratio)}%"))
     return ProgressChart(
+        title=key_result.title,
         width=WIDTH,
         height=HEIGHT,
-        points=points,
+        points=tuple(points),
         pace=(x_for(start), y_for(0.0), x_for(key_result.due_date), y_for(1.0)),
-        gridlines=[(y_for(ratio), f"{as_percent(ratio)}%") for ratio in (0.0, 0.5, 1.0)],
+        gridlines=tuple((y_for(ratio), f"{as_percent(ratio)}%") for ratio in (0.0, 0.5, 1.0)),
         start_label=f"{start:%-d %b}",
         due_label=f"{key_result.due_date:%-d %b}",
         left=left,

@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from integrations.models import GitHubIssue, IssueLink, SavedSearch
 from integrations.services import key_result_link_issues, saved_search_add
+from okrs.services import check_in_record
 from tests.rows import same_as_built_afresh
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -181,3 +182,15 @@ def test_the_key_result_page_with_remembered_issue_rows_is_the_page_built_afresh
     GitHubIssue.objects.filter(number=2).update(deleted=True)
     assert 'class="issue--gone"' in same_as_built_afresh(engineer, url)
     assert "Unlink" not in same_as_built_afresh(client_as("viewer"), url)
+
+
+def test_the_key_result_chart_remembered_is_the_chart_drawn_afresh_after_a_check_in_and_a_rename(okr, client_as):
+    url = okr.kr.get_absolute_url()
+    lead = client_as("lead")
+    assert same_as_built_afresh(lead, url).count('class="chart__point"') == okr.kr.check_ins.count() + 1
+    check_in_record(key_result=okr.kr, author=None, expected_version=okr.kr.version, confidence="low", value=2)
+    page = same_as_built_afresh(lead, url)
+    assert page.count('class="chart__point"') == okr.kr.check_ins.count() + 1
+    okr.kr.title = "Databases <migrated>"
+    okr.kr.save(update_fields=["title"])
+    assert "Progress of “Databases &lt;migrated&gt;” over the quarter" in same_as_built_afresh(lead, url)

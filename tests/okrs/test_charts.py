@@ -70,7 +70,7 @@ def test_chart_puts_nought_percent_at_the_bottom_and_a_hundred_at_the_top(metric
     assert chart.points[0].y == BOTTOM
     assert chart.points[-1].y == TOP
     assert [point.y for point in chart.points] == pytest.approx([98, 80, 53, 8])  # 0%, 20%, 50%, 100%
-    assert chart.gridlines == [(BOTTOM, "0%"), (53.0, "50%"), (TOP, "100%")]
+    assert chart.gridlines == ((BOTTOM, "0%"), (53.0, "50%"), (TOP, "100%"))
     assert (chart.left, chart.right, chart.bottom, chart.width, chart.height) == (LEFT, RIGHT, BOTTOM, 320, 120)
 
 
@@ -100,7 +100,7 @@ def test_chart_pace_line_of_a_key_result_due_at_the_end_of_the_quarter_spans_the
 def test_chart_of_a_key_result_without_check_ins_has_only_the_start(metric):
     metric.check_ins.all().delete()
     chart = chart_of(metric)
-    assert chart.points == [chart.points[0]]
+    assert chart.points == (chart.points[0],)
     assert (chart.points[0].x, chart.points[0].y, chart.points[0].label) == (LEFT, BOTTOM, "1 Oct: start, 0%")
 
 
