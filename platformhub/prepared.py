@@ -50,6 +50,8 @@ class _Slot:
 
 @dataclass(frozen=True)
 class _Compiled:
+    """A shape compiled: its queryset (what turns rows into results), compiler and SQL."""
+
     queryset: QuerySet | None  # None: the shape matches nothing (an empty IN list)
     compiler: object = None
     sql: str = ""
@@ -70,8 +72,8 @@ def _adapters(connection) -> tuple[Callable, ...]:
 
 
 def _shape_of(name: str, value) -> object:
-    """A value's part of the shape: itself for None, bools and functions, else its kind (and an
-    IN list's length). `value`: as `_given` made it."""
+    """A value's part of the shape: itself for None, bools, strings and functions, else its kind
+    (and an IN list's length). `value`: as `_given` made it."""
     if value is None or isinstance(value, (bool, str)) or callable(value):
         return value
     if isinstance(value, int):
