@@ -322,6 +322,50 @@ def now_objective_row(context, objective) -> NowObjectiveRow:
 
 
 @dataclass(frozen=True)
+class LaneRow:
+    """A roadmap lane with its cards (platformhub/fragments.py): a lane is drawn again only when
+    one of its cards, or the lane itself, changed. `tree`: the team whose tree the lane belongs
+    to on the roadmap of every team (its heading labels the lane), else None."""
+
+    key: str
+    name: str
+    heading: int
+    tree: int | None
+    target_date: datetime.date | None
+    horizon_pk: int | None
+    objectives: tuple[NowObjectiveRow, ...]
+    items: tuple[RoadmapItemRow, ...]
+    health_filtered: bool
+    add_url: str
+
+
+@register.simple_tag(takes_context=True)
+def roadmap_lane_row(context, lane) -> LaneRow:
+    """`lane` (okrs.selectors.Lane) as the reader sees it: its Now objectives or its items' cards
+    (as `now_objective_row` and `roadmap_item_row` make them), and the link to add an item when
+    they may edit and the roadmap is not read-only."""
+    horizon = lane.horizon
+    can_add = horizon is not None and context.get("can_edit") and not context.get("read_only")
+    page = context.get("page")
+    last = len(lane.items) - 1
+    items = tuple(roadmap_item_row(context, item, index == 0, index == last) for index, item in enumerate(lane.items))
+    return LaneRow(
+        key=lane.key,
+        name=lane.name,
+        heading=int(context.get("lane_heading") or 2),
+        tree=context["team"].pk if context.get("all_teams") else None,
+        target_date=horizon.target_date if horizon is not None else None,
+        horizon_pk=horizon.pk if horizon is not None else None,
+        objectives=tuple(now_objective_row(context, objective) for objective in lane.objectives)
+        if horizon is None
+        else (),
+        items=items,
+        health_filtered=bool(getattr(page, "health", None)),
+        add_url=reverse_cached("okrs:roadmap_item_create", context["team"].slug) if can_add else "",
+    )
+
+
+@dataclass(frozen=True)
 class OverviewObjectiveRow:
     pk: int
     title: str

@@ -70,6 +70,27 @@ def test_the_roadmap_with_remembered_items_is_the_page_built_afresh_after_each_c
     assert "/key-results/" not in same_as_built_afresh(client, reverse("okrs:shared_roadmap", args=[token]))
 
 
+def test_the_lanes_remembered_are_the_lanes_drawn_afresh_when_they_fill_empty_and_are_renamed(roadmap, org, client_as):
+    """Whole lanes are remembered rows too: a lane that empties or fills, a horizon renamed or
+    given a date, and the reader (who may add items) each draw a lane again."""
+    lead, viewer = client_as("lead"), client_as("viewer")
+    url = reverse("okrs:team_roadmap", args=[org.team.slug])
+    assert "Nothing here." in same_as_built_afresh(lead, url)  # the 3-year lane
+    roadmap_item_create(team=org.team, horizon=roadmap["three_year"], title="Own the <ingestion> path")
+    page = same_as_built_afresh(lead, url)
+    assert "Nothing here." not in page
+    assert "Own the &lt;ingestion&gt; path" in page
+    renamed = {"name": "Three years", "target_date": datetime.date(2029, 1, 1)}
+    Horizon.objects.filter(pk=roadmap["three_year"].pk).update(**renamed)
+    page = same_as_built_afresh(lead, url)
+    assert ">Three years<" in page
+    assert "by Jan 2029" in page
+    assert "Add item" in page
+    assert "Add item" not in same_as_built_afresh(viewer, url)
+    everyone = same_as_built_afresh(viewer, reverse("okrs:roadmap"))
+    assert f'aria-labelledby="tree-{org.team.pk} lane-' in everyone
+
+
 # Roll-up
 
 
