@@ -238,8 +238,7 @@ _COMMITMENT_LABELS = dict(RoadmapItem.Commitment.choices)
 _HEALTH_LABELS = dict(RoadmapItem.Health.choices)  # get_FOO_display() costs more, for every card of the page
 
 
-@register.simple_tag(takes_context=True)
-def roadmap_item_row(context, item, is_first: bool, is_last: bool) -> RoadmapItemRow:
+def _roadmap_item_row(context, item, is_first: bool, is_last: bool) -> RoadmapItemRow:
     """The card of `item` (from okrs.selectors._roadmap_lanes: `.rollup`, `.krs` with `.state`,
     `.linked_objectives`, `.move_choices`) as the reader sees it: headed at `item_heading`, with
     the team's name when it is a sub-team's, and buttons when `can_edit` and not `read_only`."""
@@ -304,8 +303,7 @@ class NowObjectiveRow:
     objective: WorkRow
 
 
-@register.simple_tag(takes_context=True)
-def now_objective_row(context, objective) -> NowObjectiveRow:
+def _now_objective_row(context, objective) -> NowObjectiveRow:
     """`objective` (with `.percent` and `.status`) in the Now lane; named with its team when it is a sub-team's."""
     return NowObjectiveRow(
         heading=int(context.get("item_heading") or 3),
@@ -342,13 +340,13 @@ class LaneRow:
 @register.simple_tag(takes_context=True)
 def roadmap_lane_row(context, lane) -> LaneRow:
     """`lane` (okrs.selectors.Lane) as the reader sees it: its Now objectives or its items' cards
-    (as `now_objective_row` and `roadmap_item_row` make them), and the link to add an item when
+    (as `_now_objective_row` and `_roadmap_item_row` make them), and the link to add an item when
     they may edit and the roadmap is not read-only."""
     horizon = lane.horizon
     can_add = horizon is not None and context.get("can_edit") and not context.get("read_only")
     page = context.get("page")
     last = len(lane.items) - 1
-    items = tuple(roadmap_item_row(context, item, index == 0, index == last) for index, item in enumerate(lane.items))
+    items = tuple(_roadmap_item_row(context, item, index == 0, index == last) for index, item in enumerate(lane.items))
     return LaneRow(
         key=lane.key,
         name=lane.name,
@@ -356,7 +354,7 @@ def roadmap_lane_row(context, lane) -> LaneRow:
         tree=context["team"].pk if context.get("all_teams") else None,
         target_date=horizon.target_date if horizon is not None else None,
         horizon_pk=horizon.pk if horizon is not None else None,
-        objectives=tuple(now_objective_row(context, objective) for objective in lane.objectives)
+        objectives=tuple(_now_objective_row(context, objective) for objective in lane.objectives)
         if horizon is None
         else (),
         items=items,
