@@ -611,7 +611,7 @@ def meeting_scope(series: MeetingSeries, readable) -> list[int] | QuerySet[Team]
 
 @prepared
 def _tree_of(*, root_id: int) -> QuerySet[Team]:
-    return Team.objects.filter(Q(pk=root_id) | Q(parent_id=root_id)).order_by().values_list("pk", flat=True)
+    return team_tree_ids(Team(pk=root_id)).order_by().values_list("pk", flat=True)
 
 
 def actions_for_meeting(meeting: Meeting) -> list[ActionItem]:
