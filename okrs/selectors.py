@@ -481,13 +481,9 @@ def key_result_for_page(*, key_result_id: int, now: datetime.datetime) -> KeyRes
 
 @prepared
 def key_result_to_show(*, pk: int) -> QuerySet[KeyResult]:
-    """The key result `pk` (a list of it, or empty) with its objective, owners and saved
-    searches: then `with_page_details`."""
-    return (
-        KeyResult.objects.filter(pk=pk)
-        .select_related("objective__team__parent", "objective__period", "objective__parent")
-        .prefetch_related("owners", "saved_searches")
-    )
+    """The key result `pk` (a list of it, or empty) as `key_result_to_edit` reads it, with the
+    objective its objective aligns to and its saved searches: then `with_page_details`."""
+    return key_result_to_edit.build(pk=pk).select_related("objective__parent").prefetch_related("saved_searches")
 
 
 @dataclass(frozen=True, slots=True)
