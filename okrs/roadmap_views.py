@@ -26,7 +26,7 @@ from okrs.forms import (
     SnapshotForm,
 )
 from okrs.models import Horizon, KeyResult, Objective, RoadmapItem, RoadmapShareLink, RoadmapSnapshot
-from platformhub.access import get_for_user
+from platformhub.access import get_for_user, team_for_user
 from platformhub.concurrency import EditConflict, last_change
 from platformhub.conditional import conditional_page
 from platformhub.editing import save_form
@@ -37,7 +37,7 @@ HEALTH_CHOICES = RoadmapItem.Health.choices
 
 
 def _team(request: HttpRequest, slug: str, *, permission: str = "okrs.view") -> Team:
-    return get_for_user(request, Team.objects.select_related("parent"), permission=permission, slug=slug)
+    return team_for_user(request, slug, permission=permission)
 
 
 def _item(request: HttpRequest, pk: int, *, permission: str = "okrs.change") -> RoadmapItem:

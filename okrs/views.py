@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,12 +24,13 @@ from okrs.forms import (
 )
 from okrs.models import KeyResult, Objective, Period
 from okrs.progress import suggested_score
-from platformhub.access import found_for_user, get_for_user
+from platformhub.access import found_for_user, team_for_user
 from platformhub.concurrency import EditConflict
 from platformhub.conditional import conditional_page
 from platformhub.editing import add_service_errors, save_form
 from platformhub.models import Team
 from platformhub.permissions import is_one_of
+from platformhub.prepared import prepared
 
 LIST_TARGET = "okr-list"
 SUMMARY_TARGET = "kr-summary"
@@ -47,12 +49,16 @@ def _period(period_slug: str, *, for_writing: bool = False) -> Period:
 
 
 def _team(request: HttpRequest, slug: str, *, permission: str = "okrs.view") -> Team:
-    return get_for_user(request, Team.objects.select_related("parent"), permission=permission, slug=slug)
+    return team_for_user(request, slug, permission=permission)
 
 
 def _objective(request: HttpRequest, pk: int, *, permission: str) -> Objective:
-    queryset = Objective.objects.select_related("team__parent", "period").prefetch_related("owners")
-    return get_for_user(request, queryset, permission=permission, pk=pk)
+    return found_for_user(request, _objective_with_pk(pk=pk), permission=permission)
+
+
+@prepared
+def _objective_with_pk(*, pk: int) -> QuerySet[Objective]:
+    return Objective.objects.filter(pk=pk).select_related("team__parent", "period").prefetch_related("owners")
 
 
 def _key_result(request: HttpRequest, pk: int, *, permission: str) -> KeyResult:

@@ -6,7 +6,9 @@ from django.core.validators import slug_re
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
+from platformhub.models import Team
 from platformhub.permissions import team_of
+from platformhub.prepared import prepared
 
 
 def get_for_user[M: Model](request: HttpRequest, queryset: QuerySet[M], *, permission: str, **lookup) -> M:
@@ -25,6 +27,18 @@ def found_for_user[M: Model](request: HttpRequest, found: list[M], *, permission
     if not found:
         raise Http404("Not found")
     return allowed_for_user(request, found[0], permission=permission)
+
+
+def team_for_user(request: HttpRequest, slug: str, *, permission: str, with_board: bool = False) -> Team:
+    """The team with `slug` and its parent (and `with_board`, its board settings), as
+    `get_for_user` gives it: every team page starts with this lookup, so it is compiled once."""
+    return found_for_user(request, _team_with_slug(slug=slug, with_board=with_board), permission=permission)
+
+
+@prepared(text=("slug",))
+def _team_with_slug(*, slug: str, with_board: bool) -> QuerySet[Team]:
+    related = ("parent", "board") if with_board else ("parent",)
+    return Team.objects.filter(slug=slug).select_related(*related)
 
 
 def allowed_for_user[M: Model](request: HttpRequest, obj: M, *, permission: str) -> M:

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 import rules
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
 
 from okrs.models import KeyResult
 from platformhub.models import Membership, Person, Team
+from platformhub.prepared import prepared
 
 _ACCESS_ATTR = "_platformhub_access"
 
@@ -33,11 +35,7 @@ def access_for(user: User | AnonymousUser) -> Access:
     if not user.is_authenticated:
         return Access(False, False, frozenset(), frozenset(), frozenset(), None)
     # One row per membership, or one row with no team for a person in no team: a single query.
-    rows = list(
-        Person.objects.filter(user=user)
-        .order_by()
-        .values_list("pk", "is_org_viewer", "memberships__team_id", "memberships__team__parent_id", "memberships__role")
-    )
+    rows = _membership_rows(user_id=user.pk)
     memberships = [(team_id, parent_id, role) for _, _, team_id, parent_id, role in rows if team_id is not None]
     access = Access(
         is_staff=user.is_staff,
@@ -49,6 +47,15 @@ def access_for(user: User | AnonymousUser) -> Access:
     )
     setattr(user, _ACCESS_ATTR, access)
     return access
+
+
+@prepared
+def _membership_rows(*, user_id: int) -> QuerySet[Person]:
+    return (
+        Person.objects.filter(user_id=user_id)
+        .order_by()
+        .values_list("pk", "is_org_viewer", "memberships__team_id", "memberships__team__parent_id", "memberships__role")
+    )
 
 
 @rules.predicate

@@ -9,8 +9,9 @@ same SQL with the request's values, turning rows into models, values or tuples e
 queryset would (its compiler does, select_related and prefetch_related included).
 
 A value may be an int, a date, an aware datetime, or a collection of ints (an `IN` list: its
-length is part of the shape, and, as Django does, None and repeats are dropped). None, bools,
-strings and functions are part of the shape, compiled as given: a string is for a choice (a
+length is part of the shape, and, as Django does, None and repeats are dropped), or a string the
+builder names as text (`@prepared(text=("slug",))`: a slug from a URL, compared as a whole).
+None, bools, other strings and functions are part of the shape, compiled as given: a string is for a choice (a
 builder given free text fills its MAX_SHAPES and is built the usual way from then on), a function
 for a builder that takes the function making its filter, one of a few defined once. A call given
 a queryset (a subquery) or an int beyond 64 bits is built the usual way. A value of another kind,
@@ -71,9 +72,11 @@ def _adapters(connection) -> tuple[Callable, ...]:
     return (_identity, *integer_types, ops.adapt_datetimefield_value, ops.adapt_datefield_value, str)
 
 
-def _shape_of(name: str, value) -> object:
+def _shape_of(name: str, value, text: frozenset[str]) -> object:
     """A value's part of the shape: itself for None, bools, strings and functions, else its kind
-    (and an IN list's length). `value`: as `_given` made it."""
+    (and an IN list's length); the kind for a string named in `text`. `value`: as `_given` made it."""
+    if name in text and isinstance(value, str):
+        return str
     if value is None or isinstance(value, (bool, str)) or callable(value):
         return value
     if isinstance(value, int):
@@ -106,6 +109,8 @@ class _StandIns:
         n = len(self.made)
         if kind is int:
             value = _SMALL_INT_STAND_IN + n
+        elif kind is str:
+            value = f"prepared-stand-in-{n}"
         elif kind is datetime.datetime:
             value = datetime.datetime(1001 + n, 2, 3, 4, 5, 6, tzinfo=datetime.UTC)
         else:
@@ -117,7 +122,7 @@ class _StandIns:
         """The stand-in for a value of this `shape`."""
         if isinstance(shape, tuple):
             return [self._next(int, name, i) for i in range(shape[1])]
-        if shape in (int, datetime.datetime, datetime.date):
+        if shape in (int, str, datetime.datetime, datetime.date):
             return self._next(shape, name, None)
         return value
 
@@ -169,8 +174,9 @@ class _CompiledQuery:
 
 
 class Prepared:
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet], text: frozenset[str] = frozenset()):
         self.build = build
+        self.text = text
         self.shapes: dict[tuple, _Compiled] = {}
         functools.update_wrapper(self, build)
 
@@ -182,7 +188,7 @@ class Prepared:
         given = {name: _given(name, value) for name, value in values.items()}
         if any(_beyond_64_bits(value) for value in given.values()):
             return list(self.build(**values))
-        shape = tuple(sorted((name, _shape_of(name, value)) for name, value in given.items()))
+        shape = tuple(sorted((name, _shape_of(name, value, self.text)) for name, value in given.items()))
         compiled = self.shapes.get(shape)
         if compiled is None:
             if len(self.shapes) >= MAX_SHAPES:
@@ -234,7 +240,10 @@ class Prepared:
             )
 
 
-def prepared(build: Callable[..., QuerySet]) -> Prepared:
+def prepared(build: Callable[..., QuerySet] | None = None, *, text: Collection[str] = ()):
     """Make `build` (keyword arguments in, a queryset out) a query compiled once per shape of its
-    arguments; calling it gives the rows as a list."""
-    return Prepared(build)
+    arguments; calling it gives the rows as a list. `text`: the arguments that are strings to
+    compare, not choices that shape the query (`@prepared(text=("slug",))`)."""
+    if build is None:
+        return lambda build: Prepared(build, frozenset(text))
+    return Prepared(build, frozenset(text))

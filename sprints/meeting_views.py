@@ -16,13 +16,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from okrs.selectors import people_for_team, readable_teams
-from platformhub.access import get_for_user, is_slug
+from platformhub.access import get_for_user, is_slug, team_for_user
 from platformhub.concurrency import EditConflict
 from platformhub.conditional import conditional_page
 from platformhub.editing import add_service_errors, save_form
 from platformhub.forms import VersionedForm
 from platformhub.models import Person, Team
 from platformhub.permissions import access_for
+from platformhub.prepared import prepared
 from sprints import calendar, selectors, services
 from sprints.forms import (
     ActionItemForm,
@@ -53,17 +54,23 @@ NEW_FEED_KEY = "new_calendar_feed_url"  # shown once, on the page the creation r
 
 
 def _team(request: HttpRequest, slug: str, permission: str = "sprints.view_meetings") -> Team:
-    return get_for_user(request, Team.objects.select_related("parent"), permission=permission, slug=slug)
+    return team_for_user(request, slug, permission=permission)
 
 
 def _series(request: HttpRequest, pk: int, permission: str = "sprints.view_meetings") -> MeetingSeries:
     """The series if the user may see it (404 otherwise) and hold `permission` on it (403)."""
-    series = MeetingSeries.objects.select_related("team__parent").filter(pk=pk).first()
+    found = _series_with_pk(pk=pk)
+    series = found[0] if found else None
     if series is None or not request.user.has_perm("sprints.view_meetings", series):
         raise Http404("No such meeting series")
     if not request.user.has_perm(permission, series):
         raise PermissionDenied
     return series
+
+
+@prepared
+def _series_with_pk(*, pk: int) -> QuerySet[MeetingSeries]:
+    return MeetingSeries.objects.filter(pk=pk).select_related("team__parent")
 
 
 EARLIEST, LATEST = datetime.date(1970, 1, 1), datetime.date(2200, 12, 31)

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,12 +12,13 @@ from django_htmx.http import reswap, retarget
 
 from okrs.models import KeyResult
 from okrs.selectors import people_for_team, readable_teams
-from platformhub.access import get_for_user, is_slug
+from platformhub.access import found_for_user, get_for_user, is_slug, team_for_user
 from platformhub.concurrency import EditConflict, conflict_context
 from platformhub.conditional import conditional_page
 from platformhub.editing import save_form
 from platformhub.models import Person, Team
 from platformhub.permissions import access_for
+from platformhub.prepared import prepared
 from sprints import selectors, services
 from sprints.forms import (
     CardForm,
@@ -36,7 +37,7 @@ FILTERS = ("sprint", "owner", "project", "sub_team")
 
 
 def _team(request: HttpRequest, slug: str, permission: str = "sprints.view") -> Team:
-    return get_for_user(request, Team.objects.select_related("parent", "board"), permission=permission, slug=slug)
+    return team_for_user(request, slug, permission=permission, with_board=True)
 
 
 def person_of(request: HttpRequest) -> Person | None:
@@ -145,8 +146,12 @@ def _back_to_board(request: HttpRequest, card_team: Team, message: str) -> HttpR
 
 
 def _card(request: HttpRequest, pk: int) -> Card:
-    queryset = Card.objects.select_related("team__parent", "team__board", "project", "issue")
-    return get_for_user(request, queryset, permission="sprints.work", pk=pk)
+    return found_for_user(request, _card_with_pk(pk=pk), permission="sprints.work")
+
+
+@prepared
+def _card_with_pk(*, pk: int) -> QuerySet[Card]:
+    return Card.objects.filter(pk=pk).select_related("team__parent", "team__board", "project", "issue")
 
 
 def _card_context(request: HttpRequest, card: Card, board: Team) -> dict:
@@ -262,10 +267,15 @@ def card_take(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def sprint_or_404(number: int) -> Sprint:
-    sprint = Sprint.objects.filter(number=number).select_related("closed_by").first()
-    if sprint is None:
+    found = _sprint_numbered(number=number)
+    if not found:
         raise Http404("No such sprint")
-    return sprint
+    return found[0]
+
+
+@prepared
+def _sprint_numbered(*, number: int) -> QuerySet[Sprint]:
+    return Sprint.objects.filter(number=number).select_related("closed_by").order_by("pk")[:1]
 
 
 @require_GET

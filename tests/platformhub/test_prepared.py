@@ -66,6 +66,32 @@ def test_a_string_is_part_of_the_shape_and_free_text_stops_being_remembered(monk
     assert len(teams_named.shapes) == 2
 
 
+def test_a_string_named_as_text_is_a_value_compiled_once_for_every_slug(django_assert_num_queries):
+    @prepared(text=("slug",))
+    def team_with_slug(*, slug: str) -> QuerySet[Team]:
+        return Team.objects.filter(slug=slug).select_related("parent")
+
+    parent = TeamFactory(slug="platform")
+    child = TeamFactory(slug="ingestion", parent=parent)
+
+    with django_assert_num_queries(1):
+        assert team_with_slug(slug="ingestion") == [child]
+    assert team_with_slug(slug="ingestion")[0].parent.slug == "platform"
+    assert team_with_slug(slug="platform") == [parent]
+    assert team_with_slug(slug="anything-else") == []
+    assert team_with_slug(slug="") == []
+    assert len(team_with_slug.shapes) == 1
+
+
+def test_a_text_value_inside_a_pattern_is_refused():
+    @prepared(text=("name",))
+    def teams_named_like(*, name: str) -> QuerySet[Team]:
+        return Team.objects.filter(name__icontains=name)
+
+    with pytest.raises(NotPreparable, match="larger parameter"):
+        teams_named_like(name="plat")
+
+
 def test_the_same_shape_is_compiled_once_and_a_new_shape_again():
     one, two = TeamFactory(), TeamFactory()
     ObjectiveFactory(team=one)
