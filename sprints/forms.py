@@ -152,6 +152,14 @@ class ActionItemForm(PlatformForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = people
 
+    @classmethod
+    def empty(cls, *, owners: tuple[tuple[int, str], ...], prefix: str) -> "ActionItemForm":
+        """The form before anything is typed, with who may own the action given as (id, name):
+        what a remembered copy of it is drawn from (platformhub/fragments.py)."""
+        form = cls(people=Person.objects.none(), prefix=prefix)
+        form.fields["owner"].choices = [("", form.fields["owner"].empty_label), *owners]
+        return form
+
 
 class MeetingNotesForm(VersionedForm):
     attendees = ModelMultipleChoiceField(

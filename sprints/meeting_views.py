@@ -47,6 +47,7 @@ from sprints.models import (
     Sprint,
     StandupUpdate,
 )
+from sprints.templatetags.sprints import EmptyActionForm
 from sprints.views import person_of, sprint_or_404
 
 STANDUP_DAYS_SHOWN = 7
@@ -99,6 +100,18 @@ def _people(request: HttpRequest, team: Team | None) -> QuerySet[Person]:
         readable = readable_teams(request.user).values("pk")
         return Person.objects.filter(memberships__team__in=readable).distinct().order_by("display_name")
     return people_for_team(team)
+
+
+def _owner_choices(people: QuerySet[Person], team: Team | None) -> tuple[tuple[int, str], ...]:
+    """(id, name) of `_people(request, team)`, as the action form lists them."""
+    if team is None:
+        return tuple(people.values_list("pk", "display_name"))
+    return tuple(_owner_choices_of_tree(root_id=team.root_id))
+
+
+@prepared
+def _owner_choices_of_tree(*, root_id: int) -> QuerySet[Person]:
+    return people_for_team(Team(pk=root_id)).values_list("pk", "display_name")
 
 
 def blockers_for(request: HttpRequest, teams, as_of: datetime.date) -> list[StandupUpdate]:
@@ -210,6 +223,7 @@ def _meeting_context(request: HttpRequest, page: selectors.MeetingPage, **forms)
         "can_attend": can_attend,
         "agenda_form": AgendaItemForm(),
         "action_form": ActionItemForm(people=people, prefix="action"),
+        "empty_action_form": EmptyActionForm(owners=_owner_choices(people, series.team)),
         "went_well_form": RetroNoteForm(initial={"kind": RetroNote.Kind.WENT_WELL}, prefix="went_well"),
         "to_improve_form": RetroNoteForm(initial={"kind": RetroNote.Kind.TO_IMPROVE}, prefix="to_improve"),
         "today": timezone.localdate(),

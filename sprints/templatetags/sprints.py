@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from django import template
 
+from sprints.forms import ActionItemForm, AgendaItemForm
 from sprints.models import ActionItem, Card, StandupUpdate
 from sprints.selectors import BoardCard
 
@@ -122,3 +123,21 @@ def action_row(context, action: ActionItem) -> ActionRow:
         shown_on=context["meeting"].date.isoformat(),
         can_attend=bool(context.get("can_attend")),
     )
+
+
+@dataclass(frozen=True)
+class EmptyActionForm:
+    """The "new action" form before anything is typed, as plain values: who may own the action,
+    as (id, name) (platformhub/fragments.py)."""
+
+    owners: tuple[tuple[int, str], ...]
+
+
+@register.simple_tag
+def empty_action_form(row: EmptyActionForm) -> ActionItemForm:
+    return ActionItemForm.empty(owners=row.owners, prefix="action")
+
+
+@register.simple_tag
+def empty_agenda_form() -> AgendaItemForm:
+    return AgendaItemForm()

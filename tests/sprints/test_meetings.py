@@ -11,6 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from okrs.selectors import people_for_team
+from sprints.forms import ActionItemForm
 from sprints.models import ActionItem, AgendaItem, Card, Meeting, MeetingSeries, RetroNote, Sprint
 from sprints.services import (
     action_item_add,
@@ -431,6 +433,41 @@ def test_an_action_owner_must_be_someone_in_the_team_tree(standup, org, client_a
     assert response.status_code == 422
     assert "Select a valid choice." in response.content.decode()
     assert not ActionItem.objects.exists()
+
+
+def test_the_remembered_empty_action_form_is_the_form_made_from_the_teams_people(standup, org):
+    """The page draws its empty "new action" form from (id, name) pairs, remembered for them
+    (platformhub/fragments.py); it is the same HTML as the form made from the people."""
+    people = people_for_team(org.team)
+    owners = tuple((person.pk, person.display_name) for person in people)
+    made = ActionItemForm(people=people, prefix="action")
+
+    empty = ActionItemForm.empty(owners=owners, prefix="action")
+
+    for name in ("title", "owner", "due_date"):
+        assert str(empty[name].as_field_group()) == str(made[name].as_field_group())
+    assert f'<option value="{org.users["engineer"].person.pk}">Eric Engineer</option>' in str(empty["owner"])
+
+
+def test_a_refused_action_keeps_what_was_typed_next_to_its_errors_and_a_later_page_offers_it_empty(
+    standup, org, client_as
+):
+    client = client_as("lead")
+    engineer = org.users["engineer"].person
+
+    refused = client.post(
+        url("action_add", standup, WEDNESDAY),
+        {"action-title": "", "action-owner": engineer.pk, "action-due_date": "2022-11-31"},
+    ).content.decode()
+
+    assert "This field is required." in refused
+    assert "Enter a valid date." in refused
+    assert f'<option value="{engineer.pk}" selected>Eric Engineer</option>' in refused
+    assert 'value="2022-11-31"' in refused
+    again = same_as_built_afresh(client, url("meeting", standup, WEDNESDAY))
+    assert f'<option value="{engineer.pk}">Eric Engineer</option>' in again
+    assert "selected>Eric Engineer" not in again
+    assert "This field is required." not in again
 
 
 def test_an_open_action_item_carries_into_every_later_meeting_of_the_series(standup, client_as):
