@@ -35,7 +35,7 @@ from okrs.progress import (
     roadmap_item_rollup,
 )
 from okrs.services import share_token_hash, team_quarter_is_closed
-from platformhub.keyset import KeysetPage, keyset_page
+from platformhub.keyset import KeysetPage, first_page, first_page_query, keyset_page
 from platformhub.models import Membership, Person, Team
 from platformhub.permissions import access_for
 from platformhub.prepared import prepared
@@ -540,16 +540,27 @@ def _linked_issue_rows(*, key_result_id: int) -> QuerySet[IssueLink]:
 CHECK_INS_PER_PAGE = 20
 
 
+_CHECK_INS_ORDER = ("-created_at", "-pk")
+
+
 def check_ins_page(*, key_result: KeyResult, after: str | None, before: str | None) -> KeysetPage[CheckIn]:
     """A page of the key result's check-ins, newest first, with their authors: years of weekly
-    check-ins stay one bounded query."""
+    check-ins stay one bounded query (the first page's compiled once)."""
+    if not after and not before:
+        rows = _first_check_ins(key_result_id=key_result.pk)
+        return first_page(rows, ordering=_CHECK_INS_ORDER, size=CHECK_INS_PER_PAGE)
     return keyset_page(
-        CheckIn.objects.filter(key_result=key_result).select_related("author"),
-        ordering=("-created_at", "-pk"),
-        size=CHECK_INS_PER_PAGE,
-        after=after,
-        before=before,
+        _check_ins_of(key_result.pk), ordering=_CHECK_INS_ORDER, size=CHECK_INS_PER_PAGE, after=after, before=before
     )
+
+
+def _check_ins_of(key_result_id: int) -> QuerySet[CheckIn]:
+    return CheckIn.objects.filter(key_result_id=key_result_id).select_related("author")
+
+
+@prepared
+def _first_check_ins(*, key_result_id: int) -> QuerySet[CheckIn]:
+    return first_page_query(_check_ins_of(key_result_id), ordering=_CHECK_INS_ORDER, size=CHECK_INS_PER_PAGE)
 
 
 def with_page_details(key_result: KeyResult, *, now: datetime.datetime) -> KeyResult:

@@ -24,6 +24,7 @@ from okrs.forms import (
 )
 from okrs.models import KeyResult, Objective, Period
 from okrs.progress import suggested_score
+from okrs.templatetags.okrs import EmptyCheckInForm
 from platformhub.access import found_for_user, team_for_user
 from platformhub.concurrency import EditConflict
 from platformhub.conditional import conditional_page
@@ -488,6 +489,7 @@ def key_result_page_context(
         "can_edit": request.user.has_perm("okrs.change", key_result) and not closed,
         "can_check_in": can_check_in,
         "form": form,
+        "empty_check_in_form": EmptyCheckInForm.of(key_result) if can_check_in else None,
     }
 
 

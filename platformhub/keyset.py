@@ -55,10 +55,8 @@ def keyset_page[T](
 ) -> KeysetPage[T]:
     """The `size` rows of `queryset` in `ordering` after the cursor `after` (or before `before`),
     or the first `size` rows; one query, of at most size + 1 rows."""
-    if not 0 < size <= MAX_PAGE_SIZE:
-        raise ValueError(f"a page has 1 to {MAX_PAGE_SIZE} rows")
-    keys = {f"keyset_{index}": F(field.removeprefix("-")) for index, field in enumerate(ordering)}
-    queryset = queryset.annotate(**keys)
+    _check_size(size)
+    queryset = _keyed(queryset, ordering)
     backwards = False
     if (position := _decode(queryset, ordering, after)) is not None:
         queryset = queryset.filter(_beyond(ordering, position, backwards=False))
@@ -67,12 +65,40 @@ def keyset_page[T](
         backwards = True
     order = [_reversed(field) if backwards else field for field in ordering]
     rows = list(queryset.order_by(*order)[: size + 1])
+    return _page_of(rows, ordering=ordering, size=size, backwards=backwards, after_cursor=position is not None)
+
+
+def first_page_query[T](queryset: QuerySet[T], *, ordering: tuple[str, ...], size: int) -> QuerySet[T]:
+    """What `keyset_page` asks for the first page (no cursor), as a queryset that a builder
+    compiled once can return (platformhub/prepared.py); `first_page` makes the page of its rows.
+    Most requests are for the first page, and building a keyset query costs more than running it."""
+    _check_size(size)
+    return _keyed(queryset, ordering).order_by(*ordering)[: size + 1]
+
+
+def first_page[T](rows: list[T], *, ordering: tuple[str, ...], size: int) -> KeysetPage[T]:
+    """The first page, as `keyset_page` gives it, from the rows of `first_page_query`."""
+    return _page_of(rows, ordering=ordering, size=size, backwards=False, after_cursor=False)
+
+
+def _check_size(size: int) -> None:
+    if not 0 < size <= MAX_PAGE_SIZE:
+        raise ValueError(f"a page has 1 to {MAX_PAGE_SIZE} rows")
+
+
+def _keyed(queryset: QuerySet, ordering: tuple[str, ...]) -> QuerySet:
+    """`queryset` with its ordering values as `keyset_<n>`, which cursors are made of."""
+    return queryset.annotate(**{f"keyset_{index}": F(field.removeprefix("-")) for index, field in enumerate(ordering)})
+
+
+def _page_of(rows: list, *, ordering: tuple[str, ...], size: int, backwards: bool, after_cursor: bool) -> KeysetPage:
+    """The page of `rows` (at most size + 1, read in the page's direction, from a cursor or not)."""
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
         rows.reverse()
     has_next = more if not backwards else True
-    has_previous = more if backwards else position is not None
+    has_previous = more if backwards else after_cursor
     return KeysetPage(
         items=rows,
         has_next=has_next and bool(rows),

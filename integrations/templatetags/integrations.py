@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from django import template
 from django.utils import timezone
 
+from integrations.forms import LinkIssuesForm, SavedSearchForm
 from okrs.selectors import LinkedIssue
 
 register = template.Library()
@@ -47,3 +48,13 @@ def issue_row(issue: LinkedIssue, can_link: bool) -> IssueRow:
         last_activity=f"{last_activity:%-d %b %Y}" if last_activity else "",
         can_link=bool(can_link),
     )
+
+
+@register.simple_tag
+def empty_link_issues_form() -> LinkIssuesForm:
+    return LinkIssuesForm()
+
+
+@register.simple_tag
+def empty_saved_search_form() -> SavedSearchForm:
+    return SavedSearchForm()

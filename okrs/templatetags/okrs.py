@@ -7,6 +7,7 @@ from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 
 from integrations.selectors import IssueLine, KeyResultWork, WorkCounts
+from okrs.forms import CheckInForm
 from okrs.models import KeyResult, RoadmapItem
 from okrs.progress import Status, linked_issue_counts
 from platformhub.timesince import time_since
@@ -113,6 +114,71 @@ def key_result_row(context, key_result: KeyResult) -> KeyResultRow:
         is_first=reordering and key_result.is_first,
         is_last=reordering and key_result.is_last,
     )
+
+
+@dataclass(frozen=True)
+class CheckInRow:
+    """A check-in on its key result's timeline, as plain values (platformhub/fragments.py); its
+    time shows in `timezone`, the reader's."""
+
+    value: Decimal | None
+    unit_suffix: str
+    done: bool | None
+    confidence: str
+    confidence_label: str
+    author: str
+    created_at: datetime.datetime
+    timezone: str
+    note: str
+
+
+@register.simple_tag
+def check_in_row(check_in, key_result: KeyResult) -> CheckInRow:
+    """The row of `check_in` (with its author) of `key_result`."""
+    if key_result.kind == KeyResult.Kind.PERCENT:
+        unit_suffix = "%"
+    else:
+        unit_suffix = f" {key_result.unit}" if key_result.unit else ""
+    return CheckInRow(
+        value=check_in.value,
+        unit_suffix=unit_suffix,
+        done=check_in.done,
+        confidence=check_in.confidence,
+        confidence_label=_CONFIDENCE_LABELS.get(check_in.confidence, check_in.confidence),
+        author=check_in.author.display_name if check_in.author else "",
+        created_at=check_in.created_at,
+        timezone=timezone.get_current_timezone_name(),
+        note=check_in.note,
+    )
+
+
+@dataclass(frozen=True)
+class EmptyCheckInForm:
+    """The check-in form before anything is typed, as plain values (platformhub/fragments.py):
+    what `CheckInForm` reads of its key result (its kind and unit decide the fields) and starts from."""
+
+    kind: str
+    unit: str
+    current_value: Decimal
+    is_done: bool
+    confidence: str
+    version: int
+
+    @classmethod
+    def of(cls, key_result: KeyResult) -> "EmptyCheckInForm":
+        return cls(
+            key_result.kind,
+            key_result.unit,
+            key_result.current_value,
+            key_result.is_done,
+            key_result.confidence,
+            key_result.version,
+        )
+
+
+@register.simple_tag
+def empty_check_in_form(row: EmptyCheckInForm) -> CheckInForm:
+    return CheckInForm(initial=CheckInForm.initial_for(row), key_result=row)
 
 
 @dataclass(frozen=True)

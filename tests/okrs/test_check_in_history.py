@@ -10,9 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from okrs.forms import CheckInForm
+from okrs.models import KeyResult
 from okrs.selectors import CHECK_INS_PER_PAGE
-from tests.factories import CheckInFactory
+from tests.factories import CheckInFactory, KeyResultFactory
 from tests.pager import pager_link
+from tests.rows import same_as_built_afresh
+
+UTC = datetime.UTC
 
 NOTE = re.compile(r'<p class="timeline__note">Week (\d+)</p>')
 
@@ -82,3 +87,68 @@ def test_the_key_result_page_runs_as_many_queries_for_45_check_ins_as_for_1(okr,
         CheckInFactory(key_result=okr.kr, value=Decimal(week % 3), note=f"Week {week}")
     with django_assert_num_queries(len(one)):
         client.get(page)
+
+
+def test_remembered_check_ins_show_each_kind_author_and_note_as_built_afresh(okr, client_as):
+    """Timeline rows are drawn from plain values and remembered (platformhub/fragments.py)."""
+    percent = KeyResultFactory(objective=okr.objective, kind=KeyResult.Kind.PERCENT, unit="")
+    milestone = KeyResultFactory(objective=okr.objective, kind=KeyResult.Kind.MILESTONE)
+    CheckInFactory(key_result=okr.kr, value=Decimal("2.50"), note="Two <done>\nthird next", author=None)
+    CheckInFactory(key_result=percent, value=Decimal(40), confidence=KeyResult.Confidence.LOW)
+    CheckInFactory(key_result=milestone, value=None, done=True)
+    CheckInFactory(key_result=milestone, value=None, done=False, created_at=datetime.datetime(2022, 12, 1, tzinfo=UTC))
+    lead, viewer = client_as("lead"), client_as("viewer")
+
+    for client in (lead, viewer):
+        metric = same_as_built_afresh(client, _page(okr.kr))
+        assert "<strong>2.5 databases</strong>" in metric
+        assert "· Someone ·" in metric
+        assert '<p class="timeline__note">Two &lt;done&gt;<br>third next</p>' in metric
+        shown = same_as_built_afresh(client, _page(percent))
+        assert "<strong>40%</strong>" in shown
+        assert '<span class="confidence confidence--low">Low confidence</span>' in shown
+        done = same_as_built_afresh(client, _page(milestone))
+        assert "<strong>Done</strong>" in done
+        assert "<strong>Not done</strong>" in done
+
+
+def test_a_remembered_check_in_shows_its_time_in_the_readers_timezone(okr, client_as, settings):
+    CheckInFactory(key_result=okr.kr, value=Decimal(1), created_at=datetime.datetime(2022, 10, 3, 10, tzinfo=UTC))
+    client = client_as("viewer")
+
+    settings.TIME_ZONE = "UTC"
+    assert "3 Oct 2022, 10:00</time>" in client.get(_page(okr.kr)).content.decode()
+    settings.TIME_ZONE = "America/New_York"
+    assert "3 Oct 2022, 06:00</time>" in client.get(_page(okr.kr)).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("kind", "unit"),
+    [(KeyResult.Kind.METRIC, "databases"), (KeyResult.Kind.PERCENT, ""), (KeyResult.Kind.MILESTONE, "")],
+)
+def test_the_remembered_empty_check_in_form_is_the_form_made_from_the_key_result(okr, client_as, kind, unit):
+    key_result = KeyResultFactory(objective=okr.objective, kind=kind, unit=unit)
+    client = client_as("lead")
+    made = CheckInForm(initial=CheckInForm.initial_for(key_result), key_result=key_result)
+
+    page = same_as_built_afresh(client, _page(key_result))
+
+    for name in made.fields:
+        assert str(made[name] if name == "version" else made[name].as_field_group()) in page
+    client.post(reverse("okrs:check_in", args=[key_result.pk]), _check_in(key_result))
+    assert "Checked in." in client.get(_page(key_result)).content.decode()  # the notice, shown once
+    key_result.refresh_from_db()
+    after = same_as_built_afresh(client, _page(key_result))
+    assert f'name="version" value="{key_result.version}"' in after
+    if kind != KeyResult.Kind.MILESTONE:
+        assert f'value="{key_result.current_value.normalize()}"' in after
+
+
+def _page(key_result) -> str:
+    return reverse("okrs:key_result_detail", args=[key_result.pk])
+
+
+def _check_in(key_result) -> dict:
+    if key_result.kind == KeyResult.Kind.MILESTONE:
+        return {"done": "on", "confidence": "medium", "note": "", "version": key_result.version}
+    return {"value": "7", "confidence": "medium", "note": "", "version": key_result.version}
