@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,19 +20,25 @@ from okrs.selectors import (
     default_period,
     parse_quarter,
     period_find,
-    readable_teams,
     team_period_is_closed,
 )
-from platformhub.keyset import MAX_PAGE_SIZE, KeysetPage, keyset_page
+from platformhub.keyset import MAX_PAGE_SIZE, KeysetPage, first_page, first_page_query, keyset_page
 from platformhub.models import Team
 from platformhub.permissions import access_for
+from platformhub.prepared import prepared
 
 STALE_AFTER = datetime.timedelta(days=14)
 RECENTLY = datetime.timedelta(days=7)
 
 
 def latest_sync() -> SyncRun | None:
-    return SyncRun.objects.order_by("-started_at").first()
+    latest = _latest_sync()
+    return latest[0] if latest else None
+
+
+@prepared
+def _latest_sync() -> QuerySet[SyncRun]:
+    return SyncRun.objects.order_by("-started_at")[:1]
 
 
 def linked_issues_context(*, user: User, key_result: KeyResult) -> dict:
@@ -179,7 +185,18 @@ def dashboard(
 
 def _dashboard_teams(user: User) -> list[dict]:
     """The teams the user may read, as light rows (pk, slug, name, parent_id), by name."""
-    return list(readable_teams(user).values("pk", "slug", "name", "parent_id"))
+    access = access_for(user)
+    whole_org = access.is_staff or access.is_org_viewer
+    return _team_rows(root_ids=None if whole_org else sorted(access.root_team_ids))
+
+
+@prepared
+def _team_rows(*, root_ids: list[int] | None) -> QuerySet[Team]:
+    """The teams of the trees of `root_ids` (None: every team), as `readable_teams` orders them."""
+    teams = Team.objects.order_by("name")
+    if root_ids is not None:
+        teams = teams.filter(Q(pk__in=root_ids) | Q(parent_id__in=root_ids))
+    return teams.values("pk", "slug", "name", "parent_id")
 
 
 def _dashboard_team_choices(
@@ -213,6 +230,7 @@ def _team_value(team: Team | dict | None, name: str) -> int | None:
     return team[name] if isinstance(team, dict) else getattr(team, name)
 
 
+@prepared
 def _dashboard_quarters() -> QuerySet[Period]:
     """The quarters anything was planned in, latest first."""
     return Period.objects.filter(Exists(Objective.objects.filter(period=OuterRef("pk")))).order_by("-start")
@@ -231,8 +249,7 @@ def _dashboard_period(*, quarter: str, team_ids: list[int] | None, today: dateti
     """The quarter asked for ("2022-q4"), else this one or the latest the teams planned in."""
     if parsed := parse_quarter(quarter):
         return period_find(*parsed)
-    objectives = Objective.objects.all() if team_ids is None else Objective.objects.filter(team_id__in=team_ids)
-    return default_period(today=today, objectives=objectives)
+    return default_period(today=today, team_ids=team_ids)
 
 
 def _key_results_page(
@@ -257,19 +274,22 @@ def _key_results_page(
     who is not an org-wide viewer): its KRs' issues are counted anyway, in the same query as the
     page's. For the whole org they sum the page, and say so: counting every linked issue of the
     quarter on every request is what this page must not do at the scale of hundreds of teams."""
-    selection = _key_results_in(team_ids=team_ids, period=period)
-    rows = (
-        selection.select_related("objective")
-        .only(*_DISPLAYED)
-        .annotate(team_name=F("objective__team__name"), team_id=F("objective__team_id"))
-    )
-    read = keyset_page(rows, ordering=ORDERING, size=SCAN_SIZE if status else PAGE_SIZE, after=after, before=before)
+    size = SCAN_SIZE if status else PAGE_SIZE
+    if after or before:
+        rows = _displayed(team_ids=team_ids, period_id=period.pk)
+        read = keyset_page(rows, ordering=ORDERING, size=size, after=after, before=before)
+    else:
+        read = first_page(_first_rows(team_ids=team_ids, period_id=period.pk, size=size), ordering=ORDERING, size=size)
     bounded = team_ids is not None
-    counts = _work_counts(list(selection.values_list("pk", flat=True)) if bounded else [kr.pk for kr in read], now)
+    counts = _work_counts(_ids_in(team_ids=team_ids, period_id=period.pk) if bounded else [kr.pk for kr in read], now)
     for key_result in read:
         key_result.objective.period = period  # every KR here is in it: one Period, not a copy a row
         _set_counts(key_result, counts.get(key_result.pk, _NO_WORK), now)
-    page = _matching_page(rows, read, status=status, after=after, before=before) if status else read
+    if status:
+        rows = _displayed(team_ids=team_ids, period_id=period.pk)
+        page = _matching_page(rows, read, status=status, after=after, before=before)
+    else:
+        page = read
     key_result_url = _url_maker("okrs:key_result_detail")
     work = [_work_of(key_result, key_result_url(key_result.pk)) for key_result in page]
     _name_issues(work, now)
@@ -297,11 +317,31 @@ _DISPLAYED = (
 )
 
 
-def _key_results_in(*, team_ids: list[int] | None, period: Period) -> QuerySet[KeyResult]:
-    key_results = KeyResult.objects.filter(objective__period_id=period.pk, objective__archived=False)
+def _key_results_in(*, team_ids: list[int] | None, period_id: int) -> QuerySet[KeyResult]:
+    key_results = KeyResult.objects.filter(objective__period_id=period_id, objective__archived=False)
     if team_ids is not None:
         key_results = key_results.filter(objective__team_id__in=team_ids)
     return key_results
+
+
+def _displayed(*, team_ids: list[int] | None, period_id: int) -> QuerySet[KeyResult]:
+    """The key results with what a dashboard card shows of them."""
+    return (
+        _key_results_in(team_ids=team_ids, period_id=period_id)
+        .select_related("objective")
+        .only(*_DISPLAYED)
+        .annotate(team_name=F("objective__team__name"), team_id=F("objective__team_id"))
+    )
+
+
+@prepared(shape=("size",))
+def _first_rows(*, team_ids: list[int] | None, period_id: int, size: int) -> QuerySet[KeyResult]:
+    return first_page_query(_displayed(team_ids=team_ids, period_id=period_id), ordering=ORDERING, size=size)
+
+
+@prepared
+def _ids_in(*, team_ids: list[int], period_id: int) -> QuerySet[KeyResult]:
+    return _key_results_in(team_ids=team_ids, period_id=period_id).values_list("pk", flat=True)
 
 
 def _matching_page(

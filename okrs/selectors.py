@@ -308,13 +308,30 @@ def parse_quarter(text: str) -> tuple[int, int] | None:
     return int(year), int(quarter)
 
 
-def default_period(*, today: datetime.date, objectives: QuerySet[Objective]) -> Period:
-    """This quarter if it has objectives, else the latest quarter that has some (else this one)."""
+def default_period(*, today: datetime.date, team_ids: list[int] | None, active_only: bool = False) -> Period:
+    """This quarter if the teams (None: every team) have objectives in it (`active_only`: not
+    archived), else the latest quarter in which they have some (else this one)."""
     current = period_find(*Period.quarter_of(today))
-    if current.pk and objectives.filter(period=current).exists():
+    if current.pk and _objective_in(period_id=current.pk, team_ids=team_ids, active_only=active_only):
         return current
-    latest = Period.objects.filter(objectives__in=objectives).order_by("-start").first()
-    return latest or current
+    latest = _latest_period_with_objectives(team_ids=team_ids, active_only=active_only)
+    return latest[0] if latest else current
+
+
+def _objectives_of(team_ids: list[int] | None, active_only: bool) -> QuerySet[Objective]:
+    objectives = Objective.objects.all() if team_ids is None else Objective.objects.filter(team_id__in=team_ids)
+    return objectives.filter(archived=False) if active_only else objectives
+
+
+@prepared
+def _objective_in(*, period_id: int, team_ids: list[int] | None, active_only: bool) -> QuerySet[Objective]:
+    return _objectives_of(team_ids, active_only).filter(period_id=period_id).order_by().values_list("pk")[:1]
+
+
+@prepared
+def _latest_period_with_objectives(*, team_ids: list[int] | None, active_only: bool) -> QuerySet[Period]:
+    planned = _objectives_of(team_ids, active_only).filter(period=OuterRef("pk"))
+    return Period.objects.filter(Exists(planned)).order_by("-start")[:1]
 
 
 def periods_for_switcher(*, team: Team, shown: list[Period]) -> list[Period]:
@@ -547,7 +564,7 @@ def check_ins_page(*, key_result: KeyResult, after: str | None, before: str | No
     """A page of the key result's check-ins, newest first, with their authors: years of weekly
     check-ins stay one bounded query (the first page's compiled once)."""
     if not after and not before:
-        rows = _first_check_ins(key_result_id=key_result.pk)
+        rows = _first_check_ins(key_result_id=key_result.pk, size=CHECK_INS_PER_PAGE)
         return first_page(rows, ordering=_CHECK_INS_ORDER, size=CHECK_INS_PER_PAGE)
     return keyset_page(
         _check_ins_of(key_result.pk), ordering=_CHECK_INS_ORDER, size=CHECK_INS_PER_PAGE, after=after, before=before
@@ -558,9 +575,9 @@ def _check_ins_of(key_result_id: int) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(key_result_id=key_result_id).select_related("author")
 
 
-@prepared
-def _first_check_ins(*, key_result_id: int) -> QuerySet[CheckIn]:
-    return first_page_query(_check_ins_of(key_result_id), ordering=_CHECK_INS_ORDER, size=CHECK_INS_PER_PAGE)
+@prepared(shape=("size",))
+def _first_check_ins(*, key_result_id: int, size: int) -> QuerySet[CheckIn]:
+    return first_page_query(_check_ins_of(key_result_id), ordering=_CHECK_INS_ORDER, size=size)
 
 
 def with_page_details(key_result: KeyResult, *, now: datetime.datetime) -> KeyResult:
@@ -633,13 +650,12 @@ def org_overview(
     *, user: User, period: Period, now: datetime.datetime, after: str | None = None, before: str | None = None
 ) -> OrgOverview:
     """A page of the teams the user may read, with their objectives for the quarter and their roll-up."""
-    pager = keyset_page(
-        _readable_top_level_teams(user),
-        ordering=("name", "pk"),
-        size=OVERVIEW_TEAMS_PER_PAGE,
-        after=after,
-        before=before,
-    )
+    if after or before:
+        top_level = _readable_top_level_teams(user)
+        pager = keyset_page(top_level, ordering=_TEAM_ORDER, size=OVERVIEW_TEAMS_PER_PAGE, after=after, before=before)
+    else:
+        first = _first_top_level_teams(root_ids=_readable_root_ids(user), size=OVERVIEW_TEAMS_PER_PAGE)
+        pager = first_page(first, ordering=_TEAM_ORDER, size=OVERVIEW_TEAMS_PER_PAGE)
     sub_teams = _sub_teams(pager.items)
     teams = [team for top in pager.items for team in (top, *sub_teams.get(top.pk, []))]
     by_id = {team.pk: team for team in teams}
@@ -655,12 +671,20 @@ def org_overview(
     by_team: dict[int, list[PlainObjective]] = {}
     for objective in objectives:
         by_team.setdefault(objective.team_id, []).append(objective)
-    quarters = Period.objects.filter(Exists(Objective.objects.filter(period=OuterRef("pk")))).order_by("start")
     return OrgOverview(
         rows=[TeamOverview(team=team, objectives=by_team.get(team.pk, [])) for team in teams],
         pager=pager,
-        periods=list(quarters),
+        periods=_quarters_planned(),
     )
+
+
+@prepared
+def _quarters_planned() -> QuerySet[Period]:
+    """The quarters with objectives, for the overview's quarter switcher."""
+    return Period.objects.filter(Exists(Objective.objects.filter(period=OuterRef("pk")))).order_by("start")
+
+
+_TEAM_ORDER = ("name", "pk")
 
 
 def _readable_top_level_teams(user: User) -> QuerySet[Team]:
@@ -668,14 +692,37 @@ def _readable_top_level_teams(user: User) -> QuerySet[Team]:
     return readable_teams(user).filter(parent__isnull=True).select_related(None).only("name", "slug", "parent")
 
 
+def _readable_root_ids(user: User) -> list[int] | None:
+    """The top-level teams whose trees the user may read, as `readable_teams` reads them (None:
+    every team, for staff and org-wide viewers)."""
+    access = access_for(user)
+    return None if access.is_staff or access.is_org_viewer else sorted(access.root_team_ids)
+
+
+def _top_level_teams(root_ids: list[int] | None) -> QuerySet[Team]:
+    """`_readable_top_level_teams` of a reader of the trees of `root_ids` (None: every team)."""
+    teams = Team.objects.filter(parent__isnull=True).only("name", "slug", "parent")
+    return teams if root_ids is None else teams.filter(pk__in=root_ids)
+
+
+@prepared(shape=("size",))
+def _first_top_level_teams(*, root_ids: list[int] | None, size: int) -> QuerySet[Team]:
+    return first_page_query(_top_level_teams(root_ids), ordering=_TEAM_ORDER, size=size)
+
+
 def _sub_teams(top_level: list[Team]) -> dict[int, list[Team]]:
     """The sub-teams of each of the top-level teams, by name, in one query."""
     by_id = {team.pk: team for team in top_level}
     sub_teams: dict[int, list[Team]] = {}
-    for sub_team in Team.objects.filter(parent_id__in=by_id).only("name", "slug", "parent").order_by("name", "pk"):
+    for sub_team in _sub_teams_of(parent_ids=list(by_id)):
         sub_team.parent = by_id[sub_team.parent_id]
         sub_teams.setdefault(sub_team.parent_id, []).append(sub_team)
     return sub_teams
+
+
+@prepared
+def _sub_teams_of(*, parent_ids: list[int]) -> QuerySet[Team]:
+    return Team.objects.filter(parent_id__in=parent_ids).only("name", "slug", "parent").order_by("name", "pk")
 
 
 # Roadmap
@@ -744,7 +791,7 @@ def readable_teams(user: User) -> QuerySet[Team]:
 
 def team_tree(team: Team) -> list[Team]:
     """The team and its sub-teams."""
-    return [team, *Team.objects.filter(parent_id=team.pk).only("name", "slug", "parent").order_by("name", "pk")]
+    return [team, *_sub_teams_of(parent_ids=[team.pk])]
 
 
 @prepared
@@ -876,7 +923,7 @@ def _roadmap_lanes(
     horizons = _horizons_of(team_ids=team_ids)
     for horizon in horizons:
         horizon.team = by_id.get(horizon.team_id)
-    period = default_period(today=now.date(), objectives=Objective.objects.filter(team_id__in=by_id, archived=False))
+    period = default_period(today=now.date(), team_ids=list(by_id), active_only=True)
     work = _lane_work(team_ids=team_ids, health=health or None, period=period, now=now)
     lanes = []
     for index, tree in enumerate(trees):
@@ -1228,14 +1275,18 @@ def org_roadmap_page(
     """A page of the roadmap of every team the user may read: top-level teams by name, each with its
     sub-teams; only trees with a team whose name contains `team_query`, and with `health`, only
     trees with items of that health (and only those items)."""
-    top_level = _readable_top_level_teams(user)
-    if team_query:
-        sub_team_named = Team.objects.filter(parent=OuterRef("pk"), name__icontains=team_query)
-        top_level = top_level.filter(Q(name__icontains=team_query) | Exists(sub_team_named))
-    if health:
-        in_tree = Q(team=OuterRef("pk")) | Q(team__parent=OuterRef("pk"))
-        top_level = top_level.filter(Exists(RoadmapItem.objects.filter(in_tree, health=health)))
-    pager = keyset_page(top_level, ordering=("name", "pk"), size=ROADMAP_TEAMS_PER_PAGE, after=after, before=before)
+    if not (team_query or health or after or before):
+        first = _first_top_level_teams(root_ids=_readable_root_ids(user), size=ROADMAP_TEAMS_PER_PAGE)
+        pager = first_page(first, ordering=_TEAM_ORDER, size=ROADMAP_TEAMS_PER_PAGE)
+    else:
+        top_level = _readable_top_level_teams(user)
+        if team_query:
+            sub_team_named = Team.objects.filter(parent=OuterRef("pk"), name__icontains=team_query)
+            top_level = top_level.filter(Q(name__icontains=team_query) | Exists(sub_team_named))
+        if health:
+            in_tree = Q(team=OuterRef("pk")) | Q(team__parent=OuterRef("pk"))
+            top_level = top_level.filter(Exists(RoadmapItem.objects.filter(in_tree, health=health)))
+        pager = keyset_page(top_level, ordering=_TEAM_ORDER, size=ROADMAP_TEAMS_PER_PAGE, after=after, before=before)
     sub_teams = _sub_teams(pager.items)
     trees = [[top, *sub_teams.get(top.pk, [])] for top in pager.items]
     lanes = _roadmap_lanes(trees, health=health, now=now)

@@ -246,7 +246,7 @@ def _render_list(request: HttpRequest, team: Team, period: Period) -> HttpRespon
 @require_GET
 def team_okrs_current(request: HttpRequest, slug: str) -> HttpResponse:
     team = _team(request, slug)
-    period = selectors.default_period(today=timezone.localdate(), objectives=Objective.objects.filter(team=team))
+    period = selectors.default_period(today=timezone.localdate(), team_ids=[team.pk])
     return redirect("okrs:team_okrs", slug=team.slug, period=period.slug)
 
 
@@ -265,9 +265,7 @@ def team_okrs(request: HttpRequest, slug: str, period: str) -> HttpResponse:
 def overview(request: HttpRequest) -> HttpResponse:
     period_slug = request.GET.get("period")
     period = (
-        _period(period_slug)
-        if period_slug
-        else selectors.default_period(today=timezone.localdate(), objectives=Objective.objects.all())
+        _period(period_slug) if period_slug else selectors.default_period(today=timezone.localdate(), team_ids=None)
     )
     overview = selectors.org_overview(
         user=request.user,

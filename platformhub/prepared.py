@@ -11,9 +11,11 @@ queryset would (its compiler does, select_related and prefetch_related included)
 A value may be an int, a date, an aware datetime, or a collection of ints (an `IN` list: its
 length is part of the shape, and, as Django does, None and repeats are dropped), or a string the
 builder names as text (`@prepared(text=("slug",))`: a slug from a URL, compared as a whole).
-None, bools, other strings and functions are part of the shape, compiled as given: a string is for a choice (a
-builder given free text fills its MAX_SHAPES and is built the usual way from then on), a function
-for a builder that takes the function making its filter, one of a few defined once. A call given
+None, bools, other strings, functions and the arguments a builder names as shape
+(`shape=("size",)`: a page size, which the SQL holds as a LIMIT, not a parameter) are part of
+the shape, compiled as given: a string is for a choice (a builder given free text fills its
+MAX_SHAPES and is built the usual way from then on), a function for a builder that takes the
+function making its filter, one of a few defined once. A call given
 a queryset (a subquery) or an int beyond 64 bits is built the usual way. A value of another kind,
 or one that lands in the SQL where it cannot be traced (inside a LIKE pattern, say), is refused
 when its shape is first compiled. With `PREPARED_QUERIES_CHECK` on (the test suite), every call
@@ -72,9 +74,12 @@ def _adapters(connection) -> tuple[Callable, ...]:
     return (_identity, *integer_types, ops.adapt_datetimefield_value, ops.adapt_datefield_value, str)
 
 
-def _shape_of(name: str, value, text: frozenset[str]) -> object:
-    """A value's part of the shape: itself for None, bools, strings and functions, else its kind
-    (and an IN list's length); the kind for a string named in `text`. `value`: as `_given` made it."""
+def _shape_of(name: str, value, text: frozenset[str], shape: frozenset[str]) -> object:
+    """A value's part of the shape: itself for None, bools, strings, functions and the values
+    named in `shape`, else its kind (and an IN list's length); the kind for a string named in
+    `text`. `value`: as `_given` made it."""
+    if name in shape:
+        return ("shape", value)
     if name in text and isinstance(value, str):
         return str
     if value is None or isinstance(value, (bool, str)) or callable(value):
@@ -120,6 +125,8 @@ class _StandIns:
 
     def for_value(self, name: str, value, shape: object):
         """The stand-in for a value of this `shape`."""
+        if isinstance(shape, tuple) and shape[0] == "shape":
+            return value
         if isinstance(shape, tuple):
             return [self._next(int, name, i) for i in range(shape[1])]
         if shape in (int, str, datetime.datetime, datetime.date):
@@ -174,9 +181,10 @@ class _CompiledQuery:
 
 
 class Prepared:
-    def __init__(self, build: Callable[..., QuerySet], text: frozenset[str] = frozenset()):
+    def __init__(self, build: Callable[..., QuerySet], text: frozenset[str] = frozenset(), shape=frozenset()):
         self.build = build
         self.text = text
+        self.shape = shape
         self.shapes: dict[tuple, _Compiled] = {}
         functools.update_wrapper(self, build)
 
@@ -188,7 +196,7 @@ class Prepared:
         given = {name: _given(name, value) for name, value in values.items()}
         if any(_beyond_64_bits(value) for value in given.values()):
             return list(self.build(**values))
-        shape = tuple(sorted((name, _shape_of(name, value, self.text)) for name, value in given.items()))
+        shape = tuple(sorted((name, _shape_of(name, value, self.text, self.shape)) for name, value in given.items()))
         compiled = self.shapes.get(shape)
         if compiled is None:
             if len(self.shapes) >= MAX_SHAPES:
@@ -240,10 +248,11 @@ class Prepared:
             )
 
 
-def prepared(build: Callable[..., QuerySet] | None = None, *, text: Collection[str] = ()):
+def prepared(build: Callable[..., QuerySet] | None = None, *, text: Collection[str] = (), shape: Collection[str] = ()):
     """Make `build` (keyword arguments in, a queryset out) a query compiled once per shape of its
     arguments; calling it gives the rows as a list. `text`: the arguments that are strings to
-    compare, not choices that shape the query (`@prepared(text=("slug",))`)."""
+    compare, not choices that shape the query (`@prepared(text=("slug",))`); `shape`: the
+    arguments that do shape it, whatever their kind (`@prepared(shape=("size",))`)."""
     if build is None:
-        return lambda build: Prepared(build, frozenset(text))
-    return Prepared(build, frozenset(text))
+        return lambda build: Prepared(build, frozenset(text), frozenset(shape))
+    return Prepared(build, frozenset(text), frozenset(shape))

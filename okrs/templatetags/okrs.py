@@ -135,13 +135,9 @@ class CheckInRow:
 @register.simple_tag
 def check_in_row(check_in, key_result: KeyResult) -> CheckInRow:
     """The row of `check_in` (with its author) of `key_result`."""
-    if key_result.kind == KeyResult.Kind.PERCENT:
-        unit_suffix = "%"
-    else:
-        unit_suffix = f" {key_result.unit}" if key_result.unit else ""
     return CheckInRow(
         value=check_in.value,
-        unit_suffix=unit_suffix,
+        unit_suffix=_unit_suffix(key_result),
         done=check_in.done,
         confidence=check_in.confidence,
         confidence_label=_CONFIDENCE_LABELS.get(check_in.confidence, check_in.confidence),
@@ -150,6 +146,13 @@ def check_in_row(check_in, key_result: KeyResult) -> CheckInRow:
         timezone=timezone.get_current_timezone_name(),
         note=check_in.note,
     )
+
+
+def _unit_suffix(key_result: KeyResult) -> str:
+    """What follows a value of the key result: "%", " databases", or nothing."""
+    if key_result.kind == KeyResult.Kind.PERCENT:
+        return "%"
+    return f" {key_result.unit}" if key_result.unit else ""
 
 
 @dataclass(frozen=True)

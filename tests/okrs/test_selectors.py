@@ -305,18 +305,18 @@ def test_default_period_is_the_current_quarter_when_it_has_objectives(org, q3, q
     ObjectiveFactory(team=org.team, period=q3)
     ObjectiveFactory(team=org.team, period=q4)
     ObjectiveFactory(team=org.team, period=PeriodFactory(year=2022, quarter=1))
-    assert default_period(today=TODAY, objectives=Objective.objects.filter(team=org.team)) == q4
+    assert default_period(today=TODAY, team_ids=[org.team.pk]) == q4
 
 
 def test_default_period_falls_back_to_the_latest_quarter_with_objectives(org, q3, q4):
     ObjectiveFactory(team=org.team, period=PeriodFactory(year=2022, quarter=1))
     ObjectiveFactory(team=org.team, period=q3)
     ObjectiveFactory(team=org.other_team, period=q4)  # another team's current quarter does not count
-    assert default_period(today=TODAY, objectives=Objective.objects.filter(team=org.team)) == q3
+    assert default_period(today=TODAY, team_ids=[org.team.pk]) == q3
 
 
 def test_default_period_is_the_current_quarter_when_there_are_no_objectives(org):
-    period = default_period(today=TODAY, objectives=Objective.objects.filter(team=org.team))
+    period = default_period(today=TODAY, team_ids=[org.team.pk])
     assert (period.year, period.quarter, period.start, period.end) == (
         2022,
         4,
@@ -325,8 +325,16 @@ def test_default_period_is_the_current_quarter_when_there_are_no_objectives(org)
     )
 
 
+def test_default_period_of_active_work_passes_over_a_quarter_whose_objectives_are_archived(org, q3, q4):
+    ObjectiveFactory(team=org.team, period=q3)
+    ObjectiveFactory(team=org.team, period=q4, archived=True)
+    assert default_period(today=TODAY, team_ids=[org.team.pk]) == q4
+    assert default_period(today=TODAY, team_ids=[org.team.pk], active_only=True) == q3
+
+
 def test_default_period_counts_every_team_for_the_overview(org, q3, q4):
     ObjectiveFactory(team=org.other_team, period=q4)
     ObjectiveFactory(team=org.team, period=q3)
-    assert default_period(today=TODAY, objectives=Objective.objects.all()) == q4
-    assert default_period(today=datetime.date(2023, 2, 1), objectives=Objective.objects.all()) == q4
+    assert default_period(today=TODAY, team_ids=None) == q4
+    assert default_period(today=TODAY, team_ids=[org.team.pk, org.other_team.pk]) == q4
+    assert default_period(today=datetime.date(2023, 2, 1), team_ids=None) == q4

@@ -92,6 +92,21 @@ def test_a_text_value_inside_a_pattern_is_refused():
         teams_named_like(name="plat")
 
 
+def test_an_argument_named_as_shape_is_compiled_for_each_value_it_takes():
+    """A page size lands in the SQL as a LIMIT, not a parameter: each size is its own shape."""
+
+    @prepared(shape=("size",))
+    def first_teams(*, size: int) -> QuerySet[Team]:
+        return Team.objects.order_by("pk")[:size]
+
+    teams = [TeamFactory() for _ in range(3)]
+
+    assert first_teams(size=2) == teams[:2]
+    assert first_teams(size=3) == teams
+    assert first_teams(size=2) == teams[:2]
+    assert len(first_teams.shapes) == 2
+
+
 def test_the_same_shape_is_compiled_once_and_a_new_shape_again():
     one, two = TeamFactory(), TeamFactory()
     ObjectiveFactory(team=one)
