@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +20,9 @@ from okrs.selectors import (
     default_period,
     parse_quarter,
     period_find,
+    readable_root_ids,
     team_period_is_closed,
+    teams_in_trees,
 )
 from platformhub.keyset import MAX_PAGE_SIZE, KeysetPage, first_page, first_page_query, keyset_page
 from platformhub.models import Team
@@ -185,18 +187,12 @@ def dashboard(
 
 def _dashboard_teams(user: User) -> list[dict]:
     """The teams the user may read, as light rows (pk, slug, name, parent_id), by name."""
-    access = access_for(user)
-    whole_org = access.is_staff or access.is_org_viewer
-    return _team_rows(root_ids=None if whole_org else sorted(access.root_team_ids))
+    return _team_rows(root_ids=readable_root_ids(user))
 
 
 @prepared
 def _team_rows(*, root_ids: list[int] | None) -> QuerySet[Team]:
-    """The teams of the trees of `root_ids` (None: every team), as `readable_teams` orders them."""
-    teams = Team.objects.order_by("name")
-    if root_ids is not None:
-        teams = teams.filter(Q(pk__in=root_ids) | Q(parent_id__in=root_ids))
-    return teams.values("pk", "slug", "name", "parent_id")
+    return teams_in_trees(root_ids).values("pk", "slug", "name", "parent_id")
 
 
 def _dashboard_team_choices(

@@ -134,7 +134,7 @@ def team_okr_page(*, team: Team, period: Period, current: Period, now: datetime.
     return TeamOkrPage(
         team=team,
         period=period,
-        team_period=TeamPeriod.objects.filter(team=team, period_id=period.pk).select_related("closed_by").first(),
+        team_period=next(iter(_team_period(team_id=team.pk, period_id=period.pk)), None),
         objectives=active,
         unaligned_sub_team_objectives=aligned.get(None, []),
         archived=[objective for objective in objectives if objective.archived],
@@ -334,15 +334,27 @@ def _latest_period_with_objectives(*, team_ids: list[int] | None, active_only: b
     return Period.objects.filter(Exists(planned)).order_by("-start")[:1]
 
 
+@prepared
+def _team_period(*, team_id: int, period_id: int | None) -> QuerySet[TeamPeriod]:
+    return (
+        TeamPeriod.objects.filter(team_id=team_id, period_id=period_id).select_related("closed_by").order_by("pk")[:1]
+    )
+
+
 def periods_for_switcher(*, team: Team, shown: list[Period]) -> list[Period]:
     """Quarters the team has objectives in, plus the one being shown and the current one: each
     quarter asks the (team, quarter) index, rather than joining every objective of the org."""
-    has_objectives = Exists(Objective.objects.filter(period=OuterRef("pk"), team=team))
-    used = Period.objects.filter(has_objectives | Q(pk__in=[period.pk for period in shown if period.pk]))
+    used = _planned_or_shown(team_id=team.pk, shown_ids=[period.pk for period in shown if period.pk])
     by_slug = {period.slug: period for period in used}
     for period in shown:
         by_slug.setdefault(period.slug, period)
     return sorted(by_slug.values(), key=lambda period: period.start)
+
+
+@prepared
+def _planned_or_shown(*, team_id: int, shown_ids: list[int]) -> QuerySet[Period]:
+    has_objectives = Exists(Objective.objects.filter(period=OuterRef("pk"), team_id=team_id))
+    return Period.objects.filter(has_objectives | Q(pk__in=shown_ids))
 
 
 @dataclass
@@ -654,7 +666,7 @@ def org_overview(
         top_level = _readable_top_level_teams(user)
         pager = keyset_page(top_level, ordering=_TEAM_ORDER, size=OVERVIEW_TEAMS_PER_PAGE, after=after, before=before)
     else:
-        first = _first_top_level_teams(root_ids=_readable_root_ids(user), size=OVERVIEW_TEAMS_PER_PAGE)
+        first = _first_top_level_teams(root_ids=readable_root_ids(user), size=OVERVIEW_TEAMS_PER_PAGE)
         pager = first_page(first, ordering=_TEAM_ORDER, size=OVERVIEW_TEAMS_PER_PAGE)
     sub_teams = _sub_teams(pager.items)
     teams = [team for top in pager.items for team in (top, *sub_teams.get(top.pk, []))]
@@ -692,7 +704,17 @@ def _readable_top_level_teams(user: User) -> QuerySet[Team]:
     return readable_teams(user).filter(parent__isnull=True).select_related(None).only("name", "slug", "parent")
 
 
-def _readable_root_ids(user: User) -> list[int] | None:
+def readable_team_ids(user: User) -> list[int]:
+    """The ids of `readable_teams(user)`."""
+    return _team_ids_in_trees(root_ids=readable_root_ids(user))
+
+
+@prepared
+def _team_ids_in_trees(*, root_ids: list[int] | None) -> QuerySet[Team]:
+    return teams_in_trees(root_ids).values_list("pk", flat=True)
+
+
+def readable_root_ids(user: User) -> list[int] | None:
     """The top-level teams whose trees the user may read, as `readable_teams` reads them (None:
     every team, for staff and org-wide viewers)."""
     access = access_for(user)
@@ -782,11 +804,13 @@ class OrgRoadmapPage:
 
 def readable_teams(user: User) -> QuerySet[Team]:
     """Every team the user may read: all for staff and org-wide viewers, else their trees."""
-    access = access_for(user)
-    teams = Team.objects.select_related("parent").order_by("name")
-    if access.is_staff or access.is_org_viewer:
-        return teams
-    return teams.filter(Q(pk__in=access.root_team_ids) | Q(parent_id__in=access.root_team_ids))
+    return teams_in_trees(readable_root_ids(user)).select_related("parent")
+
+
+def teams_in_trees(root_ids: list[int] | None) -> QuerySet[Team]:
+    """The teams of the trees of `root_ids` (None: every team), by name."""
+    teams = Team.objects.order_by("name")
+    return teams if root_ids is None else teams.filter(Q(pk__in=root_ids) | Q(parent_id__in=root_ids))
 
 
 def team_tree(team: Team) -> list[Team]:
@@ -1276,7 +1300,7 @@ def org_roadmap_page(
     sub-teams; only trees with a team whose name contains `team_query`, and with `health`, only
     trees with items of that health (and only those items)."""
     if not (team_query or health or after or before):
-        first = _first_top_level_teams(root_ids=_readable_root_ids(user), size=ROADMAP_TEAMS_PER_PAGE)
+        first = _first_top_level_teams(root_ids=readable_root_ids(user), size=ROADMAP_TEAMS_PER_PAGE)
         pager = first_page(first, ordering=_TEAM_ORDER, size=ROADMAP_TEAMS_PER_PAGE)
     else:
         top_level = _readable_top_level_teams(user)

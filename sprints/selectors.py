@@ -502,8 +502,7 @@ def _done_in(sprint: Sprint, moves: list[tuple]) -> dict[int, datetime.date]:
     return finished
 
 
-def sprint_report(*, sprint: Sprint, teams: list[Team]) -> SprintReport:
-    team_ids = [team.pk for team in teams]
+def sprint_report(*, sprint: Sprint, team_ids: list[int]) -> SprintReport:
     planned = _planned_cards(sprint_id=sprint.pk, number=sprint.number, team_ids=team_ids)
     finished = _done_in(sprint, _moves_in_order(cards=[card.pk for card in planned]))
     done = [card for card in planned if card.pk in finished]
@@ -526,7 +525,7 @@ def sprint_report(*, sprint: Sprint, teams: list[Team]) -> SprintReport:
         carried=carried,
         goals=_goals_of(sprint_id=sprint.pk, team_ids=team_ids),
         burn_up=burn_up,
-        velocity=velocity(before=sprint, teams=teams),
+        velocity=velocity(before=sprint, team_ids=team_ids),
     )
 
 
@@ -564,13 +563,13 @@ def _tagged_in(*, sprint_ids: list[int], team_ids: list[int]) -> QuerySet:
     )
 
 
-def velocity(*, before: Sprint, teams: list[Team]) -> list[tuple[Sprint, int]]:
+def velocity(*, before: Sprint, team_ids: list[int]) -> list[tuple[Sprint, int]]:
     """Cards done in each of the last six sprints up to `before`, counted as the report counts
     them: planned for the sprint (tagged with it) and in Done at its end."""
     sprints = _sprints_up_to(number=before.number)
     if not sprints:
         return []
-    tagged = _tagged_in(sprint_ids=[sprint.pk for sprint in sprints], team_ids=[team.pk for team in teams])
+    tagged = _tagged_in(sprint_ids=[sprint.pk for sprint in sprints], team_ids=team_ids)
     moves = _moves_in_order(cards={card for _, card in tagged})
     results = []
     for sprint in reversed(sprints):

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from okrs.models import KeyResult
-from okrs.selectors import people_for_team, readable_teams
+from okrs.selectors import people_for_team, readable_team_ids, readable_teams
 from platformhub.access import found_for_user, get_for_user, is_slug, team_for_user
 from platformhub.concurrency import EditConflict, conflict_context
 from platformhub.conditional import conditional_page
@@ -323,7 +323,7 @@ def sprint_close(request: HttpRequest, number: int) -> HttpResponse:
 @conditional_page
 def sprint_report(request: HttpRequest, number: int) -> HttpResponse:
     sprint = sprint_or_404(number)
-    report = selectors.sprint_report(sprint=sprint, teams=list(readable_teams(request.user)))
+    report = selectors.sprint_report(sprint=sprint, team_ids=readable_team_ids(request.user))
     return render(request, "sprints/report.html", {"report": report, "sprint": sprint})
 
 
