@@ -126,8 +126,8 @@ _BOARD_CARD_COLUMNS = (
 )
 
 
-def _board_cards(cards: QuerySet[Card]) -> list[BoardCard]:
-    """`cards` as the board draws them, from one query of the columns it shows."""
+def _board_cards(rows: list[tuple]) -> list[BoardCard]:
+    """Cards as the board draws them, from rows of `_BOARD_CARD_COLUMNS`."""
     return [
         BoardCard(
             *values,
@@ -135,7 +135,7 @@ def _board_cards(cards: QuerySet[Card]) -> list[BoardCard]:
             issue_url=issue_url(repo, number, html_url) if repo else "",
             issue_reference=issue_reference(repo, number) if repo else "",
         )
-        for *values, project_title, repo, number, html_url in cards.values_list(*_BOARD_CARD_COLUMNS)
+        for *values, project_title, repo, number, html_url in rows
     ]
 
 
@@ -197,19 +197,73 @@ def board_cards(*, team: Team, filters: BoardFilters, today: datetime.date) -> Q
     """The cards on the team's board (its sub-teams' cards too), filtered, one row per card. A
     sub-team's cards are its own and those of the people on its roster for the sprint filtered on,
     or else the running one."""
-    cards = Card.objects.filter(team_id__in=team_tree_ids(team))
-    if filters.sprint:
-        cards = cards.filter(_tagged(filters.sprint))
-    if filters.owner:
-        cards = cards.filter(owners=filters.owner)
-    if filters.project:
-        cards = cards.filter(project=filters.project)
-    if filters.sub_team:
-        sprint = filters.sprint or Subquery(Sprint.objects.filter(start__lte=today, end__gte=today).values("pk")[:1])
-        on_roster = RosterEntry.objects.filter(sprint=sprint, team=filters.sub_team).values("person")
-        owned = Card.owners.through.objects.filter(person__in=on_roster).values("card")
-        cards = cards.filter(Q(team=filters.sub_team) | Q(pk__in=owned))
+    return _cards_on_board(**_board_values(team, filters, today))
+
+
+def _board_values(team: Team, filters: BoardFilters, today: datetime.date) -> dict:
+    """The board and its filters as ids (and the day whose roster a sub-team filter reads): what
+    `_cards_on_board`, and the board's queries compiled once, take."""
+    return {
+        "team_id": team.pk,
+        "sprint_id": filters.sprint.pk if filters.sprint else None,
+        "owner_id": filters.owner.pk if filters.owner else None,
+        "project_id": filters.project.pk if filters.project else None,
+        "sub_team_id": filters.sub_team.pk if filters.sub_team else None,
+        "today": today if filters.sub_team and not filters.sprint else None,
+    }
+
+
+def _cards_on_board(
+    *,
+    team_id: int,
+    sprint_id: int | None,
+    owner_id: int | None,
+    project_id: int | None,
+    sub_team_id: int | None,
+    today: datetime.date | None,
+) -> QuerySet[Card]:
+    cards = Card.objects.filter(team_id__in=team_tree_ids(Team(pk=team_id)))
+    if sprint_id is not None:
+        cards = cards.filter(_tagged(sprint_id))
+    if owner_id is not None:
+        cards = cards.filter(owners=owner_id)
+    if project_id is not None:
+        cards = cards.filter(project_id=project_id)
+    if sub_team_id is not None:
+        if sprint_id is None:
+            sprint_id = Subquery(Sprint.objects.filter(start__lte=today, end__gte=today).values("pk")[:1])
+        on_roster = RosterEntry.objects.filter(sprint=sprint_id, team_id=sub_team_id)
+        owned = Card.owners.through.objects.filter(person__in=on_roster.values("person")).values("card")
+        cards = cards.filter(Q(team_id=sub_team_id) | Q(pk__in=owned))
     return cards
+
+
+@prepared
+def _column_counts(**board) -> QuerySet[Card]:
+    return _cards_on_board(**board).order_by().values_list("column").annotate(Count("pk"))
+
+
+@prepared
+def _open_card_rows(*, ranked: bool, **board) -> QuerySet[Card]:
+    """The board's cards in its open columns, in its order; `ranked`, each column's first OPEN_SHOWN
+    (ranking them costs more, so only when a column has more)."""
+    shown = _cards_on_board(**board).filter(column__in=_OPEN_COLUMNS).order_by(*BOARD_ORDER)
+    if ranked:
+        place = Window(RowNumber(), partition_by=F("column"), order_by=BOARD_ORDER)
+        shown = shown.annotate(place=place).filter(place__lte=OPEN_SHOWN)
+    return shown.values_list(*_BOARD_CARD_COLUMNS)
+
+
+@prepared
+def _done_card_rows(*, done_in_sprint_id: int | None, **board) -> QuerySet[Card]:
+    """The newest DONE_SHOWN cards of the board's Done column (of those tagged with a sprint, if given)."""
+    done = _cards_on_board(**board).filter(column=Card.Column.DONE).order_by(*DONE_ORDER)
+    if done_in_sprint_id is not None:
+        done = done.filter(_tagged(done_in_sprint_id))
+    return done.values_list(*_BOARD_CARD_COLUMNS)[:DONE_SHOWN]
+
+
+_OPEN_COLUMNS = [key for key in Card.Column.values if key != Card.Column.DONE]
 
 
 def _tagged(sprint: Sprint | int) -> Exists:
@@ -218,11 +272,14 @@ def _tagged(sprint: Sprint | int) -> Exists:
     return Exists(Card.sprints.through.objects.filter(card=OuterRef("pk"), sprint=sprint))
 
 
-def board_columns(cards: QuerySet[Card], board: Board, keys: list[str] | None = None) -> list[BoardColumn]:
-    """The columns (all, or those in `keys`) with their card counts and WIP limits, without their
-    cards: one query, counting only the board's own cards through the (team, column) index."""
+def board_columns(
+    *, team: Team, filters: BoardFilters, today: datetime.date, board: Board, keys: list[str] | None = None
+) -> list[BoardColumn]:
+    """The columns (all, or those in `keys`) of the team's board, filtered, with their card
+    counts and WIP limits, without their cards: one query, counting only the board's own cards
+    through the (team, column) index."""
     keys = [key for key in Card.Column.values if keys is None or key in keys]
-    counts = dict(cards.filter(column__in=keys).order_by().values_list("column").annotate(Count("pk")))
+    counts = dict(_column_counts(**_board_values(team, filters, today)))
     return [BoardColumn(key, Card.Column(key).label, counts.get(key, 0), board.limit_for(key)) for key in keys]
 
 
@@ -314,19 +371,15 @@ def board_page(
     # so the running one is among them.
     sprints = _sprints_starting_by(day=today + datetime.timedelta(days=60))
     sprint = filters.sprint or next((sprint for sprint in sprints if sprint.contains(today)), None)
-    cards = board_cards(team=team, filters=filters, today=today)
-    columns = board_columns(cards, board)
-    open_columns = [key for key in Card.Column.values if key != Card.Column.DONE]
-    shown = cards.filter(column__in=open_columns).order_by(*BOARD_ORDER)
-    if any(column.count > OPEN_SHOWN for column in columns if column.key != Card.Column.DONE):
-        # each column's first OPEN_SHOWN cards (ranking them costs more, so only when one has more)
-        shown = shown.annotate(place=Window(RowNumber(), partition_by=F("column"), order_by=BOARD_ORDER)).filter(
-            place__lte=OPEN_SHOWN
-        )
-    done = cards.filter(column=Card.Column.DONE).order_by(*DONE_ORDER)
-    if sprint and not filters.sprint:  # (filtering on a sprint has narrowed every column to it already)
-        done = done.filter(_tagged(sprint))
-    everything = [*_board_cards(shown), *_board_cards(done[:DONE_SHOWN])]
+    values = _board_values(team, filters, today)
+    columns = board_columns(team=team, filters=filters, today=today, board=board)
+    ranked = any(column.count > OPEN_SHOWN for column in columns if column.key != Card.Column.DONE)
+    # (filtering on a sprint has narrowed every column to it already)
+    done_in = sprint.pk if sprint and not filters.sprint else None
+    everything = [
+        *_board_cards(_open_card_rows(ranked=ranked, **values)),
+        *_board_cards(_done_card_rows(done_in_sprint_id=done_in, **values)),
+    ]
     card_details(everything, viewer_id)
     for column in columns:
         column.cards = [card for card in everything if card.column == column.key]

@@ -107,8 +107,11 @@ def board_column(request: HttpRequest, slug: str, column: str) -> HttpResponse:
     if column not in Card.Column.values:
         raise Http404("No such column")
     query = _board_query(request)
-    cards = selectors.board_cards(team=team, filters=_filters(query, team), today=timezone.localdate())
-    (shown,) = selectors.board_columns(cards, selectors.board_settings(team), [column])
+    filters, today = _filters(query, team), timezone.localdate()
+    cards = selectors.board_cards(team=team, filters=filters, today=today)
+    (shown,) = selectors.board_columns(
+        team=team, filters=filters, today=today, board=selectors.board_settings(team), keys=[column]
+    )
     page = selectors.column_page(
         cards,
         column=column,
@@ -169,10 +172,13 @@ def _card_context(request: HttpRequest, card: Card, board: Team) -> dict:
 
 def _column_counts(request: HttpRequest, board: Team, keys: list[str]) -> list[selectors.BoardColumn]:
     """The counts and WIP state of these columns of the board, with the filters it was showing."""
-    cards = selectors.board_cards(
-        team=board, filters=_filters(_board_query(request), board), today=timezone.localdate()
+    return selectors.board_columns(
+        team=board,
+        filters=_filters(_board_query(request), board),
+        today=timezone.localdate(),
+        board=selectors.board_settings(board),
+        keys=keys,
     )
-    return selectors.board_columns(cards, selectors.board_settings(board), keys)
 
 
 @require_http_methods(["GET", "POST"])

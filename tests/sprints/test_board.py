@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from platformhub.scale import LEAD_USERNAME, REFERENCE_TEAM_SLUG, seed_scale
 from sprints.models import Card, Sprint
-from sprints.selectors import COLUMN_PAGE_SIZE, DONE_SHOWN, OPEN_SHOWN
-from sprints.services import card_create, card_move
+from sprints.selectors import COLUMN_PAGE_SIZE, DONE_SHOWN, OPEN_SHOWN, BoardFilters, board_cards
+from sprints.services import card_create, card_move, roster_set
 from tests.factories import PersonFactory
 from tests.pager import pager_link
 from tests.rows import same_as_built_afresh
@@ -279,3 +279,35 @@ def test_a_card_cannot_print_the_csrf_placeholder(board, org, client_as):
     content = client_as("lead").get(reverse("sprints:board", args=[org.team.slug])).content.decode()
     assert "&lt;csrf-token&gt;" in content
     assert "<csrf-token>" not in content
+
+
+def test_a_sub_team_filter_shows_its_cards_and_those_of_its_roster_in_the_sprint_shown(board, org, client_as):
+    """A sub-team's cards are its own and those owned by the people on its roster: for the running
+    sprint, or for the sprint filtered on (the board's queries are compiled once, per filter used)."""
+    running = board["sprint"]
+    following = Sprint.objects.get(number=running.number + 1)
+    rostered, later = PersonFactory(display_name="Rita Roster"), PersonFactory(display_name="Lou Later")
+    roster_set(sprint=running, team=org.sub_team, people=[rostered])
+    roster_set(sprint=following, team=org.sub_team, people=[later])
+    card_create(team=org.sub_team, title="Own card of the sub-team")
+    card_create(team=org.team, title="Owned by the rostered", owners=[rostered], project=board["project"])
+    card_create(team=org.team, title="Owned by next sprint's roster", owners=[later], sprints=[following])
+    client = client_as("viewer")
+    url = reverse("sprints:board", args=["platform"]) + f"?sub_team={org.sub_team.slug}"
+
+    running_board = same_as_built_afresh(client, url)
+    with_project = client.get(url + f"&project={board['project'].pk}").content.decode()
+    next_sprint = [
+        card.title
+        for card in board_cards(
+            team=org.team, filters=BoardFilters(sprint=following, sub_team=org.sub_team), today=timezone.localdate()
+        )
+    ]
+
+    assert "Own card of the sub-team" in running_board
+    assert "Owned by the rostered" in running_board
+    assert "Owned by next sprint's roster" not in running_board
+    assert "Cut over Postgres" not in running_board
+    assert "Owned by the rostered" in with_project
+    assert "Own card of the sub-team" not in with_project
+    assert next_sprint == ["Owned by next sprint's roster"]
