@@ -38,14 +38,15 @@ class _RememberedUnit:
 _REMEMBERED_UNITS = {name: _RememberedUnit(name) for name in TIME_STRINGS}
 
 
-def time_since(moment: datetime.datetime, now: datetime.datetime | None = None) -> str:
-    """ "3 days", "1 month": the largest unit of the time since `moment`, as Django's timesince."""
+def time_since(moment: datetime.datetime, now: datetime.datetime | None = None, language: str | None = None) -> str:
+    """ "3 days", "1 month": the largest unit of the time since `moment`, as Django's timesince;
+    `language`: the active one, when the caller has it already."""
     if now is None:
         now = datetime.datetime.now(datetime.UTC if moment.tzinfo is not None else None)
     if moment.utcoffset() == now.utcoffset():
         seconds = (now - moment).total_seconds()
         if seconds < _NO_MONTH_YET:
-            return avoid_wrapping(_short(get_language(), seconds))
+            return avoid_wrapping(_short(language or get_language(), seconds))
     return timesince(moment, now, time_strings=_REMEMBERED_UNITS, depth=1)
 
 

@@ -10,6 +10,7 @@ from integrations.selectors import IssueLine, KeyResultWork, WorkCounts
 from okrs.forms import CheckInForm
 from okrs.models import KeyResult, RoadmapItem
 from okrs.progress import Status, linked_issue_counts
+from platformhub.fragments import locale_of
 from platformhub.timesince import time_since
 from platformhub.urls_cache import reverse_cached, reverse_pk
 
@@ -47,12 +48,12 @@ def measure(key_result: KeyResult) -> str:
 
 
 @register.filter
-def checked_in(moment: datetime.datetime | None) -> str:
-    """ "3 days ago" for the last month, the date before that."""
+def checked_in(moment: datetime.datetime | None, language: str | None = None) -> str:
+    """ "3 days ago" for the last month, the date before that (`language`: the active one)."""
     if moment is None:
         return "No check-ins yet"
     if timezone.now() - moment < datetime.timedelta(days=30):
-        return f"Checked in {time_since(moment)} ago"
+        return f"Checked in {time_since(moment, language=language)} ago"
     return f"Last check-in {moment:%-d %b %Y}"
 
 
@@ -106,7 +107,7 @@ def key_result_row(context, key_result: KeyResult) -> KeyResultRow:
         confidence_label=_CONFIDENCE_LABELS.get(key_result.confidence, key_result.confidence)
         if key_result.confidence
         else "",
-        checked_in=checked_in(key_result.last_check_in_at),
+        checked_in=checked_in(key_result.last_check_in_at, locale_of(context)[0]),
         final_score=key_result.final_score,
         can_check_in=getattr(key_result, "can_check_in", False) and not context.get("is_closed"),
         can_edit=can_edit,

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.datastructures import DeferredSubDict
 
 from platformhub import html
-from platformhub.fragments import render_row
+from platformhub.fragments import locale_of, render_row
 from platformhub.html import render_markdown
 from platformhub.timesince import time_since
 
@@ -60,6 +60,7 @@ class MemoNode(Node):
             self.row.resolve(context),
             template=context.template,
             csrf_token=context.get("csrf_token"),
+            locale=locale_of(context),
         )
 
 
