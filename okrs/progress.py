@@ -84,8 +84,10 @@ def elapsed_share(key_result: KeyResult, today: datetime.date) -> float:
     return _clamp(((today - start).days + 1) / total_days)
 
 
-def key_result_status(key_result: KeyResult, today: datetime.date) -> Status:
-    progress = key_result_progress(key_result)
+def key_result_status(key_result: KeyResult, today: datetime.date, progress: float | None = None) -> Status:
+    """`progress`: the KR's, when the caller has it already."""
+    if progress is None:
+        progress = key_result_progress(key_result)
     if progress >= 1:
         return Status.DONE
     # In whole percentage points, rounded, so that exactly 10 behind is not 10.000000000000009.
@@ -102,11 +104,13 @@ def key_result_status(key_result: KeyResult, today: datetime.date) -> Status:
     return max(by_pace, by_confidence, key=_SEVERITY.index)
 
 
-def key_result_is_stale(key_result: KeyResult, now: datetime.datetime) -> bool:
+def key_result_is_stale(key_result: KeyResult, now: datetime.datetime, progress: float | None = None) -> bool:
     """No check-in for a week while the KR is still open and its quarter running (the clock
-    starts when the quarter does, for KRs written ahead)."""
+    starts when the quarter does, for KRs written ahead). `progress`: the KR's, if known."""
     period = key_result.objective.period
-    if key_result_progress(key_result) >= 1 or not period.start <= now.date() <= period.end:
+    if progress is None:
+        progress = key_result_progress(key_result)
+    if progress >= 1 or not period.start <= now.date() <= period.end:
         return False
     quarter_start = datetime.datetime.combine(period.start, datetime.time(), tzinfo=datetime.UTC)
     last = max(key_result.last_check_in_at or key_result.created_at, quarter_start)
@@ -127,10 +131,11 @@ class KeyResultState:
 
 
 def key_result_state(key_result: KeyResult, now: datetime.datetime) -> KeyResultState:
+    progress = key_result_progress(key_result)
     return KeyResultState(
-        progress=key_result_progress(key_result),
-        status=key_result_status(key_result, now.date()),
-        is_stale=key_result_is_stale(key_result, now),
+        progress=progress,
+        status=key_result_status(key_result, now.date(), progress),
+        is_stale=key_result_is_stale(key_result, now, progress),
     )
 
 

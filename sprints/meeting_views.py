@@ -102,10 +102,10 @@ def _people(request: HttpRequest, team: Team | None) -> QuerySet[Person]:
     return people_for_team(team)
 
 
-def _owner_choices(people: QuerySet[Person], team: Team | None) -> tuple[tuple[int, str], ...]:
+def _owner_choices(request: HttpRequest, team: Team | None) -> tuple[tuple[int, str], ...]:
     """(id, name) of `_people(request, team)`, as the action form lists them."""
     if team is None:
-        return tuple(people.values_list("pk", "display_name"))
+        return tuple(_people(request, None).values_list("pk", "display_name"))
     return tuple(_owner_choices_of_tree(root_id=team.root_id))
 
 
@@ -212,7 +212,6 @@ def series_next(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _meeting_context(request: HttpRequest, page: selectors.MeetingPage, **forms) -> dict:
     series, meeting = page.series, page.meeting
-    people = _people(request, series.team)
     can_attend = request.user.has_perm("sprints.attend", series)
     context = {
         "page": page,
@@ -221,9 +220,9 @@ def _meeting_context(request: HttpRequest, page: selectors.MeetingPage, **forms)
         "team": series.team,
         "meeting_url": meeting_url(series, meeting.date),
         "can_attend": can_attend,
-        "agenda_form": AgendaItemForm(),
-        "action_form": ActionItemForm(people=people, prefix="action"),
-        "empty_action_form": EmptyActionForm(owners=_owner_choices(people, series.team)),
+        "agenda_form": None,  # a refused one, with what was typed; else the empty one is drawn from memory
+        "action_form": None,
+        "empty_action_form": EmptyActionForm(owners=_owner_choices(request, series.team)),
         "went_well_form": RetroNoteForm(initial={"kind": RetroNote.Kind.WENT_WELL}, prefix="went_well"),
         "to_improve_form": RetroNoteForm(initial={"kind": RetroNote.Kind.TO_IMPROVE}, prefix="to_improve"),
         "today": timezone.localdate(),
