@@ -230,9 +230,9 @@ def _cards_on_board(
     if project_id is not None:
         cards = cards.filter(project_id=project_id)
     if sub_team_id is not None:
-        if sprint_id is None:
-            sprint_id = Subquery(Sprint.objects.filter(start__lte=today, end__gte=today).values("pk")[:1])
-        on_roster = RosterEntry.objects.filter(sprint=sprint_id, team_id=sub_team_id)
+        running = Subquery(Sprint.objects.filter(start__lte=today, end__gte=today).values("pk")[:1])
+        roster_sprint = sprint_id if sprint_id is not None else running
+        on_roster = RosterEntry.objects.filter(sprint=roster_sprint, team_id=sub_team_id)
         owned = Card.owners.through.objects.filter(person__in=on_roster.values("person")).values("card")
         cards = cards.filter(Q(team_id=sub_team_id) | Q(pk__in=owned))
     return cards
@@ -240,6 +240,7 @@ def _cards_on_board(
 
 @prepared
 def _column_counts(**board) -> QuerySet[Card]:
+    """(column, cards) of the board's columns that have cards."""
     return _cards_on_board(**board).order_by().values_list("column").annotate(Count("pk"))
 
 
