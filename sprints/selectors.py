@@ -230,8 +230,9 @@ def _cards_on_board(
     if project_id is not None:
         cards = cards.filter(project_id=project_id)
     if sub_team_id is not None:
-        running = Subquery(Sprint.objects.filter(start__lte=today, end__gte=today).values("pk")[:1])
-        roster_sprint = sprint_id if sprint_id is not None else running
+        roster_sprint = sprint_id
+        if roster_sprint is None:  # the running sprint
+            roster_sprint = Subquery(Sprint.objects.filter(start__lte=today, end__gte=today).values("pk")[:1])
         on_roster = RosterEntry.objects.filter(sprint=roster_sprint, team_id=sub_team_id)
         owned = Card.owners.through.objects.filter(person__in=on_roster.values("person")).values("card")
         cards = cards.filter(Q(team_id=sub_team_id) | Q(pk__in=owned))

@@ -297,6 +297,7 @@ def test_a_sub_team_filter_shows_its_cards_and_those_of_its_roster_in_the_sprint
 
     running_board = same_as_built_afresh(client, url)
     with_project = client.get(url + f"&project={board['project'].pk}").content.decode()
+    in_next_sprint = client.get(url + f"&sprint={following.number}").content.decode()
     next_sprint = [
         card.title
         for card in board_cards(
@@ -311,3 +312,5 @@ def test_a_sub_team_filter_shows_its_cards_and_those_of_its_roster_in_the_sprint
     assert "Owned by the rostered" in with_project
     assert "Own card of the sub-team" not in with_project
     assert next_sprint == ["Owned by next sprint's roster"]
+    assert "Owned by next sprint&#x27;s roster" in in_next_sprint
+    assert "Owned by the rostered" not in in_next_sprint
