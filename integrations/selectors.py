@@ -11,7 +11,6 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.forms import LinkIssuesForm, SavedSearchForm
 from integrations.models import BLOCKED_LABELS, GitHubIssue, IssueLink, SyncRun, issue_reference, issue_url
 from okrs.models import KeyResult, Objective, Period
 from okrs.progress import KeyResultState, Status, key_result_state
@@ -55,8 +54,8 @@ def linked_issues_context(*, user: User, key_result: KeyResult) -> dict:
         "links": links,
         "searches": list(key_result.saved_searches.all()),
         "can_link": user.has_perm("okrs.check_in", key_result) and not closed,
-        "link_form": LinkIssuesForm(),
-        "search_form": SavedSearchForm(),
+        "link_form": None,  # a refused one, with what was typed; else the empty one is drawn from memory
+        "search_form": None,
         "last_sync": last_sync,
         "sync_errors": sync_errors_for(last_sync, links),
     }

@@ -471,8 +471,6 @@ def key_result_page_context(
     objective = key_result.objective
     closed = selectors.team_period_is_closed(team=objective.team, period=objective.period)
     can_check_in = request.user.has_perm("okrs.check_in", key_result) and not closed
-    if form is None and can_check_in:
-        form = CheckInForm(initial=CheckInForm.initial_for(key_result), key_result=key_result)
     return {
         **linked_issues_context(user=request.user, key_result=key_result),
         "key_result": key_result,
@@ -486,7 +484,7 @@ def key_result_page_context(
         "chart": progress_chart(key_result),
         "can_edit": request.user.has_perm("okrs.change", key_result) and not closed,
         "can_check_in": can_check_in,
-        "form": form,
+        "form": form,  # a refused check-in, with what was typed; else the empty form is drawn from memory
         "empty_check_in_form": EmptyCheckInForm.of(key_result) if can_check_in else None,
     }
 
