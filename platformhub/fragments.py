@@ -41,11 +41,27 @@ _LOCALE = "platformhub.fragments.locale"
 
 
 def locale_of(context) -> tuple:
-    """`page_locale()`, read once per render of a template."""
-    locale = context.render_context.get(_LOCALE)
+    """`page_locale()`, read once per render of a template. It is kept in the render context's
+    outermost scope: each partial and include pushes a scope of its own, and a page draws each of
+    its rows through a partial."""
+    outermost = context.render_context.dicts[0]
+    locale = outermost.get(_LOCALE)
     if locale is None:
-        locale = context.render_context[_LOCALE] = page_locale()
+        locale = outermost[_LOCALE] = page_locale()
     return locale
+
+
+_IN_ROW = "platformhub.fragments.in_row"
+KEEP_PLACEHOLDER = object()
+
+
+def csrf_token_for_row(context):
+    """The CSRF token that rows drawn in `context` put in their forms: the page's own, or, for a
+    row drawn inside another (an objective's card holds its key results' rows), none yet: the
+    placeholder stays for the outer row's reader."""
+    if context.render_context.dicts[0].get(_IN_ROW):
+        return KEEP_PLACEHOLDER
+    return context.get("csrf_token")
 
 
 def render_row(partial: PartialTemplate, row, *, template, csrf_token, locale: tuple | None = None) -> str:
@@ -53,7 +69,8 @@ def render_row(partial: PartialTemplate, row, *, template, csrf_token, locale: t
     with the reader's CSRF token in its forms (`{% csrf_input_placeholder %}`). `template` is the
     one being rendered: its engine decides how a missing variable prints. `csrf_token` is the
     page's own (its context's lazy `csrf_token`): masking a new one for every row cost a sixth of
-    the board's time. `locale`: `page_locale()`, when the caller has it already.
+    the board's time. `locale`: `page_locale()`, when the caller has it already. A row
+    drawn inside another keeps its placeholders (`csrf_token_for_row`).
 
     The key holds `repr(row)`, not `row`: equal is not identical (`True == 1`, and
     `Decimal("0.7") == Decimal("0.70")` prints differently), while a plain value's repr is."""
@@ -65,12 +82,15 @@ def render_row(partial: PartialTemplate, row, *, template, csrf_token, locale: t
     if rendered is None:
         check_plain(row)
         context = Context({"row": row})
+        context.render_context.dicts[0][_IN_ROW] = True
         with context.bind_template(template):
             rendered = partial.render(context)
         with _lock:
             _memo[key] = rendered
             if len(_memo) > MEMO_SIZE:
                 _memo.popitem(last=False)
+    if csrf_token is KEEP_PLACEHOLDER:
+        return rendered
     if html.CSRF_PLACEHOLDER in rendered:
         if csrf_token is None:
             raise ValueError("A row with a form is drawn only on a page rendered for a request (its CSRF token).")

@@ -252,6 +252,67 @@ def objective_actions_row(context, objective) -> ObjectiveActionsRow:
 
 
 @dataclass(frozen=True)
+class ChildObjectiveRow:
+    """A sub-team's objective under the objective it aligns to (or among those aligned to none)."""
+
+    title: str
+    url: str
+    team_name: str
+    percent: float
+    status: Status | None
+
+
+@register.simple_tag
+def child_objective_rows(children) -> tuple[ChildObjectiveRow, ...]:
+    """The rows of sub-team objectives (models or `PlainObjective`s with their roll-up)."""
+    return tuple(
+        ChildObjectiveRow(child.title, child.get_absolute_url(), child.team.name, child.percent, child.status)
+        for child in children
+    )
+
+
+@dataclass(frozen=True)
+class KeyResultListRow:
+    """An objective's key results' rows, in order."""
+
+    objective_pk: int
+    rows: tuple[KeyResultRow, ...]
+
+
+@register.simple_tag(takes_context=True)
+def key_result_list_row(context, objective) -> KeyResultListRow:
+    """The rows of the key results of `objective` (with `.krs`), as `key_result_row` makes each."""
+    return KeyResultListRow(objective.pk, tuple(key_result_row(context, key_result) for key_result in objective.krs))
+
+
+@dataclass(frozen=True)
+class ObjectiveCardRow:
+    """An objective's whole card, as plain values (platformhub/fragments.py): its head, its key
+    results' rows, the sub-team objectives aligned to it and, for a lead, its buttons. A page of
+    objectives looks up one remembered card for each instead of drawing a dozen partials; a card
+    that changed draws again only the rows in it that changed (each is remembered too)."""
+
+    pk: int
+    head: ObjectiveHeadRow
+    key_results: KeyResultListRow
+    aligned: tuple[ChildObjectiveRow, ...]
+    actions: ObjectiveActionsRow | None
+
+
+@register.simple_tag(takes_context=True)
+def objective_card_row(context, objective) -> ObjectiveCardRow:
+    """The card of `objective` (a `PlainObjective` with `.krs`, `.aligned` and its roll-up) as the
+    page's reader sees it (`can_edit`, `is_closed`, `reordering`, `oob`: see the rows it holds)."""
+    return ObjectiveCardRow(
+        pk=objective.pk,
+        head=objective_head_row(objective),
+        key_results=key_result_list_row(context, objective),
+        aligned=child_objective_rows(objective.aligned),
+        actions=objective_actions_row(context, objective) if context.get("can_edit") else None,
+    )
+
+
+@dataclass(frozen=True)
 class WorkRow:
     """An objective or key result as a roadmap draws it: a title linking to it, a note (its quarter,
     or its team in the Now lane) and a progress bar."""

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.datastructures import DeferredSubDict
 
 from platformhub import html
-from platformhub.fragments import locale_of, render_row
+from platformhub.fragments import csrf_token_for_row, locale_of, render_row
 from platformhub.html import render_markdown
 from platformhub.timesince import time_since
 
@@ -59,7 +59,7 @@ class MemoNode(Node):
             self.partials[self.partial_name],
             self.row.resolve(context),
             template=context.template,
-            csrf_token=context.get("csrf_token"),
+            csrf_token=csrf_token_for_row(context),
             locale=locale_of(context),
         )
 

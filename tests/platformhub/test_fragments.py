@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from okrs.models import KeyResult
 from okrs.services import check_in_record, key_result_create, objective_create, objective_move, objective_update
+from platformhub import html
 from platformhub.models import Person
 from tests.rows import same_as_built_afresh
 
@@ -87,6 +88,34 @@ def test_each_reader_gets_a_token_for_their_own_csrf_cookie():
     assert tokens[0] != tokens[1]
 
 
+@dataclass(frozen=True)
+class Card:
+    title: str
+    rows: tuple[Row, ...]
+
+
+def test_a_row_drawn_inside_another_gets_the_readers_token_too():
+    """An objective's card is a row holding its key results' rows: the inner rows are remembered
+    with their placeholders, and the card's reader gets their own token in every form of it."""
+    template = Template(
+        "{% load platformhub %}{% partialdef form %}<form>{% csrf_input_placeholder %}{{ row.text }}</form>"
+        "{% endpartialdef %}{% partialdef card %}<h2>{{ row.title }}</h2>{% for inner in row.rows %}"
+        "{% memo form inner %}{% endfor %}{% endpartialdef %}{% memo card row %}"
+    )
+    card = Card("card", (Row("first"), Row("second")))
+    for secret in ("c" * 32, "d" * 32):
+        request = RequestFactory().get("/")
+        request.META["CSRF_COOKIE"] = secret
+        html = template.render(RequestContext(request, {"row": card}))
+        tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert len(tokens) == 2
+        assert all(_unmask_cipher_token(token) == secret for token in tokens)
+        assert "<h2>card</h2>" in html
+        assert "first</form>" in html
+        assert "second</form>" in html
+    assert _render(Row("first")) == "<p>first 0</p>", "the inner row's own memo holds no token"
+
+
 def test_the_okr_page_with_remembered_rows_is_the_page_built_afresh_after_each_change(okr, org, client_as):
     lead = client_as("lead")
     url = reverse("okrs:team_okrs", args=[org.team.slug, okr.period.slug])
@@ -99,6 +128,7 @@ def test_the_okr_page_with_remembered_rows_is_the_page_built_afresh_after_each_c
     assert "Renamed Engineer" in same_as_built_afresh(lead, url)
     reordering = same_as_built_afresh(lead, f"{url}?reorder={okr.objective.pk}")
     assert 'aria-label="Move up"' in reordering
+    assert html.CSRF_PLACEHOLDER not in lead.get(f"{url}?reorder={okr.objective.pk}").content.decode()
     assert "Edit" not in same_as_built_afresh(client_as("viewer"), url)
 
 
