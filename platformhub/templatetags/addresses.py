@@ -1,0 +1,65 @@
+"""`{% url %}` that remembers the addresses it made, for every template (a builtin, see settings).
+
+Django's tag reverses on every render (15–20 µs: it walks the URL resolver); a page renders
+dozens, and the same ones on every request. An address depends on nothing but the view's name,
+its arguments, the current app, the URLconf and the script prefix, so it is remembered under
+exactly those. Only arguments that are strings or integers are: anything else (a model, whose
+text can change) is reversed each time, as by Django's own tag.
+"""
+
+import functools
+
+from django.template import Library
+from django.template.defaulttags import URLNode
+from django.template.defaulttags import url as django_url
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
+
+register = Library()
+
+
+_PLAIN = (str, SafeString, int)  # a string literal in a template is a SafeString; not bool (True == 1)
+
+
+def _plain(value) -> bool:
+    return type(value) in _PLAIN
+
+
+@functools.lru_cache(maxsize=8192)
+def _reverse(view_name: str, args: tuple, kwargs: tuple, current_app: str | None, urlconf, script_prefix: str) -> str:
+    """`reverse()`; `script_prefix` is in the key because reverse() puts it in the address."""
+    return reverse(view_name, args=args, kwargs=dict(kwargs), current_app=current_app, urlconf=urlconf)
+
+
+class RememberedURLNode(URLNode):
+    def render(self, context):
+        args = tuple(arg.resolve(context) for arg in self.args)
+        kwargs = tuple((name, value.resolve(context)) for name, value in self.kwargs.items())
+        view_name = self.view_name.resolve(context)
+        if not (_plain(view_name) and all(map(_plain, args)) and all(_plain(value) for _, value in kwargs)):
+            return super().render(context)
+        try:
+            current_app = context.request.current_app
+        except AttributeError:
+            try:
+                current_app = context.request.resolver_match.namespace
+            except AttributeError:
+                current_app = None
+        url = ""
+        try:
+            url = _reverse(view_name, args, kwargs, current_app, get_urlconf(), get_script_prefix())
+        except NoReverseMatch:
+            if self.asvar is None:
+                raise
+        if self.asvar:
+            context[self.asvar] = url
+            return ""
+        return conditional_escape(url) if context.autoescape else url
+
+
+@register.tag
+def url(parser, token):
+    """Django's `{% url %}`, with the same arguments and errors (`django.template.defaulttags.url`)."""
+    node = django_url(parser, token)
+    return RememberedURLNode(node.view_name, node.args, node.kwargs, node.asvar)
