@@ -4,9 +4,9 @@ import re
 
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 from okrs.models import KeyResult, RoadmapItem
+from platformhub.history_records import HistoricalRecords
 from platformhub.models import Person
 
 

@@ -11,9 +11,9 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from simple_history.models import HistoricalRecords
 
 from platformhub.concurrency import Versioned
+from platformhub.history_records import HistoricalRecords
 from platformhub.models import Person, Team
 from platformhub.urls_cache import reverse_cached, reverse_pk
 

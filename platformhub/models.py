@@ -6,9 +6,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
 
 from platformhub.concurrency import Versioned
+from platformhub.history_records import HistoricalRecords
 from platformhub.urls_cache import reverse_cached
 
 

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.timezone import now as timezone_now
-from simple_history.models import HistoricalRecords
 
 from integrations.models import GitHubIssue
 from okrs.models import TITLE_MAX, KeyResult
 from platformhub.concurrency import Versioned
+from platformhub.history_records import HistoricalRecords
 from platformhub.models import Person, Team, validate_timezone
 
 WEDNESDAY = 2

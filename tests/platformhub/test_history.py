@@ -6,10 +6,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from simple_history import models as simple_history
 
 from okrs.models import Objective
 from okrs.services import check_in_record, horizon_create, roadmap_item_create
 from platformhub.history import PAGE_SIZE, TRACKED
+from platformhub.history_records import HistoricalRecords
 from platformhub.models import Membership, Person, Team
 from sprints.models import MeetingSeries, Milestone, Project
 from sprints.services import (
@@ -344,3 +346,26 @@ def test_closing_a_sprint_records_every_carried_card(org, sprints):
 def test_a_page_start_that_is_not_an_id_is_ignored(okr, client_as, before):
     page = client_as("lead").get(reverse("history", args=["objective", okr.objective.pk]) + f"?before={before}")
     assert page.status_code == 200
+
+
+def _owner_copies(history_record) -> list[tuple]:
+    """The copies of the objective's owner rows a history record holds, without their own ids."""
+    return sorted(history_record.owners.values_list("id", "objective_id", "person_id"))
+
+
+def test_the_owner_copies_of_a_save_are_those_simple_history_itself_writes(okr, org, monkeypatch):
+    """platformhub/history_records.py reads an object's many-to-many rows as ids: the history
+    rows it writes must be the ones django-simple-history's own method writes."""
+    okr.objective.owners.set([org.users["lead"].person, org.users["engineer"].person])
+    okr.objective.save(update_fields=["title"])
+    lighter = okr.objective.history.first()
+    monkeypatch.setattr(
+        HistoricalRecords,
+        "create_historical_record_m2ms",
+        simple_history.HistoricalRecords.create_historical_record_m2ms,
+    )
+    okr.objective.save(update_fields=["title"])
+    original = okr.objective.history.first()
+    assert original.pk != lighter.pk
+    assert len(_owner_copies(lighter)) == 2
+    assert _owner_copies(lighter) == _owner_copies(original)
