@@ -14,16 +14,15 @@ from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeData
 
 register = Library()
 
 
-_PLAIN = (str, SafeString, int)  # a string literal in a template is a SafeString; not bool (True == 1)
-
-
 def _plain(value) -> bool:
-    return type(value) in _PLAIN
+    """A string (a literal in a template is a safe one) or an integer, not a bool (True == 1)."""
+    kind = type(value)
+    return kind is str or kind is int or (isinstance(value, str) and isinstance(value, SafeData))
 
 
 @functools.lru_cache(maxsize=8192)
