@@ -5,10 +5,11 @@ allowlist, so neither a <script> nor an on*= attribute nor a javascript: URL sur
 """
 
 import functools
+from collections.abc import Iterable
 
 import nh3
 from django.utils.html import escape, format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from markdown_it import MarkdownIt
 
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -106,3 +107,12 @@ def csrf_input_placeholder() -> SafeString:
 def with_csrf_token(rendered: SafeString, token: str) -> SafeString:
     """HTML a template rendered, with its CSRF placeholders replaced by the (escaped) token."""
     return mark_safe(rendered.replace(CSRF_PLACEHOLDER, escape(token)))  # noqa: S308
+
+
+def joined(parts: Iterable[SafeString]) -> SafeString:
+    """HTML that templates rendered (each part safe already: autoescaped), one part after another."""
+    parts = list(parts)
+    for part in parts:
+        if not isinstance(part, SafeData):
+            raise TypeError(f"only rendered HTML can be joined, not {type(part).__name__}")
+    return mark_safe("".join(parts))  # noqa: S308

@@ -312,6 +312,12 @@ def objective_card_row(context, objective) -> ObjectiveCardRow:
     )
 
 
+@register.simple_tag(takes_context=True)
+def objective_card_rows(context, objectives) -> tuple[ObjectiveCardRow, ...]:
+    """`objective_card_row` of each of the objectives."""
+    return tuple(objective_card_row(context, objective) for objective in objectives)
+
+
 @dataclass(frozen=True)
 class WorkRow:
     """An objective or key result as a roadmap draws it: a title linking to it, a note (its quarter,

@@ -91,6 +91,12 @@ def standup_row(standup: StandupUpdate) -> StandupRow:
     )
 
 
+@register.simple_tag(takes_context=True)
+def card_rows(context, cards: list[BoardCard]) -> tuple[CardRow, ...]:
+    """`card_row` of each of the cards."""
+    return tuple(card_row(context, card) for card in cards)
+
+
 @dataclass(frozen=True)
 class ActionRow:
     """What an action item shows on a meeting page, as plain values (platformhub/fragments.py)."""

@@ -116,6 +116,35 @@ def test_a_row_drawn_inside_another_gets_the_readers_token_too():
     assert _render(Row("first")) == "<p>first 0</p>", "the inner row's own memo holds no token"
 
 
+def test_memo_each_draws_each_row_as_memo_does_with_the_readers_token():
+    template = Template(
+        "{% load platformhub %}{% partialdef form %}<form>{% csrf_input_placeholder %}{{ row.text }}</form>"
+        "{% endpartialdef %}{% memo_each form rows %}|{% for row in rows %}{% memo form row %}{% endfor %}"
+    )
+    request = RequestFactory().get("/")
+    request.META["CSRF_COOKIE"] = "e" * 32
+    each, one_by_one = template.render(RequestContext(request, {"rows": (Row("<b>first</b>"), Row("second"))})).split(
+        "|"
+    )
+    assert re.sub(r'value="[^"]+"', "", each) == re.sub(r'value="[^"]+"', "", one_by_one)
+    assert "&lt;b&gt;first&lt;/b&gt;</form><form>" in each
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', each)
+    assert len(tokens) == 2
+    assert all(_unmask_cipher_token(token) == "e" * 32 for token in tokens)
+    assert (
+        Template(
+            "{% load platformhub %}{% partialdef p %}{{ row.text }}{% endpartialdef %}[{% memo_each p rows %}]"
+        ).render(Context({"rows": ()}))
+        == "[]"
+    )
+
+
+def test_only_rendered_html_is_joined():
+    assert html.joined([html.csrf_input_placeholder(), html.progress_bar(50)]).startswith("<input")
+    with pytest.raises(TypeError, match="not str"):
+        html.joined([html.progress_bar(50), "<script>"])
+
+
 def test_the_okr_page_with_remembered_rows_is_the_page_built_afresh_after_each_change(okr, org, client_as):
     lead = client_as("lead")
     url = reverse("okrs:team_okrs", args=[org.team.slug, okr.period.slug])
