@@ -39,6 +39,27 @@ class IssueFacts:
         return self.state == GitHubIssue.State.CLOSED
 
 
+class KeptInLine(models.BooleanField):
+    """A boolean worked out from other fields of its row (`derive(row)`) whenever the row is
+    written: `save()` and `bulk_create()` both ask each field for its value through `pre_save`.
+    It migrates as the BooleanField it is (`derive` is code, not schema)."""
+
+    def __init__(self, *args, derive=None, **kwargs):
+        self.derive = derive
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance, add):
+        if self.derive is None:
+            return super().pre_save(model_instance, add)
+        value = self.derive(model_instance)
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def deconstruct(self):
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.BooleanField", args, kwargs
+
+
 class GitHubIssue(IssueFacts, models.Model):
     """A GitHub issue or pull request as last seen through the API or a webhook."""
 
@@ -66,8 +87,19 @@ class GitHubIssue(IssueFacts, models.Model):
     deleted = models.BooleanField(default=False, help_text="Deleted or transferred away on GitHub.")
     etag = models.CharField(max_length=200, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)
+    # What the dashboard counts in SQL, kept with the labels and assignees: reading their JSON for
+    # every linked issue cost PostgreSQL more than the rest of the dashboard's queries together.
+    blocked_label = KeptInLine(
+        default=False,
+        editable=False,
+        derive=lambda issue: has_blocked_label(issue.labels),
+        help_text="A blocked label.",
+    )
+    unassigned = KeptInLine(
+        default=True, editable=False, derive=lambda issue: not issue.assignees, help_text="Nobody assigned."
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["blocked_label", "unassigned"])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["repo", "number"], name="unique_github_issue")]
@@ -76,12 +108,25 @@ class GitHubIssue(IssueFacts, models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def save(self, *args, update_fields=None, **kwargs):
+        """Saving the labels or assignees saves what is kept in line with them."""
+        if update_fields is not None and {"labels", "assignees"} & set(update_fields):
+            update_fields = {*update_fields, "blocked_label", "unassigned"}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
     @property
     def is_blocked(self) -> bool:
-        return any(label.lower() in BLOCKED_LABELS for label in self.labels)
+        return has_blocked_label(self.labels)
 
 
 BLOCKED_LABELS = {"blocked", "status: blocked", "status/blocked"}
+
+
+def has_blocked_label(labels: list[str]) -> bool:
+    """Whether one of the labels is a blocked label, in any case."""
+    return any(str(label).lower() in BLOCKED_LABELS for label in labels)
+
+
 POINTS_LABEL = re.compile(r"^(?:points?|estimate|size)[:/ ]\s*(\d{1,3})$", re.IGNORECASE)
 
 

@@ -69,7 +69,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from integrations.models import GitHubIssue, IssueLink, SyncRun, points_from_labels
+from integrations.models import GitHubIssue, IssueLink, SyncRun, has_blocked_label, points_from_labels
 from okrs.models import CheckIn, Horizon, KeyResult, Objective, Period, RoadmapItem, RoadmapSnapshot, TeamPeriod
 from okrs.progress import ratio_for_value
 from platformhub.data_version import data_version_bump
@@ -851,12 +851,14 @@ def _create_linked_issues(run: _Seeding, plans: list[_KeyResultPlan]) -> None:
                 "assignees": run.rng.sample(handles, k=min(len(handles), run.rng.choice([0, 1, 1, 1, 2]))),
                 "labels": labels,
                 "points": points_from_labels(labels),
+                "blocked_label": has_blocked_label(labels),
                 "opened_at": run.at(opened, 8),
                 "closed_at": last_activity_at if closed else None,
                 "last_activity_at": last_activity_at,
                 "github_updated_at": last_activity_at,
                 "synced_at": synced_at,
             }
+            issue["unassigned"] = not issue["assignees"]
             pending.append((issue, plan))
             if len(pending) == BATCH_SIZE:
                 write_pending()

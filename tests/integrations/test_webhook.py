@@ -70,6 +70,19 @@ def test_label_changes_are_stored(deliver, action):
     body = payload(f"issues.{action}")
     deliver("issues", body)
     assert _issue().labels == [label["name"] for label in body["issue"]["labels"]]
+    assert _issue().blocked_label == _issue().is_blocked
+
+
+def test_a_blocked_label_added_and_removed_is_counted_and_then_not(deliver):
+    body = payload("issues.labeled")
+    body["issue"]["labels"].append({"name": "Status: Blocked"})
+    body["issue"]["updated_at"] = "2030-01-01T00:00:00Z"
+    deliver("issues", body)
+    assert _issue().blocked_label
+    body["issue"]["labels"].pop()
+    body["issue"]["updated_at"] = "2030-01-02T00:00:00Z"
+    deliver("issues", body)
+    assert not _issue().blocked_label
 
 
 @pytest.mark.parametrize("action", ["assigned", "unassigned"])
@@ -77,6 +90,7 @@ def test_assignee_changes_are_stored(deliver, action):
     body = payload(f"issues.{action}")
     deliver("issues", body)
     assert _issue().assignees == [person["login"] for person in body["issue"]["assignees"]]
+    assert _issue().unassigned == (not body["issue"]["assignees"])
 
 
 @pytest.mark.parametrize("action", ["milestoned", "demilestoned"])
