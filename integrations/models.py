@@ -108,10 +108,14 @@ class GitHubIssue(IssueFacts, models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    KEPT_IN_LINE_WITH = {"labels": "blocked_label", "assignees": "unassigned"}
+
     def save(self, *args, update_fields=None, **kwargs):
-        """Saving the labels or assignees saves what is kept in line with them."""
-        if update_fields is not None and {"labels", "assignees"} & set(update_fields):
-            update_fields = {*update_fields, "blocked_label", "unassigned"}
+        """Saving the labels saves whether one is a blocked label; saving the assignees, whether
+        there are none."""
+        if update_fields is not None:
+            update_fields = set(update_fields)
+            update_fields |= {kept for source, kept in self.KEPT_IN_LINE_WITH.items() if source in update_fields}
         super().save(*args, update_fields=update_fields, **kwargs)
 
     @property

@@ -8,7 +8,15 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from integrations.github import GitHubClient, GitHubError, RateLimited
-from integrations.models import GitHubIssue, IssueLink, SavedSearch, SyncRun, WebhookDelivery, points_from_labels
+from integrations.models import (
+    GitHubIssue,
+    IssueLink,
+    SavedSearch,
+    SyncRun,
+    WebhookDelivery,
+    has_blocked_label,
+    points_from_labels,
+)
 from integrations.references import IssueReference, ReferenceError, parse_references
 from okrs.models import KeyResult, TeamPeriod
 from okrs.services import ensure_period_open
@@ -345,6 +353,31 @@ def sync_runs_close_interrupted(*, since: datetime.datetime) -> int:
     return SyncRun.objects.filter(finished_at__isnull=True, started_at__gte=since).update(
         finished_at=timezone.now(), error=INTERRUPTED
     )
+
+
+KEEP_IN_LINE_BATCH = 500  # ids per UPDATE: well under SQLite's limit on a statement's parameters
+
+
+@transaction.atomic
+def issues_keep_in_line() -> int:
+    """Set every stored issue's `blocked_label` and `unassigned` from its labels and assignees.
+
+    `save()` keeps them in line; this is for rows written without it (`loaddata` writes the
+    columns a backup holds, and a backup made before they existed holds neither). It reads only
+    the labels that mention "blocked" and updates only rows that are wrong; returns how many."""
+    issues = GitHubIssue.objects
+    changed = issues.filter(assignees=[], unassigned=False).update(unassigned=True)
+    changed += issues.exclude(assignees=[]).filter(unassigned=True).update(unassigned=False)
+    changed += issues.exclude(labels__icontains="blocked").filter(blocked_label=True).update(blocked_label=False)
+    wrong: dict[bool, list[int]] = {True: [], False: []}
+    mentions = issues.filter(labels__icontains="blocked").values_list("pk", "labels", "blocked_label")
+    for pk, labels, stored in mentions.iterator(chunk_size=2000):
+        if has_blocked_label(labels) != stored:
+            wrong[not stored].append(pk)
+    for value, ids in wrong.items():
+        for start in range(0, len(ids), KEEP_IN_LINE_BATCH):
+            changed += issues.filter(pk__in=ids[start : start + KEEP_IN_LINE_BATCH]).update(blocked_label=value)
+    return changed
 
 
 def _refresh_issue(client: GitHubClient, issue: GitHubIssue) -> int:

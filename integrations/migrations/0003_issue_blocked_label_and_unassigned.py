@@ -1,27 +1,31 @@
 from django.db import migrations, models
 
-BATCH = 2000
+BATCH = 500
+BLOCKED_LABELS = {"blocked", "status: blocked", "status/blocked"}
 
 
 def keep_in_line(apps, schema_editor):
-    """Work out the new columns of the issues already stored, from their labels and assignees."""
-    from integrations.models import has_blocked_label
+    """Work out the new columns of the issues already stored, from their labels and assignees.
 
-    issue_model = apps.get_model("integrations", "GitHubIssue")
-    issues = issue_model.objects.only("pk", "labels", "assignees").order_by("pk")
-    changed = []
-    for issue in issues.iterator(chunk_size=BATCH):
-        issue.blocked_label, issue.unassigned = has_blocked_label(issue.labels), not issue.assignees
-        changed.append(issue)
-        if len(changed) == BATCH:
-            issue_model.objects.bulk_update(changed, ["blocked_label", "unassigned"])
-            changed = []
-    issue_model.objects.bulk_update(changed, ["blocked_label", "unassigned"])
+    Set-based: one UPDATE for the issues with assignees, and batches of ids only for the few
+    whose labels mention "blocked" (the rule is copied here, as it stood, so that a later change
+    to the model's does not change what this migration did)."""
+    issues = apps.get_model("integrations", "GitHubIssue").objects
+    issues.exclude(assignees=[]).update(unassigned=False)
+    mentions = issues.filter(labels__icontains="blocked").values_list("pk", "labels")
+    blocked = [
+        pk
+        for pk, labels in mentions.iterator(chunk_size=2000)
+        if any(str(label).lower() in BLOCKED_LABELS for label in labels)
+    ]
+    for start in range(0, len(blocked), BATCH):
+        issues.filter(pk__in=blocked[start : start + BATCH]).update(blocked_label=True)
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("integrations", "0002_github_updated_at"),
+        ("platformhub", "0002_data_version"),  # its UPDATEs move the data version on
     ]
 
     operations = [

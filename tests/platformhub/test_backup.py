@@ -16,6 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from simple_history.models import registered_models
 
+from integrations.models import GitHubIssue
 from platformhub.models import Team
 from tests.platformhub.backup_pages import PAGES, SCALE_PAGES, render_pages
 
@@ -39,6 +40,26 @@ def test_a_backup_restores_every_page_and_all_history(tmp_path, quiet):
 
     assert render_pages() == before
     assert history_rows() == history > 0, "history comes back as it was, with no rows added by the restore"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_made_before_the_issue_flags_existed_restores_them_from_the_labels(tmp_path, quiet):
+    GitHubIssue.objects.create(repo="posthog/posthog", number=1, labels=["blocked"], assignees=["tim"])
+    GitHubIssue.objects.create(repo="posthog/posthog", number=2, labels=["bug"])
+    backup = tmp_path / "backup.json"
+    call_command("export_data", str(backup), stdout=quiet)
+    records = json.loads(backup.read_text())
+    for record in records:
+        if record["model"] == "integrations.githubissue":
+            del record["fields"]["blocked_label"], record["fields"]["unassigned"]
+    backup.write_text(json.dumps(records))
+
+    call_command("import_data", str(backup), replace=True, stdout=quiet)
+
+    assert list(GitHubIssue.objects.order_by("number").values_list("blocked_label", "unassigned")) == [
+        (True, False),
+        (False, True),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

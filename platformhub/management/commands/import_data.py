@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
+from integrations.services import issues_keep_in_line
+
 
 class Command(BaseCommand):
     help = "Restore the database from FILE, made by export_data. Refuses a database with data unless --replace."
@@ -25,4 +27,6 @@ class Command(BaseCommand):
             if replace:
                 call_command("flush", interactive=False, verbosity=0)
             call_command("loaddata", file, verbosity=0)
+            # loaddata writes rows as the backup has them, without the fields working anything out.
+            issues_keep_in_line()
         self.stdout.write(self.style.SUCCESS(f"Restored the database from {file}."))
