@@ -4,11 +4,14 @@ Django's tag reverses on every render (15–20 µs: it walks the URL resolver); 
 dozens, and the same ones on every request. An address depends on nothing but the view's name,
 its arguments, the current app, the URLconf and the script prefix, so it is remembered under
 exactly those. Only arguments that are strings or integers are: anything else (a model, whose
-text can change) is reversed each time, as by Django's own tag.
+text can change) is reversed each time, as by Django's own tag, from the values already resolved.
 """
 
 import functools
 
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template import Library
 from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
@@ -26,18 +29,25 @@ def _plain(value) -> bool:
 
 
 @functools.lru_cache(maxsize=8192)
-def _reverse(view_name: str, args: tuple, kwargs: tuple, current_app: str | None, urlconf, script_prefix: str) -> str:
+def _reverse(
+    view_name: str, args: tuple, kwargs: tuple, current_app: str | None, urlconf: str, script_prefix: str
+) -> str:
     """`reverse()`; `script_prefix` is in the key because reverse() puts it in the address."""
     return reverse(view_name, args=args, kwargs=dict(kwargs), current_app=current_app, urlconf=urlconf)
+
+
+@receiver(setting_changed)
+def _forget_addresses(*, setting: str, **kwargs) -> None:
+    """A test that swaps the URLconf also swaps the addresses (Django clears its resolvers then)."""
+    if setting == "ROOT_URLCONF":
+        _reverse.cache_clear()
 
 
 class RememberedURLNode(URLNode):
     def render(self, context):
         args = tuple(arg.resolve(context) for arg in self.args)
-        kwargs = tuple((name, value.resolve(context)) for name, value in self.kwargs.items())
+        kwargs = {name: value.resolve(context) for name, value in self.kwargs.items()}
         view_name = self.view_name.resolve(context)
-        if not (_plain(view_name) and all(map(_plain, args)) and all(_plain(value) for _, value in kwargs)):
-            return super().render(context)
         try:
             current_app = context.request.current_app
         except AttributeError:
@@ -47,7 +57,11 @@ class RememberedURLNode(URLNode):
                 current_app = None
         url = ""
         try:
-            url = _reverse(view_name, args, kwargs, current_app, get_urlconf(), get_script_prefix())
+            if _plain(view_name) and all(map(_plain, args)) and all(map(_plain, kwargs.values())):
+                urlconf = get_urlconf() or settings.ROOT_URLCONF
+                url = _reverse(view_name, args, tuple(kwargs.items()), current_app, urlconf, get_script_prefix())
+            else:
+                url = reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
         except NoReverseMatch:
             if self.asvar is None:
                 raise

@@ -3,7 +3,8 @@ it must give what Django's own tag gives, with the same errors."""
 
 import pytest
 from django.template import Context, Template, engines
-from django.urls import NoReverseMatch, reverse, set_script_prefix
+from django.test import override_settings
+from django.urls import NoReverseMatch, path, reverse, set_script_prefix
 
 from platformhub.templatetags import addresses
 from platformhub.templatetags.addresses import RememberedURLNode
@@ -81,3 +82,17 @@ def test_a_view_named_in_the_template_is_reversed_once():
         assert _render("{% url 'okrs:check_in' 9 %}") == "/key-results/9/check-in/"
     info = addresses._reverse.cache_info()
     assert (info.misses, info.hits) == (1, 2)
+
+
+def _team_elsewhere(request, slug):
+    """A view of the other URLconf below."""
+
+
+urlpatterns = [path("elsewhere/<slug:slug>/", _team_elsewhere, name="team_detail")]
+
+
+def test_an_address_follows_the_urlconf_a_test_swaps_in():
+    assert _render("{% url 'team_detail' 'platform' %}") == "/teams/platform/"
+    with override_settings(ROOT_URLCONF=__name__):
+        assert _render("{% url 'team_detail' 'platform' %}") == "/elsewhere/platform/"
+    assert _render("{% url 'team_detail' 'platform' %}") == "/teams/platform/"
