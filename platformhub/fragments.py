@@ -7,7 +7,8 @@ frozen dataclass of plain values (the "view" of the row: text, numbers, flags, n
 in a context holding nothing else. The HTML is then a function of the partial and of `row`, so
 it is kept under exactly that key, and a row is rendered again only when something it shows has
 changed. There is nothing to invalidate: a changed row is a different key, and the least recently
-used rows fall out of a bounded memo (per process).
+used rows fall out of a memo bounded in rows and in characters (per process: an objective's card
+is kilobytes, and its key results' rows are remembered inside it and on their own).
 """
 
 import dataclasses
@@ -24,9 +25,11 @@ from django.utils.translation import get_language
 from platformhub import html
 
 MEMO_SIZE = 20_000
+MEMO_CHARS = 32_000_000  # about 32 MB of ASCII HTML and keys
 PLAIN_TYPES = (str, int, float, bool, Decimal, datetime.date, type(None))
 
 _memo: OrderedDict[tuple, str] = OrderedDict()
+_memo_chars = 0
 _lock = threading.Lock()
 
 
@@ -43,7 +46,8 @@ _LOCALE = "platformhub.fragments.locale"
 def locale_of(context) -> tuple:
     """`page_locale()`, read once per render of a template. It is kept in the render context's
     outermost scope: each partial and include pushes a scope of its own, and a page draws each of
-    its rows through a partial."""
+    its rows through a partial. It lasts as long as the Context: a page is drawn in one language
+    (rows inside a `{% language %}` block would need it read again; no template has one)."""
     outermost = context.render_context.dicts[0]
     locale = outermost.get(_LOCALE)
     if locale is None:
@@ -85,10 +89,7 @@ def render_row(partial: PartialTemplate, row, *, template, csrf_token, locale: t
         context.render_context.dicts[0][_IN_ROW] = True
         with context.bind_template(template):
             rendered = partial.render(context)
-        with _lock:
-            _memo[key] = rendered
-            if len(_memo) > MEMO_SIZE:
-                _memo.popitem(last=False)
+        _remember(key, rendered)
     if csrf_token is KEEP_PLACEHOLDER:
         return rendered
     if html.CSRF_PLACEHOLDER in rendered:
@@ -98,10 +99,30 @@ def render_row(partial: PartialTemplate, row, *, template, csrf_token, locale: t
     return rendered
 
 
+def _size(key: tuple, rendered: str) -> int:
+    return len(key[3]) + len(rendered)
+
+
+def _remember(key: tuple, rendered: str) -> None:
+    """Keep `rendered`, letting the least recently used rows go past either bound."""
+    global _memo_chars
+    with _lock:
+        previous = _memo.pop(key, None)
+        if previous is not None:
+            _memo_chars -= _size(key, previous)
+        _memo[key] = rendered
+        _memo_chars += _size(key, rendered)
+        while len(_memo) > MEMO_SIZE or (_memo_chars > MEMO_CHARS and len(_memo) > 1):
+            old_key, old = _memo.popitem(last=False)
+            _memo_chars -= _size(old_key, old)
+
+
 def forget_rendered_rows() -> None:
     """Empty the memo (the benchmark also measures pages built with nothing remembered)."""
+    global _memo_chars
     with _lock:
         _memo.clear()
+        _memo_chars = 0
 
 
 def check_plain(value, path: str = "row") -> None:

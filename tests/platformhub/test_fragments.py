@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from okrs.models import KeyResult
 from okrs.services import check_in_record, key_result_create, objective_create, objective_move, objective_update
-from platformhub import html
+from platformhub import fragments, html
 from platformhub.models import Person
 from tests.rows import same_as_built_afresh
 
@@ -100,7 +100,8 @@ def test_a_row_drawn_inside_another_gets_the_readers_token_too():
     template = Template(
         "{% load platformhub %}{% partialdef form %}<form>{% csrf_input_placeholder %}{{ row.text }}</form>"
         "{% endpartialdef %}{% partialdef card %}<h2>{{ row.title }}</h2>{% for inner in row.rows %}"
-        "{% memo form inner %}{% endfor %}{% endpartialdef %}{% memo card row %}"
+        "{% memo form inner %}{% endfor %}{% endpartialdef %}"
+        "{% if alone %}{% memo form row %}{% else %}{% memo card row %}{% endif %}"
     )
     card = Card("card", (Row("first"), Row("second")))
     for secret in ("c" * 32, "d" * 32):
@@ -113,7 +114,13 @@ def test_a_row_drawn_inside_another_gets_the_readers_token_too():
         assert "<h2>card</h2>" in html
         assert "first</form>" in html
         assert "second</form>" in html
-    assert _render(Row("first")) == "<p>first 0</p>", "the inner row's own memo holds no token"
+    remembered = len(fragments._memo)
+    request = RequestFactory().get("/")
+    request.META["CSRF_COOKIE"] = "f" * 32
+    html = template.render(RequestContext(request, {"row": Row("first"), "alone": True}))
+    assert len(fragments._memo) == remembered, "the inner row drawn alone is the one the card remembered"
+    [token] = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert _unmask_cipher_token(token) == "f" * 32, "and it was remembered with its placeholder"
 
 
 def test_memo_each_draws_each_row_as_memo_does_with_the_readers_token():
@@ -195,3 +202,14 @@ def test_the_objective_heads_and_buttons_remembered_are_those_built_afresh_after
     assert f"Aligns to {org.team.name}: " in same_as_built_afresh(lead, sub_team_page)
     assert "Sub-team part" in same_as_built_afresh(client_as("viewer"), sub_team_page)
     assert aligned.pk
+
+
+def test_the_memo_lets_the_least_recently_used_rows_go_past_its_size_in_characters(monkeypatch):
+    monkeypatch.setattr(fragments, "MEMO_CHARS", 200)
+    fragments.forget_rendered_rows()
+    for text in ("a" * 30, "b" * 30, "c" * 30):
+        _render(Row(text))
+    assert len(fragments._memo) == 2, "the oldest row went once the three passed 200 characters"
+    assert fragments._memo_chars == sum(fragments._size(key, html) for key, html in fragments._memo.items())
+    fragments.forget_rendered_rows()
+    assert fragments._memo_chars == 0
