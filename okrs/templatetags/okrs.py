@@ -1,4 +1,5 @@
 import datetime
+import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -554,7 +555,6 @@ class WorkCardRow:
     recently_closed: tuple[IssueLine, ...]
 
 
-@register.simple_tag
 def work_card_row(entry: KeyResultWork) -> WorkCardRow:
     """The dashboard's card of `entry`: the key result, where it stands and its linked work."""
     key_result = entry.key_result
@@ -571,3 +571,23 @@ def work_card_row(entry: KeyResultWork) -> WorkCardRow:
         stale_issues=tuple(entry.stale_issues),
         recently_closed=tuple(entry.recently_closed),
     )
+
+
+@dataclass(frozen=True)
+class WorkCardRun:
+    """Cards of one team in a row on the dashboard, under its team's heading."""
+
+    team_name: str
+    rows: tuple[WorkCardRow, ...]
+
+
+@register.simple_tag
+def work_card_runs(entries) -> list[WorkCardRun]:
+    """The dashboard's cards (listed team by team) as runs of one team each, so that each run is
+    drawn by `{% memo_each %}` under one heading."""
+    runs = []
+    for _, entries_of_team in itertools.groupby(entries, key=lambda entry: entry.key_result.team_id):
+        first, *rest = entries_of_team
+        rows = tuple(work_card_row(entry) for entry in (first, *rest))
+        runs.append(WorkCardRun(team_name=first.key_result.team_name, rows=rows))
+    return runs
