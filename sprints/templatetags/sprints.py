@@ -77,6 +77,11 @@ class StandupRow:
 
 
 @register.simple_tag
+def standup_rows(standups: list[StandupUpdate]) -> tuple[StandupRow, ...]:
+    """`standup_row` of each of the standups."""
+    return tuple(standup_row(standup) for standup in standups)
+
+
 def standup_row(standup: StandupUpdate) -> StandupRow:
     """The standup (with its person and team) as anyone reading it sees it."""
     return StandupRow(
@@ -114,20 +119,24 @@ class ActionRow:
 
 
 @register.simple_tag(takes_context=True)
-def action_row(context, action: ActionItem) -> ActionRow:
-    """The action (with `overdue` and `carried`, as selectors.meeting_page gives it) on the page
-    of `meeting`: its tick-off form, when the reader `can_attend`, says which meeting it was on."""
-    return ActionRow(
-        pk=action.pk,
-        title=action.title,
-        owner=action.owner.display_name if action.owner else "",
-        due_date=action.due_date,
-        done=action.done_at is not None,
-        overdue=action.overdue,
-        carried=action.carried,
-        raised_on=action.raised_in.date,
-        shown_on=context["meeting"].date.isoformat(),
-        can_attend=bool(context.get("can_attend")),
+def action_rows(context, actions: list[ActionItem]) -> tuple[ActionRow, ...]:
+    """The actions (with `overdue` and `carried`, as selectors.meeting_page gives them) on the page
+    of `meeting`: each tick-off form, when the reader `can_attend`, says which meeting it was on."""
+    shown_on, can_attend = context["meeting"].date.isoformat(), bool(context.get("can_attend"))
+    return tuple(
+        ActionRow(
+            pk=action.pk,
+            title=action.title,
+            owner=action.owner.display_name if action.owner else "",
+            due_date=action.due_date,
+            done=action.done_at is not None,
+            overdue=action.overdue,
+            carried=action.carried,
+            raised_on=action.raised_in.date,
+            shown_on=shown_on,
+            can_attend=can_attend,
+        )
+        for action in actions
     )
 
 
