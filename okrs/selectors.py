@@ -888,6 +888,8 @@ class PlainKeyResult:
     due_date: datetime.date
     unit: str
     final_score: Decimal | None
+    # Counted for a key result measured by its linked issues; 0 for others, whose progress and
+    # measure do not read them (okrs.progress.key_result_progress, okrs.templatetags.okrs.measure).
     issues_total: int
     issues_closed: int
     points_total: int
@@ -1109,6 +1111,7 @@ _KEY_RESULT_FIELDS = (
     "unit",
     "final_score",
 )
+_KIND = _KEY_RESULT_FIELDS.index("kind")
 
 
 def plain_key_results(
@@ -1179,8 +1182,10 @@ def _with_state(
     rows: list[tuple[list, int, "KeyResultObjective | PlainObjective"]], now: datetime.datetime
 ) -> dict[int, PlainKeyResult]:
     """PlainKeyResults, by id, from the values of their `_KEY_RESULT_FIELDS`, their objective's id
-    and what they need of it, with their linked issues' counts (one query) and their state."""
-    counts = _issue_counts([fields[0] for fields, _, _ in rows])
+    and what they need of it, with their state and, for those measured by linked issues, the
+    issues' counts (one query, over only their links: the others' links are not read)."""
+    issues = KeyResult.Kind.ISSUES
+    counts = _issue_counts([fields[0] for fields, _, _ in rows if fields[_KIND] == issues])
     key_results = {}
     for fields, objective_id, objective in rows:
         pk = fields[0]

@@ -25,7 +25,8 @@ def _trees(count: int, period, *, name: str = "Squad") -> list[Team]:
         top = TeamFactory(name=f"{name} {number:02}")
         for team in (top, *(TeamFactory(name=f"{top.name} {part}", parent=top) for part in ("api", "web"))):
             objective = objective_create(team=team, period=period, title=f"{team.name} objective")
-            key_result_create(objective=objective, title=f"{team.name} KR", kind=KeyResult.Kind.PERCENT)
+            kind = KeyResult.Kind.ISSUES if team is top else KeyResult.Kind.PERCENT  # issues: counts are read
+            key_result_create(objective=objective, title=f"{team.name} KR", kind=kind)
         tops.append(top)
     return tops
 

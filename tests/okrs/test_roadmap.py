@@ -491,7 +491,8 @@ def test_a_team_roadmap_runs_a_constant_number_of_queries(
         team = (org.team, org.sub_team)[number % 2]
         item = roadmap_item_create(team=team, horizon=roadmap["six_month"], title=f"Item {number}")
         objective = objective_create(team=team, period=okr.period, title=f"Objective {number}")
-        kr = key_result_create(objective=objective, title=f"KR {number}", kind="percent")
+        kind = "issues" if number == 0 else "percent"  # issues: their linked issues are counted too
+        kr = key_result_create(objective=objective, title=f"KR {number}", kind=kind)
         roadmap_item_link_key_result(item=item, key_result=kr)
         roadmap_item_link_objective(item=item, objective=objective)
     client = client_as("lead")
@@ -627,7 +628,8 @@ def _trees(count: int, period, horizon, *, name: str = "Squad", health: str = "o
         objective = objective_create(team=top, period=period, title=f"{top.name} objective")
         for team in (top, subs[0]):
             item = roadmap_item_create(team=team, horizon=horizon, title=f"{team.name} plan", health=health)
-            kr = key_result_create(objective=objective, title=f"{team.name} KR", kind="percent")
+            kind = "issues" if team is top else "percent"  # issues: their linked issues are counted too
+            kr = key_result_create(objective=objective, title=f"{team.name} KR", kind=kind)
             roadmap_item_link_key_result(item=item, key_result=kr)
             roadmap_item_link_objective(item=item, objective=objective)
         tops.append(top)

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
 
+from integrations.models import GitHubIssue, IssueLink
 from okrs.models import CheckIn, KeyResult, Objective
 from okrs.progress import Status
 from okrs.selectors import default_period, org_overview, team_okr_page
@@ -218,14 +219,19 @@ def test_org_overview_includes_teams_without_objectives_at_nought_percent(org, q
 
 
 def build_objectives(*, teams, period, count: int, owners, parent_for=None) -> list[Objective]:
-    """`count` objectives spread over `teams`, each with 4 owned KRs and 20 check-ins per objective."""
+    """`count` objectives spread over `teams`, each with 4 owned KRs (one measured by linked issues)
+    and 20 check-ins per objective."""
     objectives = []
     for index in range(count):
         team = teams[index % len(teams)]
         parent = parent_for(index) if parent_for else None
         objective = ObjectiveFactory(team=team, period=period, order=index, parent=parent)
         objective.owners.set(owners)
-        key_results = KeyResultFactory.create_batch(4, objective=objective, kind=KeyResult.Kind.PERCENT)
+        # the first measured by linked issues, so that their counts are read as on a real page
+        key_results = [
+            KeyResultFactory(objective=objective, kind=KeyResult.Kind.ISSUES if n == 0 else KeyResult.Kind.PERCENT)
+            for n in range(4)
+        ]
         for key_result in key_results:
             key_result.owners.set(owners)
         CheckIn.objects.bulk_create(
@@ -338,3 +344,22 @@ def test_default_period_counts_every_team_for_the_overview(org, q3, q4):
     assert default_period(today=TODAY, team_ids=None) == q4
     assert default_period(today=TODAY, team_ids=[org.team.pk, org.other_team.pk]) == q4
     assert default_period(today=datetime.date(2023, 2, 1), team_ids=None) == q4
+
+
+def test_linked_issues_are_counted_only_for_the_key_results_they_measure(org, q4):
+    """A key result measured otherwise may have issues linked to it (as context); its progress and
+    measure never read their counts, so the page does not count them."""
+    objective = ObjectiveFactory(team=org.team, period=q4)
+    by_issues = KeyResultFactory(objective=objective, kind=KeyResult.Kind.ISSUES)
+    by_percent = KeyResultFactory(objective=objective, kind=KeyResult.Kind.PERCENT, current_value=Decimal(40))
+    open_issue = GitHubIssue.objects.create(repo="posthog/posthog", number=1)
+    closed_issue = GitHubIssue.objects.create(repo="posthog/posthog", number=2, state=GitHubIssue.State.CLOSED)
+    for key_result in (by_issues, by_percent):
+        IssueLink.objects.bulk_create(IssueLink(key_result=key_result, issue=i) for i in (open_issue, closed_issue))
+
+    [shown] = team_okr_page(team=org.team, period=q4, current=q4, now=NOW).objectives
+    rows = {kr.pk: kr for kr in shown.krs}
+
+    assert (rows[by_issues.pk].issues_total, rows[by_issues.pk].issues_closed) == (2, 1)
+    assert rows[by_issues.pk].state.percent == 50
+    assert (rows[by_percent.pk].issues_total, rows[by_percent.pk].state.percent) == (0, 40)

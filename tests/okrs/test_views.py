@@ -392,7 +392,10 @@ def _quarter_with(org, period, objectives: int):
         objective_create(team=org.sub_team, period=period, title=f"Aligned {number}", parent=objective)
         for kr_number in range(4):
             kr = key_result_create(
-                objective=objective, title=f"KR {kr_number}", kind="percent", owners=people[kr_number % 3 :]
+                objective=objective,
+                title=f"KR {kr_number}",
+                kind="issues" if kr_number == 0 else "percent",  # issues: their counts are read too
+                owners=people[kr_number % 3 :],
             )
             CheckIn.objects.bulk_create(
                 CheckIn(key_result=kr, value=Decimal(day), confidence="high", created_at=okr_time(day))

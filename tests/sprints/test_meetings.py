@@ -11,7 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from okrs.models import KeyResult
 from okrs.selectors import people_for_team
+from okrs.services import key_result_create
 from sprints.forms import ActionItemForm
 from sprints.models import ActionItem, AgendaItem, Card, Meeting, MeetingSeries, RetroNote, Sprint
 from sprints.services import (
@@ -937,6 +939,7 @@ def test_a_meeting_page_runs_the_same_number_of_queries_however_long_its_agenda(
         action_item_add(meeting=monday, title=f"Carried {n}", owner=engineer, due_date=MONDAY)
         action_item_add(meeting=wednesday, title=f"New {n}", owner=lead)
     wednesday.attendees.set([engineer, lead])
+    key_result_create(objective=okr.objective, title="No Heroku", kind=KeyResult.Kind.ISSUES)
     client = client_as("engineer")
 
     # session, user; the series; the user's person and memberships (permissions); the meeting; the
