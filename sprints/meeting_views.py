@@ -210,6 +210,16 @@ def series_next(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(meeting_url(series, day))
 
 
+def _empty_retro_forms(page: selectors.MeetingPage) -> dict:
+    """The retro's two note forms before anything is typed (only a retro shows them)."""
+    if page.retro is None:
+        return {"went_well_form": None, "to_improve_form": None}
+    return {
+        "went_well_form": RetroNoteForm(initial={"kind": RetroNote.Kind.WENT_WELL}, prefix="went_well"),
+        "to_improve_form": RetroNoteForm(initial={"kind": RetroNote.Kind.TO_IMPROVE}, prefix="to_improve"),
+    }
+
+
 def _meeting_context(request: HttpRequest, page: selectors.MeetingPage, **forms) -> dict:
     series, meeting = page.series, page.meeting
     can_attend = request.user.has_perm("sprints.attend", series)
@@ -223,8 +233,7 @@ def _meeting_context(request: HttpRequest, page: selectors.MeetingPage, **forms)
         "agenda_form": None,  # a refused one, with what was typed; else the empty one is drawn from memory
         "action_form": None,
         "empty_action_form": EmptyActionForm(owners=_owner_choices(request, series.team)),
-        "went_well_form": RetroNoteForm(initial={"kind": RetroNote.Kind.WENT_WELL}, prefix="went_well"),
-        "to_improve_form": RetroNoteForm(initial={"kind": RetroNote.Kind.TO_IMPROVE}, prefix="to_improve"),
+        **_empty_retro_forms(page),
         "today": timezone.localdate(),
         "can_answer": can_attend and series.team is not None,
     }

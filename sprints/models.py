@@ -384,6 +384,11 @@ class ActionItem(Versioned):
         return self.done_at is None and self.due_date is not None and self.due_date < today
 
 
+def standup_is_blocked(blockers: str, cleared_at: datetime.datetime | None) -> bool:
+    """A standup blocks while it names a blocker that nobody has cleared (for rows read as values too)."""
+    return bool(blockers.strip()) and cleared_at is None
+
+
 class StandupUpdate(Versioned):
     """One person's async standup for a day: yesterday, today and what blocks them.
 
@@ -416,7 +421,7 @@ class StandupUpdate(Versioned):
 
     @property
     def is_blocked(self) -> bool:
-        return bool(self.blockers.strip()) and self.blocker_cleared_at is None
+        return standup_is_blocked(self.blockers, self.blocker_cleared_at)
 
 
 class RetroNote(models.Model):

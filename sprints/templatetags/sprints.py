@@ -5,7 +5,7 @@ from django import template
 
 from sprints.forms import ActionItemForm, AgendaItemForm
 from sprints.models import ActionItem, Card, StandupUpdate
-from sprints.selectors import BoardCard
+from sprints.selectors import BoardCard, StandupRow
 
 register = template.Library()
 
@@ -62,37 +62,20 @@ def card_row(context, card: BoardCard) -> CardRow:
     )
 
 
-@dataclass(frozen=True)
-class StandupRow:
-    """What a standup shows, as plain values (platformhub/fragments.py)."""
-
-    person: str
-    team: str
-    date: datetime.date
-    yesterday: str
-    today: str
-    blockers: str
-    is_blocked: bool
-    cleared: bool
-
-
 @register.simple_tag
 def standup_rows(standups: list[StandupUpdate]) -> tuple[StandupRow, ...]:
-    """`standup_row` of each of the standups."""
-    return tuple(standup_row(standup) for standup in standups)
-
-
-def standup_row(standup: StandupUpdate) -> StandupRow:
-    """The standup (with its person and team) as anyone reading it sees it."""
-    return StandupRow(
-        person=standup.person.display_name,
-        team=standup.team.name,
-        date=standup.date,
-        yesterday=standup.yesterday,
-        today=standup.today,
-        blockers=standup.blockers,
-        is_blocked=standup.is_blocked,
-        cleared=standup.blocker_cleared_at is not None,
+    """The standups (each with its person and team) as anyone reading them sees them."""
+    return tuple(
+        StandupRow.of(
+            standup.person.display_name,
+            standup.team.name,
+            standup.date,
+            standup.yesterday,
+            standup.today,
+            standup.blockers,
+            standup.blocker_cleared_at,
+        )
+        for standup in standups
     )
 
 
