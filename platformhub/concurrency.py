@@ -8,8 +8,7 @@ first, nothing is written and `EditConflict` carries the current row so the form
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import models
-from django.db.models import F
+from django.db import models, transaction
 
 
 class EditConflict(Exception):
@@ -26,19 +25,37 @@ class Versioned(models.Model):
     class Meta:
         abstract = True
 
+    def _do_update(self, base_qs, *args, **kwargs):
+        """Django's UPDATE of a saved row, only where the row is still at the version
+        `save_versioned` expects (`_expected_version`): the compare-and-set and the write are one
+        statement, as django-concurrency makes them."""
+        expected = self.__dict__.get("_expected_version")
+        if expected is not None:
+            base_qs = base_qs.filter(version=expected)
+        return super()._do_update(base_qs, *args, **kwargs)
+
 
 def save_versioned(instance: Versioned, *, expected_version: int, update_fields: Iterable[str]) -> None:
     """Save `update_fields` of `instance` only if the row is still at `expected_version`.
 
-    Must run inside `transaction.atomic`. The UPDATE takes the row lock (and SQLite's write
-    lock), so of two concurrent writers exactly one wins and the other gets EditConflict.
+    Must run inside `transaction.atomic`. The one UPDATE (`WHERE id = … AND version = …`) takes
+    the row lock (and SQLite's write lock), so of two concurrent writers exactly one wins and the
+    other gets EditConflict; nothing is written for it, and no post_save (history) is sent.
     """
     model = type(instance)
-    claimed = model._default_manager.filter(pk=instance.pk, version=expected_version).update(version=F("version") + 1)
-    if not claimed:
-        raise EditConflict(current=model._default_manager.get(pk=instance.pk))
+    loaded_version = instance.version
+    instance._expected_version = expected_version
     instance.version = expected_version + 1
-    instance.save(update_fields=[*update_fields, "version"])
+    try:
+        instance.save(update_fields=[*update_fields, "version"])
+    except model.NotUpdated:
+        # The UPDATE ran and matched no row: no statement failed, so the caller's transaction
+        # stays usable (save() marks it for rollback on any exception it raises).
+        transaction.set_rollback(False)
+        instance.version = loaded_version
+        raise EditConflict(current=model._default_manager.get(pk=instance.pk)) from None
+    finally:
+        del instance._expected_version
 
 
 @dataclass(frozen=True)
