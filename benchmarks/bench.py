@@ -83,13 +83,14 @@ def prepared_database(kind: str, size: str, seed: int) -> str:
             manage(url, "migrate", "--no-input", "-v0")  # migrations added since it was seeded
             return url
         for old in CACHE.glob(f"{size}-seed{seed}-*.sqlite3"):
-            old.unlink()
+            remove_sqlite(old)
         building = path.with_suffix(".building")
-        building.unlink(missing_ok=True)
+        remove_sqlite(building)
         build_url = f"sqlite:///{building}"
         manage(build_url, "migrate", "--no-input", "-v0")
         manage(build_url, "seed_scale", "--size", size, "--seed", str(seed))
-        building.rename(path)
+        copy_sqlite(building, path)
+        remove_sqlite(building)
         return url
     import psycopg
 
@@ -123,7 +124,7 @@ def working_copy(kind: str, size: str, seeded_url: str) -> str:
     they touch (the KR page gains a check-in a request), so each run starts from the same data."""
     if kind == "sqlite":
         copy = CACHE / f"run-{size}.sqlite3"
-        shutil.copyfile(seeded_url.removeprefix("sqlite:///"), copy)
+        copy_sqlite(Path(seeded_url.removeprefix("sqlite:///")), copy)
         return f"sqlite:///{copy}"
     import psycopg
 
@@ -133,6 +134,23 @@ def working_copy(kind: str, size: str, seeded_url: str) -> str:
         admin.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{seeded}"')
     return f"{server}/{copy}"
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a SQLite database with SQLite's backup, which reads the rows still in its write-ahead
+    log (settings: journal_mode=WAL); a copy of the file alone could miss them, and a log left
+    beside an older copy would be replayed onto the new one."""
+    import sqlite3
+
+    remove_sqlite(target)
+    with contextlib.closing(sqlite3.connect(source)) as reading, contextlib.closing(sqlite3.connect(target)) as writing:
+        reading.backup(writing)
+
+
+def remove_sqlite(path: Path) -> None:
+    """A SQLite database with its write-ahead log and shared-memory index."""
+    for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        part.unlink(missing_ok=True)
 
 
 # In-process measurement (run in a child process per database, with Django set up for it)

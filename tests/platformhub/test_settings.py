@@ -117,3 +117,16 @@ def test_pages_use_the_request_nonce_for_every_script(org, client_as):
     nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
     content = response.content.decode()
     assert content.count("<script") == content.count(f'nonce="{nonce}"') >= 2
+
+
+def test_the_sqlite_database_logs_ahead_and_syncs_every_commit(production_env):
+    """Readers do not wait for a writer, and a saved edit survives a power cut (synchronous=FULL)."""
+    script = (
+        "import django; django.setup(); from django.db import connection; cursor = connection.cursor(); "
+        "print(cursor.execute('PRAGMA journal_mode').fetchone()[0], cursor.execute('PRAGMA synchronous').fetchone()[0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=production_env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "2"]
