@@ -461,12 +461,18 @@ class KeyResultChange:
 
 
 def key_result_change(*, key_result: KeyResult, now: datetime.datetime) -> KeyResultChange:
-    """`key_result` (with its objective loaded) as it stands now, its objective with that one's key
+    """`key_result` (with its objective loaded, and its owners as `key_result_to_edit` prefetched
+    them, unless this request changed them) as it stands now, its objective with that one's key
     results, and the counts of the key results of the team's quarter."""
     objectives = _team_quarter(team_id=key_result.objective.team_id, period_id=key_result.objective.period_id, now=now)
     objective = next(objective for objective in objectives if objective.pk == key_result.objective_id)
     row = next(kr for kr in _mark_ends(objective.krs) if kr.pk == key_result.pk)
-    _attach_owners([], [row])
+    owners = getattr(key_result, "_prefetched_objects_cache", {}).get("owners")
+    if owners is None:  # changed by this request (a write drops what was prefetched)
+        _attach_owners([], [row])
+    else:
+        row.owner_ids = tuple(person.pk for person in owners)
+        row.owner_names = tuple(person.display_name for person in owners)
     return KeyResultChange(key_result=row, objective=objective, status_counts=_status_counts_of(objectives))
 
 
@@ -820,11 +826,12 @@ def team_tree(team: Team) -> list[Team]:
 
 @prepared
 def key_result_to_edit(*, pk: int) -> QuerySet[KeyResult]:
-    """The key result `pk` (a list of it, or empty) with its objective, team and owners."""
+    """The key result `pk` (a list of it, or empty) with its objective, team and owners (in the
+    order its row lists them, `_owners`)."""
     return (
         KeyResult.objects.filter(pk=pk)
         .select_related("objective__team__parent", "objective__period")
-        .prefetch_related("owners")
+        .prefetch_related(Prefetch("owners", queryset=Person.objects.order_by("display_name", "pk")))
     )
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Prefetch, QuerySet
 from django.utils import timezone
 
@@ -48,8 +48,10 @@ def ensure_period_open(*, team: Team, period: Period) -> None:
     """Raise if the team has closed (scored) this quarter: it is read-only until reopened.
 
     Locks the team's row for the rest of the caller's transaction, so a write and a closing
-    of the quarter (which checks here too) cannot interleave."""
-    _lock_team(team_id=team.pk)
+    of the quarter (which checks here too) cannot interleave. SQLite has no row locks: its
+    transactions begin IMMEDIATE (settings), holding the database's one write lock throughout."""
+    if connection.features.has_select_for_update:
+        _lock_team(team_id=team.pk)
     if team_quarter_is_closed(team_id=team.pk, period_id=period.pk):
         raise ValidationError(f"{period.name} is closed for {team.name}. A lead can reopen it to make changes.")
 

@@ -25,7 +25,7 @@ from okrs.forms import (
 from okrs.models import KeyResult, Objective, Period
 from okrs.progress import suggested_score
 from okrs.templatetags.okrs import EmptyCheckInForm
-from platformhub.access import found_for_user, team_for_user
+from platformhub.access import author_of, found_for_user, team_for_user
 from platformhub.concurrency import EditConflict
 from platformhub.conditional import conditional_page
 from platformhub.editing import add_service_errors, save_form
@@ -103,15 +103,20 @@ def _allow_check_ins(request: HttpRequest, team: Team, key_results: list) -> Non
         key_result.can_check_in = everyone or is_one_of(request.user, key_result.owner_ids)
 
 
-def _editing_context(request: HttpRequest, objective: Objective) -> dict:
+def _editing_context(request: HttpRequest, objective: Objective, *, written: bool = False) -> dict:
     """The objective with its team and quarter, whether that quarter is closed and whether the
     user may edit the objective: what its card's buttons depend on."""
-    return {"objective": objective, **_quarter_editing_context(request, objective.team, objective.period)}
+    return {
+        "objective": objective,
+        **_quarter_editing_context(request, objective.team, objective.period, written=written),
+    }
 
 
-def _quarter_editing_context(request: HttpRequest, team: Team, period: Period) -> dict:
-    """Whether the team's quarter is closed and whether the user may edit its objectives."""
-    closed = selectors.team_period_is_closed(team=team, period=period)
+def _quarter_editing_context(request: HttpRequest, team: Team, period: Period, *, written: bool = False) -> dict:
+    """Whether the team's quarter is closed and whether the user may edit its objectives. After
+    this request `written` to the quarter it is not asked again: the write found it open (the
+    service checks, `services.ensure_period_open`, with the team locked)."""
+    closed = not written and selectors.team_period_is_closed(team=team, period=period)
     return {
         "team": team,
         "period": period,
@@ -126,45 +131,51 @@ def _render_card(
     *,
     retarget_card: bool = True,
     card: selectors.ObjectiveCard | None = None,
+    written: bool = False,
 ) -> HttpResponse:
     """The objective's card, plus (out of band) the page's status counts, which adding or removing
     a key result moves."""
     card = card or selectors.objective_card(objective=objective, now=timezone.now())
     _allow_check_ins(request, card.objective.team, card.objective.krs)
-    context = {**_editing_context(request, card.objective), "counts": card.status_counts}
+    context = {**_editing_context(request, card.objective, written=written), "counts": card.status_counts}
     response = render(request, "okrs/team_okrs.html#objective_card", context)
     return reswap(retarget(response, f"#objective-{objective.pk}"), "outerHTML") if retarget_card else response
 
 
 def _render_key_results(
-    request: HttpRequest, objective: Objective, *, reordering: bool, with_actions: bool = False
+    request: HttpRequest, objective: Objective, *, reordering: bool, with_actions: bool = False, written: bool = False
 ) -> HttpResponse:
     """The rows of the objective's key results (with move buttons while `reordering`), and out of
     band its buttons when reordering starts or ends (the button to end it takes the place of the
     one to start it)."""
     objective = selectors.objective_rows(objective=objective, now=timezone.now())
     _allow_check_ins(request, objective.team, objective.krs)
-    context = {**_editing_context(request, objective), "reordering": objective.pk if reordering else None}
+    context = {
+        **_editing_context(request, objective, written=written),
+        "reordering": objective.pk if reordering else None,
+    }
     template = "okrs/team_okrs.html#key_results_change" if with_actions else "okrs/team_okrs.html#key_results"
     response = render(request, template, context)
     return reswap(retarget(response, f"#objective-{objective.pk}-krs"), "outerHTML")
 
 
-def _render_objective_head(request: HttpRequest, objective_id: int, *, with_actions: bool) -> HttpResponse:
+def _render_objective_head(
+    request: HttpRequest, objective_id: int, *, with_actions: bool, written: bool = False
+) -> HttpResponse:
     """The head of the objective's card (title, owners, progress, why), and out of band its
     buttons when they may have changed (they name the objective)."""
     objective = selectors.objective_for_head(objective_id=objective_id, now=timezone.now())
     template = "okrs/team_okrs.html#objective_change" if with_actions else "okrs/team_okrs.html#objective_head"
-    return render(request, template, _editing_context(request, objective))
+    return render(request, template, _editing_context(request, objective, written=written))
 
 
-def _render_key_result_change(request: HttpRequest, key_result: KeyResult) -> HttpResponse:
+def _render_key_result_change(request: HttpRequest, key_result: KeyResult, *, written: bool = False) -> HttpResponse:
     """After a check-in or an edit in place of a key result's row (or its Cancel): the row, and out
     of band its objective's progress and status and the page's counts (not the whole card)."""
     change = selectors.key_result_change(key_result=key_result, now=timezone.now())
     _allow_check_ins(request, change.objective.team, [change.key_result])
     context = {
-        **_editing_context(request, change.objective),
+        **_editing_context(request, change.objective, written=written),
         "kr": change.key_result,
         "counts": change.status_counts,
     }
@@ -172,7 +183,7 @@ def _render_key_result_change(request: HttpRequest, key_result: KeyResult) -> Ht
 
 
 def _render_key_results_change(
-    request: HttpRequest, objective: Objective, *, added: KeyResult | None = None
+    request: HttpRequest, objective: Objective, *, added: KeyResult | None = None, written: bool = False
 ) -> HttpResponse:
     """After a key result is added to the objective (`added`) or deleted from it: out of band, the
     new row at the end of its rows, the objective's progress and buttons (reordering needs two key
@@ -181,10 +192,10 @@ def _render_key_results_change(
     card = selectors.objective_card(objective=objective, now=timezone.now())
     key_results = card.objective.krs
     if (added is not None and len(key_results) == 1) or not key_results:
-        return _render_card(request, objective, card=card)
+        return _render_card(request, objective, card=card, written=written)
     _allow_check_ins(request, card.objective.team, key_results)
     context = {
-        **_editing_context(request, card.objective),
+        **_editing_context(request, card.objective, written=written),
         "counts": card.status_counts,
         "added": next((kr for kr in key_results if added is not None and kr.pk == added.pk), None),
     }
@@ -199,6 +210,7 @@ def _render_objectives_change(
     objective_id: int | None = None,
     moved: services.Direction | None = None,
     unaligned: list[Objective] | None = None,
+    written: bool = False,
 ) -> HttpResponse:
     """After an objective is added (`objective_id`), moved (`objective_id` and `moved`) or deleted,
     what changed, out of band, instead of the whole list: the added card, or the moved one (htmx
@@ -227,7 +239,7 @@ def _render_objectives_change(
             _allow_check_ins(request, team, change.objective.krs)
     context = {
         "objective": change.objective,
-        **_quarter_editing_context(request, team, period),
+        **_quarter_editing_context(request, team, period, written=written),
         "counts": change.status_counts,
         "moved": moved,
         "place": place,
@@ -298,7 +310,7 @@ def objective_create(request: HttpRequest, slug: str, period: str) -> HttpRespon
 
     def done(objective: Objective) -> HttpResponse:
         if request.htmx:
-            return _render_objectives_change(request, team, period, objective_id=objective.pk)
+            return _render_objectives_change(request, team, period, objective_id=objective.pk, written=True)
         messages.success(request, f"Added “{objective.title}”.")
         return redirect(objective)
 
@@ -356,7 +368,7 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(saved)
         if saved.archived:
             return _render_list(request, saved.team, saved.period)
-        return _render_objective_head(request, saved.pk, with_actions=True)
+        return _render_objective_head(request, saved.pk, with_actions=True, written=True)
 
     form = ObjectiveEditForm(request.POST, **form_kwargs)
     return save_form(request, form=form, template=template, context=context, save=save, done=done)
@@ -392,7 +404,7 @@ def objective_delete(request: HttpRequest, pk: int) -> HttpResponse:
             if had_aligned
             else None
         )
-        return _render_objectives_change(request, team, period, unaligned=unaligned)
+        return _render_objectives_change(request, team, period, unaligned=unaligned, written=True)
     messages.success(request, f"Deleted “{objective.title}”.")
     return redirect("okrs:team_okrs", slug=team.slug, period=period.slug)
 
@@ -409,7 +421,7 @@ def objective_move(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(error.messages[0]) from error
     if request.htmx:
         return _render_objectives_change(
-            request, objective.team, objective.period, objective_id=objective.pk, moved=direction
+            request, objective.team, objective.period, objective_id=objective.pk, moved=direction, written=True
         )
     return redirect(objective)
 
@@ -431,7 +443,7 @@ def key_result_create(request: HttpRequest, objective_pk: int) -> HttpResponse:
 
     def done(key_result: KeyResult) -> HttpResponse:
         if request.htmx:
-            return _render_key_results_change(request, objective, added=key_result)
+            return _render_key_results_change(request, objective, added=key_result, written=True)
         messages.success(request, f"Added “{key_result.title}”.")
         return redirect(objective)
 
@@ -503,7 +515,7 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     def done(saved: KeyResult) -> HttpResponse:
         if request.htmx:
-            return _render_key_result_change(request, saved)
+            return _render_key_result_change(request, saved, written=True)
         messages.success(request, f"Saved “{saved.title}”.")
         return redirect(saved)
 
@@ -548,7 +560,7 @@ def key_result_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         raise PermissionDenied(error.messages[0]) from error
     if request.htmx:
-        return _render_key_results_change(request, objective)
+        return _render_key_results_change(request, objective, written=True)
     messages.success(request, f"Deleted “{key_result.title}”.")
     return redirect(objective)
 
@@ -565,7 +577,7 @@ def key_result_move(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(error.messages[0]) from error
     objective = key_result.objective
     if request.htmx:
-        return _render_key_results(request, objective, reordering=True)
+        return _render_key_results(request, objective, reordering=True, written=True)
     page = reverse("okrs:team_okrs", args=[objective.team.slug, objective.period.slug])
     return redirect(f"{page}?reorder={objective.pk}#objective-{objective.pk}")
 
@@ -588,7 +600,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.check_in_record(
                 key_result=key_result,
-                author=getattr(request.user, "person", None),
+                author=author_of(request),
                 expected_version=data["version"],
                 confidence=data["confidence"],
                 value=data.get("value"),
@@ -607,7 +619,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             if from_detail:
                 return render(request, "okrs/key_result_detail.html#summary", key_result_page_context(request, pk))
             if request.htmx:
-                return _render_key_result_change(request, key_result)
+                return _render_key_result_change(request, key_result, written=True)
             messages.success(request, "Checked in.")
             return redirect(key_result)
     if from_detail:

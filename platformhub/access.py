@@ -3,11 +3,12 @@ what they may see but not do, and the object preloaded for the page."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.validators import slug_re
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
-from platformhub.models import Team
-from platformhub.permissions import team_of
+from platformhub.models import Person, Team
+from platformhub.permissions import access_for, team_of
 from platformhub.prepared import prepared
 
 
@@ -55,3 +56,11 @@ def is_slug(value: str) -> bool:
     """Whether `value` can be a team's slug. A slug from a query string or a form is checked before
     it is looked up: anything else is simply not found (PostgreSQL refuses a NUL in text outright)."""
     return bool(slug_re.match(value))
+
+
+def author_of(request: HttpRequest) -> Person | None:
+    """The user's person, as the author of a row they write: only its id is loaded, which came
+    with the memberships every permission check reads, so recording who did something costs no
+    query. Its other fields load when first read; a view that shows the person reads it whole."""
+    person_id = access_for(request.user).person_id
+    return None if person_id is None else Person.from_db(DEFAULT_DB_ALIAS, ["id"], [person_id])

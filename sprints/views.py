@@ -12,7 +12,7 @@ from django_htmx.http import reswap, retarget
 
 from okrs.models import KeyResult
 from okrs.selectors import people_for_team, readable_team_ids, readable_teams
-from platformhub.access import found_for_user, get_for_user, is_slug, team_for_user
+from platformhub.access import author_of, found_for_user, get_for_user, is_slug, team_for_user
 from platformhub.concurrency import EditConflict, conflict_context
 from platformhub.conditional import conditional_page
 from platformhub.editing import save_form
@@ -219,7 +219,7 @@ def card_move(request: HttpRequest, pk: int) -> HttpResponse:
             card=card,
             to_column=form.cleaned_data["column"],
             expected_version=form.cleaned_data["version"],
-            moved_by=person_of(request),
+            moved_by=author_of(request),
             blocked_reason=form.cleaned_data["blocked_reason"] or "Blocked (no reason given yet)",
         )
     except EditConflict as conflict:

@@ -717,3 +717,32 @@ def test_deleting_a_key_result_in_place_asks_in_its_row_and_answers_with_the_car
     response = client.post(reverse("okrs:key_result_delete", args=[okr.kr.pk]), **HTMX)
     assert response["HX-Retarget"] == f"#objective-{okr.objective.pk}"
     assert "No key results yet." in response.content.decode()
+
+
+def test_the_row_after_a_check_in_or_an_edit_lists_the_owners_in_the_pages_order(okr, org, client_as):
+    zed = MembershipFactory(team=org.team, person__display_name="Zed Zulu").person
+    ann = MembershipFactory(team=org.team, person__display_name="Ann Able").person
+    okr.kr.owners.set([zed, ann])
+    page = client_as("lead").get(reverse("okrs:team_okrs", args=["platform", "2022-q4"])).content.decode()
+    assert page.index("Ann Able") < page.index("Zed Zulu")
+
+    checked_in = client_as("lead").post(
+        reverse("okrs:check_in", args=[okr.kr.pk]),
+        {"value": "2", "confidence": "high", "note": "", "version": okr.kr.version},
+        HTTP_HX_TARGET=f"kr-{okr.kr.pk}",
+        **HTMX,
+    )
+    row = checked_in.content.decode()
+    assert row.index("Ann Able") < row.index("Zed Zulu")
+
+    okr.kr.refresh_from_db()
+    edited = client_as("lead").post(
+        reverse("okrs:key_result_edit", args=[okr.kr.pk]),
+        key_result_form_data(version=okr.kr.version, owners=[zed.pk]),
+        HTTP_HX_TARGET=f"kr-{okr.kr.pk}",
+        **HTMX,
+    )
+    row = edited.content.decode()
+    assert edited.status_code == 200
+    assert "Zed Zulu" in row
+    assert "Ann Able" not in row, "the owners the edit saved, not the ones read before it"
