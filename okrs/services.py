@@ -26,7 +26,7 @@ from okrs.models import (
     with_issue_counts,
 )
 from okrs.progress import key_result_progress
-from platformhub.concurrency import save_versioned
+from platformhub.concurrency import save_versioned, set_versioned_many
 from platformhub.models import Person, Team
 from platformhub.prepared import prepared
 
@@ -118,7 +118,7 @@ def objective_update(
     save_versioned(
         objective, expected_version=expected_version, update_fields=["title", "why", "parent", "archived", "updated_at"]
     )
-    objective.owners.set(owners)
+    set_versioned_many(objective, "owners", owners)
     return objective
 
 
@@ -222,7 +222,7 @@ def key_result_update(
     key_result.weight_by_points = weight_by_points
     key_result.full_clean()
     save_versioned(key_result, expected_version=expected_version, update_fields=[*KEY_RESULT_FIELDS, "updated_at"])
-    key_result.owners.set(owners)
+    set_versioned_many(key_result, "owners", owners)
     return key_result
 
 

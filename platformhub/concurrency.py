@@ -58,6 +58,18 @@ def save_versioned(instance: Versioned, *, expected_version: int, update_fields:
         del instance._expected_version
 
 
+def set_versioned_many(instance: Versioned, name: str, chosen: Iterable[models.Model]) -> None:
+    """Set the many-to-many `name` of `instance` to `chosen`, just after `save_versioned`: as the
+    version the form was read at was still the row's, nobody changed the row since it was read,
+    so when the relation was prefetched with it, that is what is stored, and an unchanged choice
+    writes (and reads) nothing. Without a prefetch, Django's `set()` reads the stored ids."""
+    chosen = list(chosen)
+    stored = getattr(instance, "_prefetched_objects_cache", {}).get(name)
+    if stored is not None and {item.pk for item in stored} == {item.pk for item in chosen}:
+        return
+    getattr(instance, name).set(chosen)
+
+
 @dataclass(frozen=True)
 class Difference:
     label: str

@@ -3,8 +3,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from okrs.models import Objective
-from platformhub.concurrency import EditConflict, save_versioned
-from tests.factories import ObjectiveFactory
+from platformhub.concurrency import EditConflict, save_versioned, set_versioned_many
+from tests.factories import ObjectiveFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +50,25 @@ def test_a_plain_save_after_a_conflict_is_not_held_to_the_old_version():
     objective.save(update_fields=["title"])
     objective.refresh_from_db()
     assert objective.title == "Fixed by a script"
+
+
+def test_an_unchanged_choice_of_prefetched_owners_is_neither_read_nor_written(django_assert_num_queries):
+    owner = PersonFactory()
+    objective = ObjectiveFactory()
+    objective.owners.set([owner])
+    objective = Objective.objects.prefetch_related("owners").get(pk=objective.pk)
+
+    with django_assert_num_queries(0):
+        set_versioned_many(objective, "owners", [owner])
+
+
+def test_a_changed_choice_of_owners_is_written_whether_or_not_they_were_prefetched():
+    first, second = PersonFactory(), PersonFactory()
+    objective = ObjectiveFactory()
+    objective.owners.set([first])
+
+    set_versioned_many(Objective.objects.prefetch_related("owners").get(pk=objective.pk), "owners", [second])
+    assert list(objective.owners.all()) == [second]
+
+    set_versioned_many(Objective.objects.get(pk=objective.pk), "owners", [first, second])
+    assert set(objective.owners.all()) == {first, second}
