@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from integrations.models import GitHubIssue, IssueFacts, IssueLink
 from okrs.models import (
@@ -378,31 +378,26 @@ def objective_card(*, objective: Objective, now: datetime.datetime) -> Objective
 
 
 @dataclass
-class ObjectiveListChange:
+class ObjectiveListChange[O]:
     """What adding, moving or deleting an objective changes on the team OKR page: the card of the
     objective added or moved (with its active neighbours, to place it between), the first and last
-    active objectives (their move buttons), and the counts of key results by status."""
+    active objectives (their move buttons), and the counts of key results by status (None after a
+    move, which changes none)."""
 
-    objective: PlainObjective | None
-    previous: PlainObjective | None
-    next: PlainObjective | None
-    ends: list[PlainObjective]
-    status_counts: dict[str, int]
+    objective: O | None
+    previous: O | None
+    next: O | None
+    ends: list[O]
+    status_counts: dict[str, int] | None
 
 
-def objective_list_change(
-    *, team_id: int, period_id: int, now: datetime.datetime, objective_id: int | None = None, card: bool = True
-) -> ObjectiveListChange:
-    """The team's quarter after a change to its list, with `objective_id` if it is an active
-    objective (None otherwise), loaded as a whole card if `card`, else for its buttons."""
-    objectives = _team_quarter(team_id=team_id, period_id=period_id, now=now, aligned_to=objective_id if card else None)
-    active = [objective for objective in objectives if not objective.archived]
+def _list_change[O](active: list[O], objective_id: int | None, status_counts: dict[str, int] | None):
+    """`ObjectiveListChange` of the quarter's `active` objectives, in order, after `objective_id`
+    (None, or not among them: the change left no objective to place)."""
     index = next((i for i, objective in enumerate(active) if objective.pk == objective_id), None)
     changed = previous = following = None
     if index is not None:
         changed = active[index]
-        if card:
-            _attach_owners([changed], _mark_ends(changed.krs))
         previous = active[index - 1] if index > 0 else None
         following = active[index + 1] if index + 1 < len(active) else None
     return ObjectiveListChange(
@@ -410,7 +405,56 @@ def objective_list_change(
         previous=previous,
         next=following,
         ends=list({objective.pk: objective for objective in active[:1] + active[-1:]}.values()),
-        status_counts=_status_counts_of(objectives),
+        status_counts=status_counts,
+    )
+
+
+def objective_list_change(
+    *, team_id: int, period_id: int, now: datetime.datetime, objective_id: int | None = None
+) -> ObjectiveListChange[PlainObjective]:
+    """The team's quarter after an objective is added or deleted, with `objective_id` if it is an
+    active objective (None otherwise) loaded as a whole card."""
+    objectives = _team_quarter(team_id=team_id, period_id=period_id, now=now, aligned_to=objective_id)
+    change = _list_change(
+        [objective for objective in objectives if not objective.archived], objective_id, _status_counts_of(objectives)
+    )
+    if change.objective is not None:
+        _attach_owners([change.objective], _mark_ends(change.objective.krs))
+    return change
+
+
+@dataclass
+class ObjectivePlace:
+    """An active objective as its buttons see it after a move: its place among the quarter's and
+    how many key results it has (two or more can be reordered). A move changes no progress, so
+    none is read."""
+
+    pk: int
+    team: Team
+    period: Period
+    key_result_count: int
+    is_first: bool = False
+    is_last: bool = False
+
+    get_absolute_url = PlainObjective.get_absolute_url
+
+
+def objective_list_move(*, team: Team, period: Period, objective_id: int) -> ObjectiveListChange[ObjectivePlace]:
+    """The team's quarter after `objective_id` moved, as the places of its active objectives."""
+    places = [
+        ObjectivePlace(pk=pk, team=team, period=period, key_result_count=count)
+        for pk, count in _active_objective_places(team_id=team.pk, period_id=period.pk)
+    ]
+    return _list_change(_mark_ends(places), objective_id, None)
+
+
+@prepared
+def _active_objective_places(*, team_id: int, period_id: int) -> QuerySet[Objective]:
+    return (
+        Objective.objects.filter(team_id=team_id, period_id=period_id, archived=False)
+        .annotate(key_result_count=Count("key_results"))
+        .order_by("order", "pk")
+        .values_list("pk", "key_result_count")
     )
 
 

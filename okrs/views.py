@@ -219,9 +219,12 @@ def _render_objectives_change(
     moved by a move); and the sub-team objectives a delete left `unaligned`. The form or
     confirmation that asked goes; a move's button stays where it is, in its moved card. The first
     objective, or the last deleted, answers with the list (its empty state comes or goes)."""
-    change = selectors.objective_list_change(
-        team_id=team.pk, period_id=period.pk, now=timezone.now(), objective_id=objective_id, card=not moved
-    )
+    if moved:
+        change = selectors.objective_list_move(team=team, period=period, objective_id=objective_id)
+    else:
+        change = selectors.objective_list_change(
+            team_id=team.pk, period_id=period.pk, now=timezone.now(), objective_id=objective_id
+        )
     alone = change.objective is not None and change.previous is None and change.next is None
     if not change.ends or alone or (objective_id is not None and change.objective is None):
         return _render_list(request, team, period)

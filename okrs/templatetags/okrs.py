@@ -11,6 +11,7 @@ from integrations.selectors import IssueLine, KeyResultWork, WorkCounts
 from okrs.forms import CheckInForm
 from okrs.models import KeyResult, RoadmapItem
 from okrs.progress import Status, linked_issue_counts
+from okrs.selectors import ObjectivePlace
 from platformhub.fragments import locale_of
 from platformhub.timesince import time_since
 from platformhub.urls_cache import reverse_cached, reverse_pk
@@ -243,13 +244,19 @@ def objective_actions_row(context, objective) -> ObjectiveActionsRow:
     return ObjectiveActionsRow(
         pk=objective.pk,
         oob=bool(context.get("oob")),
-        can_reorder=len(objective.krs) > 1,
+        can_reorder=_key_result_count(objective) > 1,
         reordering=context.get("reordering") == objective.pk,
         url=objective.get_absolute_url(),
         team_page_url=reverse_cached("okrs:team_okrs", context["team"].slug, context["period"].slug),
         is_first=bool(objective.is_first),
         is_last=bool(objective.is_last),
     )
+
+
+def _key_result_count(objective) -> int:
+    """How many key results `objective` has: counted when only its place was read (after a move,
+    `ObjectivePlace`), else its key results loaded with it."""
+    return objective.key_result_count if isinstance(objective, ObjectivePlace) else len(objective.krs)
 
 
 @dataclass(frozen=True)

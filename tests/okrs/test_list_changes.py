@@ -225,3 +225,21 @@ def test_each_change_runs_as_many_queries_in_a_long_quarter_as_in_a_short_one(or
 
     short, long = (period_get_or_create(year=2023, quarter=quarter) for quarter in (1, 2))
     assert changes(long, _quarter_of(org.team, long, 8)) == changes(short, _quarter_of(org.team, short, 2))
+
+
+def test_the_buttons_sent_after_a_move_are_the_ones_the_page_then_shows(three, okr, org, client_as):
+    fourth = objective_create(team=org.team, period=okr.period, title="Fourth objective")
+    key_result_create(objective=fourth, title="Its only KR", kind="percent")
+    client = client_as("lead")
+    response = client.post(reverse("okrs:objective_move", args=[fourth.pk]), {"direction": "up"}, **HTMX)
+    page = client.get(reverse("okrs:team_okrs", args=["platform", okr.period.slug])).content.decode()
+
+    def footer(content: str, objective: Objective) -> str:
+        html = content.split(f'<footer id="objective-{objective.pk}-actions"')[1].split("</footer>")[0]
+        return re.sub(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]*">', "", html)
+
+    moved, passed = footer(response.content.decode(), fourth), footer(response.content.decode(), three[2])
+    assert "Reorder key results" not in moved, "one key result is not reordered"
+    assert "Reorder key results" in passed
+    assert moved.replace(' hx-swap-oob="true"', "") == footer(page, fourth)
+    assert passed.replace(' hx-swap-oob="true"', "") == footer(page, three[2])
