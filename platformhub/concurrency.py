@@ -8,7 +8,9 @@ first, nothing is written and `EditConflict` carries the current row so the form
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import models, transaction
+from django.db.models import F
 
 
 class EditConflict(Exception):
@@ -30,9 +32,12 @@ class Versioned(models.Model):
         `save_versioned` expects (`_expected_version`): the compare-and-set and the write are one
         statement, as django-concurrency makes them."""
         expected = self.__dict__.get("_expected_version")
-        if expected is not None:
-            base_qs = base_qs.filter(version=expected)
-        return super()._do_update(base_qs, *args, **kwargs)
+        if expected is None:
+            return super()._do_update(base_qs, *args, **kwargs)
+        try:
+            return super()._do_update(base_qs.filter(version=expected), *args, **kwargs)
+        except EmptyResultSet:  # a version beyond the column's range (PostgreSQL's integer): no row
+            return []
 
 
 def save_versioned(instance: Versioned, *, expected_version: int, update_fields: Iterable[str]) -> None:
@@ -45,7 +50,9 @@ def save_versioned(instance: Versioned, *, expected_version: int, update_fields:
     model = type(instance)
     loaded_version = instance.version
     instance._expected_version = expected_version
-    instance.version = expected_version + 1
+    # Counted up by the database, which answers the new version (RETURNING) before post_save: a
+    # version no row holds (a form's 2**63 - 1) is compared, never written.
+    instance.version = F("version") + 1
     try:
         instance.save(update_fields=[*update_fields, "version"])
     except model.NotUpdated:

@@ -15,6 +15,8 @@ def test_a_versioned_save_checks_the_version_and_writes_in_one_update():
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         save_versioned(objective, expected_version=1, update_fields=["title"])
 
+    assert objective.version == 2, "the database's count, answered with the UPDATE"
+    assert objective.history.first().version == 2
     updates = [query["sql"] for query in queries if query["sql"].startswith('UPDATE "okrs_objective"')]
     assert len(updates) == 1
     assert '"okrs_objective"."version" = ' in updates[0].split("WHERE")[1]
@@ -72,3 +74,11 @@ def test_a_changed_choice_of_owners_is_written_whether_or_not_they_were_prefetch
 
     set_versioned_many(Objective.objects.get(pk=objective.pk), "owners", [first, second])
     assert set(objective.owners.all()) == {first, second}
+
+
+def test_a_version_beyond_any_row_is_a_conflict_not_an_overflow():
+    objective = ObjectiveFactory()
+    with transaction.atomic(), pytest.raises(EditConflict):
+        save_versioned(objective, expected_version=2**63 - 1, update_fields=["title"])
+    objective.refresh_from_db()
+    assert objective.version == 1
