@@ -21,9 +21,10 @@ class ObjectiveForm(PlatformForm):
     )
     parent = ModelChoiceField(label="Aligns to", queryset=None, required=False, empty_label="(no parent objective)")
 
-    def __init__(self, *args, people, parent_choices, **kwargs):
+    def __init__(self, *args, people, parent_choices, people_among=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owners"].queryset = people
+        self.fields["owners"].among = people_among
         self.fields["parent"].queryset = parent_choices
         if not parent_choices.exists():
             del self.fields["parent"]
@@ -66,9 +67,10 @@ class KeyResultForm(PlatformForm):
         label="Owners", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people, people_among=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owners"].queryset = people
+        self.fields["owners"].among = people_among
 
     def clean(self):
         cleaned = super().clean()

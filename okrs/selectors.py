@@ -2,6 +2,7 @@
 attaches the computed progress and status (from okrs.progress) to the objects."""
 
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -449,6 +450,15 @@ def objective_list_move(*, team: Team, period: Period, objective_id: int) -> Obj
 
 
 @prepared
+def _active_objective_pks(*, team_id: int, period_id: int) -> QuerySet[Objective]:
+    return (
+        Objective.objects.filter(team_id=team_id, period_id=period_id, archived=False)
+        .order_by("order", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@prepared
 def _active_objective_places(*, team_id: int, period_id: int) -> QuerySet[Objective]:
     return (
         Objective.objects.filter(team_id=team_id, period_id=period_id, archived=False)
@@ -477,11 +487,7 @@ def objective_rows(*, objective: Objective, now: datetime.datetime) -> Objective
 
 def _mark_place(objective: Objective) -> None:
     """Whether the objective is the first or last of its team's quarter, for its move buttons."""
-    siblings = list(
-        Objective.objects.filter(team=objective.team, period=objective.period, archived=False)
-        .order_by("order", "pk")
-        .values_list("pk", flat=True)
-    )
+    siblings = _active_objective_pks(team_id=objective.team.pk, period_id=objective.period.pk)
     objective.is_first = bool(siblings) and siblings[0] == objective.pk
     objective.is_last = bool(siblings) and siblings[-1] == objective.pk
 
@@ -675,6 +681,18 @@ def people_for_team(team: Team) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=Membership.objects.filter(team_id__in=tree).values("person_id")).order_by(
         "display_name"
     )
+
+
+def people_for_team_among(team: Team) -> Callable[..., list[Person]]:
+    """`people_for_team(team)` narrowed to the ids a form was sent (`pks=`), compiled once: how an
+    owners field checks its choices (`ModelMultipleChoiceField.among`) without building the
+    query's subqueries on every save."""
+    return functools.partial(_people_of_tree_among, root_id=team.root_id)
+
+
+@prepared
+def _people_of_tree_among(*, root_id: int, pks: list[int]) -> QuerySet[Person]:
+    return people_for_team(Team(pk=root_id)).filter(pk__in=pks)
 
 
 def parent_objective_choices(*, team: Team, period: Period) -> QuerySet[Objective]:

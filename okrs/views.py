@@ -302,6 +302,7 @@ def objective_create(request: HttpRequest, slug: str, period: str) -> HttpRespon
     period = _period(period, for_writing=request.method == "POST")
     form_kwargs = {
         "people": selectors.people_for_team(team),
+        "people_among": selectors.people_for_team_among(team),
         "parent_choices": selectors.parent_objective_choices(team=team, period=period),
     }
     template = "okrs/objective_form.html#form" if request.htmx else "okrs/objective_form.html"
@@ -346,6 +347,7 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
     objective = _objective(request, pk, permission="okrs.change")
     form_kwargs = {
         "people": selectors.people_for_team(objective.team),
+        "people_among": selectors.people_for_team_among(objective.team),
         "parent_choices": selectors.parent_objective_choices(team=objective.team, period=objective.period),
     }
     template = "okrs/objective_form.html#form" if request.htmx else "okrs/objective_form.html"
@@ -435,7 +437,10 @@ def objective_move(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def key_result_create(request: HttpRequest, objective_pk: int) -> HttpResponse:
     objective = _objective(request, objective_pk, permission="okrs.change")
-    form_kwargs = {"people": selectors.people_for_team(objective.team)}
+    form_kwargs = {
+        "people": selectors.people_for_team(objective.team),
+        "people_among": selectors.people_for_team_among(objective.team),
+    }
     template = "okrs/key_result_form.html#form" if request.htmx else "okrs/key_result_form.html"
     context = {"objective": objective, "team": objective.team, "period": objective.period}
     if request.method == "GET" and request.htmx and request.htmx.target == f"kr-new-{objective.pk}":
@@ -508,7 +513,10 @@ def key_result_page_context(
 def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
     key_result = _key_result(request, pk, permission="okrs.change")
     objective = key_result.objective
-    form_kwargs = {"people": selectors.people_for_team(objective.team)}
+    form_kwargs = {
+        "people": selectors.people_for_team(objective.team),
+        "people_among": selectors.people_for_team_among(objective.team),
+    }
     template = "okrs/key_result_form.html#form" if request.htmx else "okrs/key_result_form.html"
     context = {"objective": objective, "team": objective.team, "period": objective.period, "key_result": key_result}
     if request.method == "GET":

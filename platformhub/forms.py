@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django import forms
 
 from platformhub.models import Team
@@ -103,7 +105,12 @@ class ModelChoiceField(forms.ModelChoiceField):
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Refuses values that cannot be ids before asking the database (SQLite overflows on huge ones)."""
+    """Refuses values that cannot be ids before asking the database (SQLite overflows on huge ones).
+    With `among` (the choices narrowed to given ids, `among(pks=[…])`: a compiled query, as
+    `okrs.selectors.people_for_team_among` makes), the chosen ids are checked with it instead of
+    a query built from the field's queryset."""
+
+    among: Callable[..., list] | None = None
 
     def _check_values(self, value):
         for each in value:
@@ -111,4 +118,13 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": each}
                 )
-        return super()._check_values(value)
+        if self.among is None:
+            return super()._check_values(value)
+        found = self.among(pks=sorted({int(each) for each in value}))
+        known = {str(item.pk) for item in found}
+        for each in value:
+            if str(each) not in known:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": each}
+                )
+        return found

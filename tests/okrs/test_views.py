@@ -746,3 +746,29 @@ def test_the_row_after_a_check_in_or_an_edit_lists_the_owners_in_the_pages_order
     assert edited.status_code == 200
     assert "Zed Zulu" in row
     assert "Ann Able" not in row, "the owners the edit saved, not the ones read before it"
+
+
+def test_an_owner_from_outside_the_teams_tree_is_refused_next_to_the_field_and_nothing_is_saved(okr, org, client_as):
+    insider = MembershipFactory(team=org.team, person__display_name="Ann Able").person
+    outsider = MembershipFactory(team=TeamFactory(), person__display_name="Otto Other").person
+    owners_before = set(okr.objective.owners.all())
+    response = client_as("lead").post(
+        reverse("okrs:objective_edit", args=[okr.objective.pk]),
+        {"title": "Renamed", "why": "", "owners": [insider.pk, outsider.pk], "version": okr.objective.version},
+    )
+    assert response.status_code == 422
+    assert f"Select a valid choice. {outsider.pk} is not one of the available choices." in response.content.decode()
+    okr.objective.refresh_from_db()
+    assert okr.objective.title != "Renamed"
+    assert set(okr.objective.owners.all()) == owners_before
+
+
+def test_owners_chosen_from_the_teams_tree_and_its_sub_teams_are_saved(okr, org, client_as):
+    sub_team_member = MembershipFactory(team=org.sub_team, person__display_name="Sam Sub").person
+    lead_member = MembershipFactory(team=org.team, person__display_name="Ann Able").person
+    response = client_as("lead").post(
+        reverse("okrs:key_result_edit", args=[okr.kr.pk]),
+        key_result_form_data(version=okr.kr.version, owners=[sub_team_member.pk, lead_member.pk]),
+    )
+    assert response.status_code == 302
+    assert set(okr.kr.owners.all()) == {sub_team_member, lead_member}
