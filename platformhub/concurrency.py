@@ -58,18 +58,22 @@ def save_versioned(instance: Versioned, *, expected_version: int, update_fields:
     except model.NotUpdated:
         # The UPDATE ran and matched no row: no statement failed, so the caller's transaction
         # stays usable (save() marks it for rollback on any exception it raises).
-        transaction.set_rollback(False)
-        instance.version = loaded_version
+        if transaction.get_connection(instance._state.db).in_atomic_block:
+            transaction.set_rollback(False, using=instance._state.db)
         raise EditConflict(current=model._default_manager.get(pk=instance.pk)) from None
     finally:
         del instance._expected_version
+        if hasattr(instance.version, "resolve_expression"):  # not saved: as it was loaded
+            instance.version = loaded_version
 
 
 def set_versioned_many(instance: Versioned, name: str, chosen: Iterable[models.Model]) -> None:
     """Set the many-to-many `name` of `instance` to `chosen`, just after `save_versioned`: as the
     version the form was read at was still the row's, nobody changed the row since it was read,
     so when the relation was prefetched with it, that is what is stored, and an unchanged choice
-    writes (and reads) nothing. Without a prefetch, Django's `set()` reads the stored ids."""
+    writes (and reads) nothing. Without a prefetch, Django's `set()` reads the stored ids. This
+    holds while every change of the relation also moves the row's version (services, restore,
+    admin); one that did not would have to call `set()` itself."""
     chosen = list(chosen)
     stored = getattr(instance, "_prefetched_objects_cache", {}).get(name)
     if stored is not None and {item.pk for item in stored} == {item.pk for item in chosen}:

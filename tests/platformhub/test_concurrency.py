@@ -1,5 +1,5 @@
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from okrs.models import Objective
@@ -81,4 +81,22 @@ def test_a_version_beyond_any_row_is_a_conflict_not_an_overflow():
     with transaction.atomic(), pytest.raises(EditConflict):
         save_versioned(objective, expected_version=2**63 - 1, update_fields=["title"])
     objective.refresh_from_db()
+    assert objective.version == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_save_outside_a_transaction_is_still_a_conflict():
+    objective = ObjectiveFactory(title="Theirs")
+    Objective.objects.filter(pk=objective.pk).update(version=2)
+    objective.title = "Mine"
+    with pytest.raises(EditConflict):
+        save_versioned(objective, expected_version=1, update_fields=["title"])
+    assert objective.version == 1
+
+
+def test_a_save_that_fails_otherwise_leaves_the_version_as_it_was_loaded():
+    objective = ObjectiveFactory()
+    objective.title = None  # NOT NULL: the database refuses the UPDATE
+    with pytest.raises(IntegrityError), transaction.atomic():
+        save_versioned(objective, expected_version=1, update_fields=["title"])
     assert objective.version == 1
