@@ -1,6 +1,7 @@
 """Writes for linked issues: linking, applying what GitHub says (API or webhook), syncing."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -250,20 +251,29 @@ def saved_search_remove(*, search: SavedSearch) -> None:
 
 
 def webhook_delivery_record(
-    *, delivery_id: str, event: str, action: str, payload: dict
+    *, delivery_id: str, event: str, action: str, payload: dict, process: Callable[[int], object] | None = None
 ) -> tuple[WebhookDelivery, bool]:
-    """Store a delivery; (delivery, False) when GitHub had delivered it already (a retry)."""
+    """Store a delivery; (delivery, False) when GitHub had delivered it already (a retry).
+
+    `process(delivery_pk)`, when given, queues the delivery's work: a new delivery's in the same
+    transaction as the delivery itself (the task backend keeps tasks in the database), so one
+    commit, not two, acknowledges it and no delivery is ever stored without its task; a retry's
+    when it has not been processed yet."""
     try:
         with transaction.atomic():
             delivery = WebhookDelivery.objects.create(
                 delivery_id=delivery_id, event=event, action=action, payload=payload
             )
+            if process is not None:
+                process(delivery.pk)
             return delivery, True
     except IntegrityError:
         # Only the unique delivery id makes it a repeat; any other refusal is a real error.
         delivery = WebhookDelivery.objects.filter(delivery_id=delivery_id).first()
         if delivery is None:
             raise
+        if process is not None and delivery.processed_at is None:
+            process(delivery.pk)
         return delivery, False
 
 

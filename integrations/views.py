@@ -65,14 +65,18 @@ def github_webhook(request: HttpRequest) -> HttpResponse:
             return _problem(422, f"Unknown {event} action “{action}”.")
         if problem := _payload_problem(event, action, payload):
             return _problem(422, problem)
+    handled = event in HANDLED_EVENTS
     delivery, created = services.webhook_delivery_record(
-        delivery_id=delivery_id[:100], event=event[:50], action=str(action)[:50], payload=payload
+        delivery_id=delivery_id[:100],
+        event=event[:50],
+        action=str(action)[:50],
+        payload=payload,
+        process=tasks.process_webhook_delivery.enqueue if handled else None,
     )
-    if event not in HANDLED_EVENTS:
+    if not handled:
         return JsonResponse({"status": "ignored", "event": event}, status=202)
     if not created and delivery.processed_at is not None:
         return JsonResponse({"status": "duplicate", "delivery": delivery_id})
-    transaction.on_commit(lambda: tasks.process_webhook_delivery.enqueue(delivery.pk))
     return JsonResponse({"status": "queued", "delivery": delivery_id}, status=202)
 
 

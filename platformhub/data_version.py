@@ -23,6 +23,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 TRACKED_PREFIXES = ("platformhub_", "okrs_", "sprints_", "integrations_", "auth_user")
 COUNTER_TABLE = "platformhub_dataversion"
+# Tables of the app's that no page shows: a webhook delivery stored on arrival (or marked
+# processed) changes no page; what its task then writes to the issues does, and moves it on then.
+UNSHOWN_TABLES = frozenset({COUNTER_TABLE, "integrations_webhookdelivery"})
 _WRITE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[\"`]?(\w+)", re.IGNORECASE)
 
 
@@ -32,7 +35,7 @@ def changes_data(sql: str) -> bool:
     if match is None:
         return False
     table = match.group(1).lower()
-    return table != COUNTER_TABLE and table.startswith(TRACKED_PREFIXES)
+    return table not in UNSHOWN_TABLES and table.startswith(TRACKED_PREFIXES)
 
 
 def track_writes(execute, sql, params, many, context):

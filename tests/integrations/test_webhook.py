@@ -1,16 +1,19 @@
 import copy
+import json
 import math
 
 import pytest
-from django.db import DataError, IntegrityError, OperationalError
+from django.db import DataError, IntegrityError, OperationalError, transaction
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
+from django_tasks_db.models import DBTaskResult
 
 from integrations import services
 from integrations.models import GitHubIssue, IssueLink, WebhookDelivery
 from integrations.services import key_result_link_issues
 from integrations.webhooks import sign
-from tests.integrations.conftest import PAYLOADS, SECRET, payload
+from platformhub.data_version import data_version_current
+from tests.integrations.conftest import PAYLOADS, SECRET, payload, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the task worker closes its connections
 
@@ -373,3 +376,75 @@ def test_only_a_repeated_delivery_id_counts_as_a_repeat():
     with pytest.raises((IntegrityError, DataError)):
         services.webhook_delivery_record(delivery_id="nan", event="issues", action="opened", payload={"x": math.nan})
     assert not WebhookDelivery.objects.exists()
+
+
+def test_a_delivery_is_queued_inside_its_own_transaction(client, webhook_secret):
+    """One commit acknowledges a delivery: its task is written in the delivery's transaction, not
+    by an on-commit callback after it (seen from inside a transaction around the request)."""
+    body = json.dumps(payload("issues.opened")).encode()
+    with transaction.atomic():
+        response = client.post(
+            reverse("integrations:github_webhook"),
+            body,
+            content_type="application/json",
+            HTTP_X_GITHUB_EVENT="issues",
+            HTTP_X_GITHUB_DELIVERY="one-commit",
+            HTTP_X_HUB_SIGNATURE_256=sign(secret=SECRET, body=body),
+        )
+        queued = list(DBTaskResult.objects.values_list("args_kwargs", flat=True))
+        delivery = WebhookDelivery.objects.get(delivery_id="one-commit")
+    assert response.status_code == 202
+    assert queued == [{"args": [delivery.pk], "kwargs": {}}]
+
+
+def test_a_delivery_whose_task_cannot_be_queued_is_not_stored():
+    def refuse(delivery_pk: int) -> None:
+        raise OperationalError("the queue's table is locked")
+
+    with pytest.raises(OperationalError):
+        services.webhook_delivery_record(
+            delivery_id="unqueued", event="issues", action="opened", payload=payload("issues.opened"), process=refuse
+        )
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_retry_of_a_delivery_not_yet_processed_is_queued_again_and_a_processed_one_is_not():
+    queued = []
+    first, created = services.webhook_delivery_record(
+        delivery_id="retried", event="issues", action="opened", payload={}, process=queued.append
+    )
+    again, created_again = services.webhook_delivery_record(
+        delivery_id="retried", event="issues", action="opened", payload={}, process=queued.append
+    )
+    WebhookDelivery.objects.filter(pk=first.pk).update(processed_at=parse_datetime("2026-11-01T00:00:00Z"))
+    services.webhook_delivery_record(
+        delivery_id="retried", event="issues", action="opened", payload={}, process=queued.append
+    )
+    assert (created, created_again, again.pk) == (True, False, first.pk)
+    assert queued == [first.pk, first.pk]
+
+
+def test_an_ignored_event_queues_no_task(deliver):
+    deliver("milestone", payload("milestone.created"))
+    assert WebhookDelivery.objects.count() == 1
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_stored_delivery_keeps_the_page_copies_and_the_change_it_brings_moves_them_on(client, webhook_secret):
+    """Pages are answered from copies until the data they show changes (platformhub/conditional.py):
+    a delivery waiting in the queue changes no page; the issue its task then writes does."""
+    body = json.dumps(payload("issues.opened")).encode()
+    before = data_version_current()
+    response = client.post(
+        reverse("integrations:github_webhook"),
+        body,
+        content_type="application/json",
+        HTTP_X_GITHUB_EVENT="issues",
+        HTTP_X_GITHUB_DELIVERY="kept",
+        HTTP_X_HUB_SIGNATURE_256=sign(secret=SECRET, body=body),
+    )
+    assert response.status_code == 202
+    assert data_version_current() == before
+    run_worker()
+    assert _issue().title
+    assert data_version_current() > before

@@ -27,6 +27,8 @@ pytestmark = pytest.mark.django_db
         ('INSERT INTO "django_tasks_database_dbtaskresult" ("id") VALUES (%s)', False),
         ('UPDATE "axes_accessattempt" SET "failures_since_start" = 1', False),
         ('UPDATE "platformhub_dataversion" SET "number" = ("number" + 1)', False),
+        ('INSERT INTO "integrations_webhookdelivery" ("delivery_id") VALUES (%s)', False),
+        ('UPDATE "integrations_webhookdelivery" SET "processed_at" = %s', False),
     ],
 )
 def test_only_writes_to_the_apps_tables_change_data(sql, tracked):
