@@ -1,4 +1,5 @@
 import datetime
+from dataclasses import dataclass
 
 from django import template
 from django.template.base import Node, TemplateSyntaxError
@@ -103,3 +104,38 @@ def memo(parser, token):
 def csrf_input_placeholder():
     """`{% csrf_token %}` for a remembered row: the reader's token is put in after (platformhub/fragments.py)."""
     return html.csrf_input_placeholder()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteHeader:
+    """What the site header shows besides the CSRF token: who is signed in (`name` None for no one),
+    whether they may open the admin, and which sections of the navigation are the current page's.
+    Drawn from memory (`{% memo %}`, platformhub/fragments.py) on every page: the same few dozen
+    headers serve a whole organisation."""
+
+    name: str | None
+    is_staff: bool
+    current: tuple[str, ...]
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context) -> SiteHeader:
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return SiteHeader(name=None, is_staff=False, current=())
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    url_name = (match.url_name or "") if match else ""
+    app_name = match.app_name if match else ""
+    sections = {
+        "dashboard": "dashboard" in url_name,
+        "teams": url_name in ("team_list", "team_detail"),
+        "okrs": app_name == "okrs" and "roadmap" not in url_name,
+        "roadmap": "roadmap" in url_name,
+        "sprints": app_name == "sprints",
+    }
+    return SiteHeader(
+        name=user.get_full_name() or user.get_username(),
+        is_staff=user.is_staff,
+        current=tuple(section for section, current in sections.items() if current),
+    )

@@ -1,8 +1,11 @@
+import re
 from html import unescape
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from platformhub.html import CSRF_PLACEHOLDER
 from platformhub.models import Membership
 from tests.conftest import ROLES
 from tests.factories import TEST_PASSWORD, MembershipFactory, TeamFactory
@@ -268,3 +271,55 @@ def test_an_about_edit_without_its_version_says_to_reload(org, client_as):
     assert "This form is out of date; reload the page and try again." in response.content.decode()
     org.team.refresh_from_db()
     assert org.team.mission != "Changed"
+
+
+def _current_sections(content: str) -> list[str]:
+    nav = content[content.index('<nav class="site-nav"') : content.index("</nav>")]
+    return re.findall(r'aria-current="page">([^<]+)</a>', nav)
+
+
+@pytest.mark.parametrize(
+    ("address", "current"),
+    [
+        (lambda org: reverse("dashboard"), ["Dashboard"]),
+        (lambda org: reverse("team_list"), ["Teams"]),
+        (lambda org: reverse("team_detail", args=[org.team.slug]), ["Teams"]),
+        (lambda org: reverse("okrs:overview"), ["OKRs"]),
+        (lambda org: reverse("okrs:roadmap"), ["Roadmap"]),
+        (lambda org: reverse("sprints:current"), ["Sprints"]),
+    ],
+)
+def test_the_header_marks_the_section_of_the_page(org, client_as, address, current):
+    response = client_as("lead").get(address(org), follow=True)
+    assert _current_sections(response.content.decode()) == current
+
+
+def test_the_header_names_each_reader_and_offers_the_admin_to_staff_only(org, client_as):
+    """The header is drawn from memory (platformhub/fragments.py), keyed by what it shows."""
+    org.users["lead"].first_name, org.users["lead"].last_name = "Ada <b>", "Lovelace"
+    org.users["lead"].save(update_fields=["first_name", "last_name"])
+    lead = client_as("lead").get(reverse("team_list")).content.decode()
+    staff = client_as("staff").get(reverse("team_list")).content.decode()
+    assert "Ada &lt;b&gt; Lovelace" in lead
+    assert org.users["lead"].get_full_name() not in staff
+    assert reverse("admin:index") not in lead
+    assert reverse("admin:index") in staff
+
+
+def test_the_headers_log_out_form_carries_the_readers_own_csrf_token(org):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org.users["engineer"])
+    content = client.get(reverse("team_list")).content.decode()
+    form = content[content.index(f'action="{reverse("logout")}"') :]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    assert token != CSRF_PLACEHOLDER
+    response = client.post(reverse("logout"), {"csrfmiddlewaretoken": token}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("login")
+    assert not response.context["user"].is_authenticated
+
+
+def test_a_page_for_no_one_signed_in_has_no_navigation(client):
+    content = client.get(reverse("login")).content.decode()
+    assert 'class="site-header"' in content
+    assert "site-nav" not in content
+    assert "Log out" not in content
