@@ -32,7 +32,7 @@ from okrs.services import (
     roadmap_snapshot_take,
 )
 from platformhub.models import Team
-from tests.factories import TeamFactory
+from tests.factories import TeamFactory, UserFactory
 from tests.pager import pager_link
 from tests.rows import same_as_built_afresh
 
@@ -768,3 +768,11 @@ def test_each_team_links_to_its_own_roadmap_and_shows_which_sub_team_an_item_is_
     assert '<p class="roadmap-item__team muted">Infrastructure</p>' in platform
     assert '<p class="roadmap-item__team muted">Platform</p>' not in platform
     assert f'aria-labelledby="tree-{org.team.pk} lane-t{org.team.pk}-h{roadmap["six_month"].pk}"' in platform
+
+
+def test_someone_in_no_team_sees_no_items_counted(roadmap, org, client):
+    RoadmapItem.objects.create(team=org.other_team, horizon=roadmap["three_year"], title="Theirs", health="off_track")
+    client.force_login(UserFactory())
+    content = client.get(reverse("okrs:roadmap")).content.decode()
+    for label in ("off track", "at risk", "on track"):
+        assert f">0 {label}</a>" in content
