@@ -378,19 +378,25 @@ def test_only_a_repeated_delivery_id_counts_as_a_repeat():
     assert not WebhookDelivery.objects.exists()
 
 
+def _post_opened(client, *, delivery: str):
+    """A signed `issues.opened` delivery posted as GitHub sends it, its task left in the queue
+    (the `deliver` fixture runs the worker after each)."""
+    body = json.dumps(payload("issues.opened")).encode()
+    return client.post(
+        reverse("integrations:github_webhook"),
+        body,
+        content_type="application/json",
+        HTTP_X_GITHUB_EVENT="issues",
+        HTTP_X_GITHUB_DELIVERY=delivery,
+        HTTP_X_HUB_SIGNATURE_256=sign(secret=SECRET, body=body),
+    )
+
+
 def test_a_delivery_is_queued_inside_its_own_transaction(client, webhook_secret):
     """One commit acknowledges a delivery: its task is written in the delivery's transaction, not
     by an on-commit callback after it (seen from inside a transaction around the request)."""
-    body = json.dumps(payload("issues.opened")).encode()
     with transaction.atomic():
-        response = client.post(
-            reverse("integrations:github_webhook"),
-            body,
-            content_type="application/json",
-            HTTP_X_GITHUB_EVENT="issues",
-            HTTP_X_GITHUB_DELIVERY="one-commit",
-            HTTP_X_HUB_SIGNATURE_256=sign(secret=SECRET, body=body),
-        )
+        response = _post_opened(client, delivery="one-commit")
         queued = list(DBTaskResult.objects.values_list("args_kwargs", flat=True))
         delivery = WebhookDelivery.objects.get(delivery_id="one-commit")
     assert response.status_code == 202
@@ -433,16 +439,8 @@ def test_an_ignored_event_queues_no_task(deliver):
 def test_a_stored_delivery_keeps_the_page_copies_and_the_change_it_brings_moves_them_on(client, webhook_secret):
     """Pages are answered from copies until the data they show changes (platformhub/conditional.py):
     a delivery waiting in the queue changes no page; the issue its task then writes does."""
-    body = json.dumps(payload("issues.opened")).encode()
     before = data_version_current()
-    response = client.post(
-        reverse("integrations:github_webhook"),
-        body,
-        content_type="application/json",
-        HTTP_X_GITHUB_EVENT="issues",
-        HTTP_X_GITHUB_DELIVERY="kept",
-        HTTP_X_HUB_SIGNATURE_256=sign(secret=SECRET, body=body),
-    )
+    response = _post_opened(client, delivery="kept")
     assert response.status_code == 202
     assert data_version_current() == before
     run_worker()
