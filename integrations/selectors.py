@@ -133,7 +133,8 @@ class Totals:
 class Dashboard:
     team: Team | dict | None  # a Team, or one of `_dashboard_teams`' rows when chosen in the filter
     team_choices: list[tuple[str, str, bool]]  # (slug, label, selected)
-    quarters: QuerySet[Period]
+    quarter_choices: list[tuple[str, str, bool]]  # (slug, name, selected)
+    status_choices: list[tuple[str, str, bool]]  # (value, label, selected)
     period: Period
     status: Status | None
     page: KeysetPage[KeyResultWork]
@@ -172,7 +173,8 @@ def dashboard(
     return Dashboard(
         team=team,
         team_choices=_dashboard_team_choices(teams=teams, team=team, whole_org=whole_org),
-        quarters=_dashboard_quarters(),
+        quarter_choices=_dashboard_quarter_choices(period),
+        status_choices=[(value, label, value == known) for value, label in STATUS_CHOICES],
         period=period,
         status=known,
         page=page,
@@ -222,6 +224,16 @@ def _team_value(team: Team | dict | None, name: str) -> int | None:
     if team is None:
         return None
     return team[name] if isinstance(team, dict) else getattr(team, name)
+
+
+def _dashboard_quarter_choices(period: Period) -> list[tuple[str, str, bool]]:
+    """The quarter filter's options: the quarters anything was planned in, latest first, with the
+    one shown selected (and listed last when nothing was planned in it). Built here, not by a
+    template loop, as the teams' are."""
+    choices = [(quarter.slug, quarter.name, quarter.pk == period.pk) for quarter in _dashboard_quarters()]
+    if not any(selected for _, _, selected in choices):
+        choices.append((period.slug, period.name, True))
+    return choices
 
 
 @prepared

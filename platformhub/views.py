@@ -54,7 +54,7 @@ def dashboard(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         before=request.GET.get("before"),
         now=page_clock(),
     )
-    context = {"board": board, "team": board.team, "status_choices": integration_selectors.STATUS_CHOICES}
+    context = {"board": board, "team": board.team}
     return render(request, "platformhub/dashboard.html", context)
 
 

@@ -1,11 +1,12 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from integrations.models import GitHubIssue, IssueLink
-from okrs.models import KeyResult
+from okrs.models import KeyResult, Period
 from okrs.services import key_result_create, objective_create
 from tests.rows import same_as_built_afresh
 
@@ -125,3 +126,39 @@ def test_the_dashboard_with_remembered_cards_is_the_page_built_afresh_after_each
     page = same_as_built_afresh(client_as("lead"), url)
     assert "1 of 1 linked issues closed" in page
     assert "Recently closed" in page
+
+
+def _options(content: str, select_id: str) -> list[tuple[str, bool, str]]:
+    select = content[content.index(f'id="{select_id}"') :]
+    select = select[: select.index("</select>")]
+    return [
+        (value, bool(selected), label)
+        for value, selected, label in re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)
+    ]
+
+
+def test_the_quarter_filter_lists_the_quarters_planned_in_latest_first_with_the_shown_one_selected(okr, org, client_as):
+    later = Period.objects.create(year=2023, quarter=1, start=datetime.date(2023, 1, 1), end=datetime.date(2023, 3, 31))
+    objective_create(team=org.team, period=later, title="Next")
+    content = client_as("viewer").get(reverse("dashboard") + "?quarter=2022-q4").content.decode()
+    assert _options(content, "filter-quarter") == [
+        ("2023-q1", False, later.name),
+        ("2022-q4", True, okr.period.name),
+    ]
+
+
+def test_a_quarter_nothing_was_planned_in_is_offered_selected_after_the_others(okr, client_as):
+    content = client_as("viewer").get(reverse("dashboard") + "?quarter=2031-q2").content.decode()
+    options = _options(content, "filter-quarter")
+    assert options[0] == ("2022-q4", False, okr.period.name)
+    assert options[-1][:2] == ("2031-q2", True)
+    assert "2031" in options[-1][2]
+
+
+def test_the_status_filter_keeps_the_status_asked_for_selected(okr, client_as):
+    content = client_as("viewer").get(reverse("dashboard") + "?quarter=2022-q4&status=at_risk").content.decode()
+    options = _options(content, "filter-status")
+    assert options[0] == ("", False, "Any status")
+    assert [value for value, selected, _ in options if selected] == ["at_risk"]
+    content = client_as("viewer").get(reverse("dashboard") + "?quarter=2022-q4&status=nonsense").content.decode()
+    assert not any(selected for _, selected, _ in _options(content, "filter-status"))
