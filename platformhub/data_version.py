@@ -2,9 +2,10 @@
 
 Every SQL statement on a connection passes through `track_writes` (a database execute wrapper
 installed when the connection opens). An INSERT, UPDATE or DELETE on one of the app's tables
-schedules one bump of `DataVersion.number` for when its transaction commits. Watching the SQL
-rather than model signals also catches `QuerySet.update()`, bulk writes, raw SQL and writes made
-by the task worker or a management command, on every database Django talks to.
+(but those no page shows, `UNSHOWN_TABLES`) schedules one bump of `DataVersion.number` for when
+its transaction commits. Watching the SQL rather than model signals also catches
+`QuerySet.update()`, bulk writes, raw SQL and writes made by the task worker or a management
+command, on every database Django talks to.
 
 On PostgreSQL the bump runs after the commit, in its own statement, so a write transaction
 never holds the counter's row lock while it waits for another lock (no deadlocks), and a reader
