@@ -1398,10 +1398,11 @@ def org_roadmap_page(
 
 
 def _health_counts(root_ids: list[int] | None) -> list[HealthCount]:
-    """How many items of the trees of `root_ids` (None: every team) are off track, at risk and on
-    track, in one query (raw SQL, written out here: the ORM counts a sliced query only alone, and
-    spent longer building three, or just the teams' subquery, than SQLite takes to run them): each
-    count reads at most HEALTH_COUNT_CAP + 1 items, however big the org."""
+    """How many items of the trees of `root_ids` (None: every team; a tree as `teams_in_trees`
+    reads it, its condition written out in SQL) are off track, at risk and on track, in one query
+    (raw SQL: the ORM counts a sliced query only alone, and spent longer building three, or just
+    the teams' subquery, than SQLite takes to run them): each count reads at most
+    HEALTH_COUNT_CAP + 1 items, however big the org."""
     labels = dict(RoadmapItem.Health.choices)
     worst_first = [RoadmapItem.Health.OFF_TRACK, RoadmapItem.Health.AT_RISK, RoadmapItem.Health.ON_TRACK]
     if root_ids == []:  # in no team, so no items
