@@ -5,19 +5,22 @@ database is seeded with `seed_scale` (kept under /tmp between runs, keyed by siz
 run works on a copy, as the write partials change what they touch) and
 every page is measured in-process with Django's test client: queries, response bytes, median
 and p95 server time over many repetitions, and the ratio to the baseline, a "fortunes" page
-(one query for 12 rows, a small template) served by the same stack in the same process. Pages
+(one query for 12 rows, a small template) served by the same stack in the same process and timed
+in turn with each page, request by request (and, for comparison, in a block of its own). Pages
 are measured as built from the database (the server's page copies off: what a page costs after
 a write elsewhere, with the rows it shows remembered, platformhub/fragments.py), as built cold
 (no rows remembered either: after a restart, or when every row changed), and GET pages again as
 copies (asked again with nothing changed); the ratios and targets use the built figures.
 
 Then a load run: gunicorn (2 sync workers) on loopback under wrk, for the dashboard, the roadmap
-and the baseline at L, then signed webhooks while the dashboard is under load; it prints
-requests/s, p95 and p99 for each and the ratios to the baseline, with page copies on and off.
+and the baseline at L, taken in turns in rotation, then signed webhooks while the dashboard is
+under load; it prints requests/s, p95 and p99 (read from every latency wrk recorded) for each and
+the ratios to the baseline, with page copies on and off.
 
 The last line is `bench: worst page/baseline ratio at L = <x>`.
 
 Usage: uv run python benchmarks/bench.py [--sizes S,L] [--repeat 40] [--load-seconds 10]
+       [--load-rounds 5]
 """
 
 import argparse
@@ -25,7 +28,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -33,9 +35,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BASELINE = "baseline (fortunes)"  # as platformhub/benchmark_pages.py names it
 CACHE = Path(tempfile.gettempdir()) / "platformhub-bench"
 SECRET_KEY = "benchmark-only-" + "x" * 50
 PAGE_TARGETS = {"S": 5.0, "L": 8.0}
@@ -165,57 +170,84 @@ def measure(repeat: int) -> dict:
     from django.contrib.auth.models import User
     from django.test import Client, override_settings
 
-    from platformhub.benchmark_pages import BASELINE, benchmark_pages
+    from platformhub.benchmark_pages import benchmark_pages
     from platformhub.fragments import forget_rendered_rows
 
     lead, viewer = Client(), Client()
     lead.force_login(User.objects.get(username="scale-lead"))
     viewer.force_login(User.objects.get(username="scale-viewer"))
     pages = benchmark_pages(lead=lead, viewer=viewer)
+    baseline = pages[BASELINE]
     no_copies = override_settings(
         CACHES={**settings.CACHES, "pages": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     )
     results = {}
     for name, page in pages.items():
-        with no_copies:
+        if name == BASELINE:
             results[name] = timed(page, repeat)
-            cold = timed(page, repeat, before_each=forget_rendered_rows)
-        results[name]["cold_median_ms"] = cold["median_ms"]
-        if page.method == "get" and name != BASELINE:
-            copy = timed(page, repeat)  # the same page again, nothing changed: the server's copy
-            results[name] |= {"copy_queries": copy["queries"], "copy_median_ms": copy["median_ms"]}
+            continue
+        with no_copies:
+            results[name] = timed(page, repeat, baseline=baseline)
+            cold = timed(page, repeat, baseline=baseline, before_each=forget_rendered_rows)
+        results[name] |= {"cold_median_ms": cold["median_ms"], "cold_base_ms": cold["base_ms"]}
+        if page.method == "get":
+            copy = timed(page, repeat, baseline=baseline)  # the same page again, nothing changed: the server's copy
+            results[name] |= {
+                "copy_queries": copy["queries"],
+                "copy_median_ms": copy["median_ms"],
+                "copy_base_ms": copy["base_ms"],
+            }
     results["dashboard, unchanged (304)"] = measure_not_modified(pages["dashboard"], repeat)
     return results
 
 
-def timed(page, repeat: int, before_each=None) -> dict:
+def timed(page, repeat: int, *, baseline=None, before_each=None) -> dict:
     """Queries and bytes of one request, then the median and p95 of `repeat` more (after 3 to warm
-    up), each after `before_each()` (untimed) if given."""
+    up), each after `before_each()` (untimed) if given.
 
-    def request():
+    With `baseline`, each timed request is paired with one of the baseline page, in turn first and
+    second, and `base_ms` is the baseline's median over those pairs: this machine's speed drifts
+    from minute to minute, and a ratio of two medians timed in the same seconds does not drift
+    with it (the table also gives the ratio to the baseline's own block, timed before every page)."""
+
+    def request(page, before_each=None):
         payload = page.payload()
         if before_each is not None:
             before_each()
         started = time.perf_counter()
         response = page.send(payload)
-        return time.perf_counter() - started, response
+        return (time.perf_counter() - started) * 1000, response
 
     for _ in range(3):
-        request()
+        request(page, before_each)
     payload = page.payload()
     with counting_queries() as queries:
         response = page.send(payload)
     if response.status_code >= 400:
         raise SystemExit(f"{page.url} answered {response.status_code}")
-    timings = sorted(request()[0] * 1000 for _ in range(repeat))
-    return {
+    timings, base_timings = [], []
+    for index in range(repeat):
+        if baseline is not None and index % 2 == 0:
+            base_timings.append(request(baseline)[0])
+        timings.append(request(page, before_each)[0])
+        if baseline is not None and index % 2 == 1:
+            base_timings.append(request(baseline)[0])
+    row = {
         "url": page.url,
         "status": response.status_code,
         "queries": len(queries),
         "bytes": len(response.content),
         "median_ms": statistics.median(timings),
-        "p95_ms": timings[max(0, round(len(timings) * 0.95) - 1)],
+        "p95_ms": _p95(timings),
     }
+    if base_timings:
+        row["base_ms"] = statistics.median(base_timings)
+    return row
+
+
+def _p95(timings: list[float]) -> float:
+    ordered = sorted(timings)
+    return ordered[max(0, round(len(ordered) * 0.95) - 1)]
 
 
 @contextlib.contextmanager
@@ -249,14 +281,14 @@ def measure_not_modified(page, repeat: int) -> dict:
         _, response = request()
     if response.status_code != 304:
         raise SystemExit(f"{page.url} with its own ETag answered {response.status_code}, not 304")
-    timings = sorted(request()[0] * 1000 for _ in range(repeat))
+    timings = [request()[0] * 1000 for _ in range(repeat)]
     return {
         "url": page.url,
         "status": 304,
         "queries": len(queries),
         "bytes": len(response.content),
         "median_ms": statistics.median(timings),
-        "p95_ms": timings[max(0, round(len(timings) * 0.95) - 1)],
+        "p95_ms": _p95(timings),
     }
 
 
@@ -281,19 +313,77 @@ def session_cookie(database_url: str, username: str) -> str:
     ).stdout.strip()
 
 
-def wrk(url: str, cookie: str, seconds: int, connections: int = 8) -> dict:
-    output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Cookie: {cookie}", url],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p99 = _wrk_latency(re.search(r"99%\s+([\d.]+\w+)", output).group(1))
-    p90 = _wrk_latency(re.search(r"90%\s+([\d.]+\w+)", output).group(1))
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    # wrk reports the 50/75/90/99th percentiles; p95 is taken halfway between the 90th and 99th.
-    return {"rps": rate, "p95_ms": (p90 + p99) / 2, "p99_ms": p99, "errors": int(non_2xx.group(1)) if non_2xx else 0}
+# Appended to every wrk run: what it counted, and every latency it recorded (microseconds, with how
+# many requests took it), so that runs can be added up and percentiles read exactly.
+LATENCY_SCRIPT = """
+function done(summary, latency, requests)
+  local out = io.open(os.getenv("BENCH_LATENCY_FILE"), "w")
+  out:write(summary.requests, " ", summary.duration, " ", summary.errors.status + summary.errors.timeout, "\\n")
+  for i = 1, #latency do
+    local value, count = latency(i)
+    out:write(value, " ", count, "\\n")
+  end
+  out:close()
+end
+"""
+
+
+@dataclass
+class LoadSample:
+    """What wrk counted in one or more runs: requests, seconds, errors (non-2xx/3xx answers and
+    timeouts), and each latency in microseconds with how many requests took it."""
+
+    requests: int = 0
+    seconds: float = 0.0
+    errors: int = 0
+    latencies: Counter = field(default_factory=Counter)
+
+    def __add__(self, other: "LoadSample") -> "LoadSample":
+        return LoadSample(
+            self.requests + other.requests,
+            self.seconds + other.seconds,
+            self.errors + other.errors,
+            self.latencies + other.latencies,
+        )
+
+    def percentile_ms(self, percent: float) -> float:
+        wanted = self.latencies.total() * percent / 100
+        seen = 0
+        for microseconds in sorted(self.latencies):
+            seen += self.latencies[microseconds]
+            if seen >= wanted:
+                return microseconds / 1000
+        return 0.0
+
+    def row(self) -> dict:
+        return {
+            "rps": self.requests / self.seconds,
+            "p95_ms": self.percentile_ms(95),
+            "p99_ms": self.percentile_ms(99),
+            "errors": self.errors,
+        }
+
+
+def wrk(
+    url: str, *, cookie: str = "", seconds: int, connections: int = 8, threads: int = 2, script: str = "", env=None
+) -> LoadSample:
+    """One wrk run against `url`, as the reader of `cookie` if given (`script`: Lua of the requests
+    to send, else GETs of `url`)."""
+    with tempfile.TemporaryDirectory(prefix="platformhub-bench-") as workdir:
+        script_path, latency_path = Path(workdir, "run.lua"), Path(workdir, "latency")
+        script_path.write_text(script + LATENCY_SCRIPT)
+        headers = ["-H", f"Cookie: {cookie}"] if cookie else []
+        subprocess.run(
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", *headers, "-s", str(script_path), url],
+            check=True, capture_output=True, env={**(env or os.environ), "BENCH_LATENCY_FILE": str(latency_path)},
+        )  # fmt: skip
+        (requests, duration, errors), *latencies = (line.split() for line in latency_path.read_text().splitlines())
+    return LoadSample(
+        requests=int(requests),
+        seconds=int(duration) / 1_000_000,
+        errors=int(errors),
+        latencies=Counter({int(value): int(count) for value, count in latencies}),
+    )
 
 
 WEBHOOK_SCRIPT = """
@@ -326,46 +416,38 @@ def webhook_under_load(base: str, cookie: str, seconds: int) -> dict:
     from integrations.webhooks import sign
 
     body = (ROOT / "tests/integrations/payloads/issues.labeled.payload.json").read_bytes()
-    workdir = Path(tempfile.mkdtemp(prefix="platformhub-bench-"))
-    (workdir / "body.json").write_bytes(body)
-    (workdir / "webhook.lua").write_text(WEBHOOK_SCRIPT)
-    env = {
-        **os.environ,
-        "BENCH_WEBHOOK_BODY": str(workdir / "body.json"),
-        "BENCH_SIGNATURE": sign(secret=base_env("")["GITHUB_WEBHOOK_SECRET"], body=body),
-        "BENCH_RUN": uuid.uuid4().hex[:12],
-    }
-    page_load = subprocess.Popen(
-        ["wrk", "-t1", "-c4", f"-d{seconds}s", "-H", f"Cookie: {cookie}", base + "/"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        output = subprocess.run(
-            ["wrk", "-t2", "-c4", f"-d{seconds}s", "--latency", "-s", str(workdir / "webhook.lua"),
-             base + "/integrations/github/webhook"],
-            check=True, capture_output=True, text=True, env=env,
-        ).stdout  # fmt: skip
-    finally:
-        page_load.wait()
-        shutil.rmtree(workdir)
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    p90 = _wrk_latency(re.search(r"90%\s+([\d.]+\w+)", output).group(1))
-    p99 = _wrk_latency(re.search(r"99%\s+([\d.]+\w+)", output).group(1))
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p95_ms": (p90 + p99) / 2,
-        "p99_ms": p99,
-        "errors": int(non_2xx.group(1)) if non_2xx else 0,
-    }
+    with tempfile.NamedTemporaryFile(suffix=".json") as body_file:
+        body_file.write(body)
+        body_file.flush()
+        env = {
+            **os.environ,
+            "BENCH_WEBHOOK_BODY": body_file.name,
+            "BENCH_SIGNATURE": sign(secret=base_env("")["GITHUB_WEBHOOK_SECRET"], body=body),
+            "BENCH_RUN": uuid.uuid4().hex[:12],
+        }
+        page_load = subprocess.Popen(
+            ["wrk", "-t1", "-c4", f"-d{seconds}s", "-H", f"Cookie: {cookie}", base + "/"], stdout=subprocess.DEVNULL
+        )
+        try:
+            deliveries = wrk(
+                base + "/integrations/github/webhook",
+                seconds=seconds,
+                connections=4,
+                script=WEBHOOK_SCRIPT,
+                env=env,
+            )
+        finally:
+            page_load.wait()
+    return deliveries.row()
 
 
-def _wrk_latency(text: str) -> float:
-    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+def load_run(database_url: str, seconds: int, *, copies: bool, rounds: int) -> dict:
+    """As a browser would (session and CSRF cookies), with the server's page copies on or off.
 
-
-def load_run(database_url: str, seconds: int, *, copies: bool) -> dict:
-    """As a browser would (session and CSRF cookies), with the server's page copies on or off."""
+    Each page is loaded for `seconds` in all, in `rounds` turns taken in rotation with the others
+    (baseline, dashboard, roadmap; then dashboard, roadmap, baseline; …), and its turns are added
+    up: this machine's speed drifts from minute to minute, and pages loaded one after the other
+    for their whole time would each meet a different machine."""
     if shutil.which("wrk") is None:
         raise SystemExit("The load run needs wrk: apt-get install -y wrk")
     port = free_port()
@@ -388,14 +470,15 @@ def load_run(database_url: str, seconds: int, *, copies: bool) -> dict:
                 time.sleep(0.2)
         cookie = session_cookie(database_url, "scale-lead")
         base = f"http://127.0.0.1:{port}"
-        targets = {
-            "baseline (fortunes)": "/bench/fortunes/",
-            "dashboard": "/",
-            "roadmap (all teams)": "/roadmap/",
-        }
+        targets = {BASELINE: "/bench/fortunes/", "dashboard": "/", "roadmap (all teams)": "/roadmap/"}
         for path in targets.values():  # warm both workers
-            wrk(base + path, cookie, 1, connections=2)
-        results = {name: wrk(base + path, cookie, seconds) for name, path in targets.items()}
+            wrk(base + path, cookie=cookie, seconds=1, connections=2)
+        loaded = dict.fromkeys(targets, LoadSample())
+        names = list(targets)
+        for turn in range(rounds):
+            for name in names[turn % len(names) :] + names[: turn % len(names)]:
+                loaded[name] += wrk(base + targets[name], cookie=cookie, seconds=max(1, round(seconds / rounds)))
+        results = {name: sample.row() for name, sample in loaded.items()}
         results["webhook (with dashboard load)"] = webhook_under_load(base, cookie, seconds)
         return results
     finally:
@@ -406,26 +489,36 @@ def load_run(database_url: str, seconds: int, *, copies: bool) -> dict:
 def print_table(title: str, results: dict) -> None:
     """Built: the page made from the database (copies off, rows remembered). Cold: the same with no
     rows remembered. Copy: the same page asked again with nothing changed, answered from the
-    server's copy (GET pages only)."""
-    baseline = results["baseline (fortunes)"]["median_ms"]
+    server's copy (GET pages only). Each "× base" is against the baseline timed in turn with that
+    page; "× block" against the baseline's own block, timed first."""
+    block = results[BASELINE]["median_ms"]
     print(f"\n{title}")
     print(
-        f"{'page':<28} {'queries':>7} {'bytes':>8} {'built ms':>9} {'p95 ms':>8} {'× base':>7}"
-        f" {'cold ms':>8} {'× base':>7} {'copy q':>7} {'copy ms':>8} {'× base':>7}"
+        f"{'page':<28} {'queries':>7} {'bytes':>8} {'built ms':>9} {'p95 ms':>8} {'base ms':>8} {'× base':>7}"
+        f" {'× block':>8} {'cold ms':>8} {'× base':>7} {'copy q':>7} {'copy ms':>8} {'× base':>7}"
     )
     for name, row in results.items():
+        built = f" {row['base_ms']:>8.2f} {ratio(row, results):>7.2f}" if "base_ms" in row else f" {'':>8} {'':>7}"
+        cold = (
+            f" {row['cold_median_ms']:>8.2f} {ratio(row, results, 'cold'):>7.2f}"
+            if "cold_median_ms" in row
+            else f" {'':>8} {'':>7}"
+        )
         copy = ""
         if "copy_median_ms" in row:
-            copy = f" {row['copy_queries']:>7} {row['copy_median_ms']:>8.2f} {row['copy_median_ms'] / baseline:>7.2f}"
-        cold = (
-            f" {row['cold_median_ms']:>8.2f} {row['cold_median_ms'] / baseline:>7.2f}"
-            if "cold_median_ms" in row
-            else ""
-        )
+            copy = f" {row['copy_queries']:>7} {row['copy_median_ms']:>8.2f} {ratio(row, results, 'copy'):>7.2f}"
         print(
             f"{name:<28} {row['queries']:>7} {row['bytes']:>8} {row['median_ms']:>9.2f} "
-            f"{row['p95_ms']:>8.2f} {row['median_ms'] / baseline:>7.2f}{cold}{copy}"
+            f"{row['p95_ms']:>8.2f}{built} {row['median_ms'] / block:>8.2f}{cold}{copy}"
         )
+
+
+def ratio(row: dict, results: dict, kind: str = "") -> float:
+    """A page's median over the baseline's, timed in turn with it (`kind`: "", "cold" or "copy");
+    over the baseline's own block where there was no baseline in turn (the 304)."""
+    prefix = f"{kind}_" if kind else ""
+    base = row.get(f"{prefix}base_ms", results[BASELINE]["median_ms"])
+    return row[f"{prefix}median_ms"] / base
 
 
 PAGE_LIMIT = 100 * 1024
@@ -449,11 +542,14 @@ def size_problems(results: dict) -> list[str]:
     return problems
 
 
-def print_load(load: dict, seconds: int, *, copies: bool) -> list[str]:
+def print_load(load: dict, seconds: int, *, copies: bool, rounds: int) -> list[str]:
     """The load table, and the targets it misses."""
     label = "page copies on" if copies else "page copies off (every page built)"
-    baseline = load["baseline (fortunes)"]
-    print(f"\nload, {label}: gunicorn 2 sync workers, wrk 8 connections, {seconds} s each")
+    baseline = load[BASELINE]
+    print(
+        f"\nload, {label}: gunicorn 2 sync workers, wrk 8 connections, {seconds} s a page in {rounds} turns"
+        " taken in rotation (the webhook: one run)"
+    )
     print(f"{'page':<30} {'req/s':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'rps ratio':>10} {'p95 ratio':>10}")
     for name, row in load.items():
         print(
@@ -482,6 +578,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--load-seconds", type=int, default=10)
+    parser.add_argument("--load-rounds", type=int, default=5, help="turns each page's load time is split into")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -491,7 +588,7 @@ def main() -> None:
     sizes = args.sizes.split(",")
     kinds = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL", "").startswith("postgres") else [])
     print(f"bench: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {args.repeat} repetitions per page")
-    worst, worst_cold = {}, {}
+    worst, worst_block, worst_cold = {}, {}, {}
     findings = []
     load_database = None
     manage("sqlite://:memory:", "collectstatic", "--no-input", "-v0")
@@ -518,28 +615,30 @@ def main() -> None:
             not_modified = results["dashboard, unchanged (304)"]["queries"]
             if not_modified > 2:
                 findings.append(f"{kind} {size}: the unchanged dashboard took {not_modified} queries (target ≤ 2)")
-            baseline = results["baseline (fortunes)"]["median_ms"]
-            ratios = {name: row["median_ms"] / baseline for name, row in results.items() if "baseline" not in name}
-            name, ratio = max(ratios.items(), key=lambda item: item[1])
+            ratios = {name: ratio(row, results) for name, row in results.items() if name != BASELINE}
+            name, worst_ratio = max(ratios.items(), key=lambda item: item[1])
             target = PAGE_TARGETS.get(size)
-            verdict = f" (target ≤ {target:g}×: {'met' if ratio <= target else 'MISSED'})" if target else ""
-            print(f"worst at {size}: {name} at {ratio:.2f}× the baseline{verdict}")
-            copies = {
-                name: row["copy_median_ms"] / baseline for name, row in results.items() if "copy_median_ms" in row
-            }
+            verdict = f" (target ≤ {target:g}×: {'met' if worst_ratio <= target else 'MISSED'})" if target else ""
+            print(f"worst at {size}: {name} at {worst_ratio:.2f}× the baseline timed in turn with it{verdict}")
+            block = results[BASELINE]["median_ms"]
+            blocks = {name: row["median_ms"] / block for name, row in results.items() if name != BASELINE}
+            block_name, block_ratio = max(blocks.items(), key=lambda item: item[1])
+            print(f"worst at {size} against the baseline's own block: {block_name} at {block_ratio:.2f}×")
+            copies = {name: ratio(row, results, "copy") for name, row in results.items() if "copy_median_ms" in row}
             copy_name, copy_ratio = max(copies.items(), key=lambda item: item[1])
             print(f"worst copy at {size}: {copy_name} at {copy_ratio:.2f}× the baseline")
-            colds = {name: row["cold_median_ms"] / baseline for name, row in results.items() if "cold_median_ms" in row}
+            colds = {name: ratio(row, results, "cold") for name, row in results.items() if "cold_median_ms" in row}
             cold_name, cold_ratio = max(colds.items(), key=lambda item: item[1])
             print(f"worst cold at {size}: {cold_name} at {cold_ratio:.2f}× the baseline")
-            if target and ratio > target:
+            if target and worst_ratio > target:
                 findings += [
                     f"{kind} {size}: {page} at {page_ratio:.1f}× the baseline (target ≤ {target:g}×)"
                     for page, page_ratio in ratios.items()
                     if page_ratio > target
                 ]
             if size == "L" or size == sizes[-1]:
-                worst[kind] = ratio
+                worst[kind] = worst_ratio
+                worst_block[kind] = block_ratio
                 worst_cold[kind] = cold_ratio
                 load_database = load_database or url
         first, *others = counts.values()
@@ -553,12 +652,13 @@ def main() -> None:
         findings.append(f"own JavaScript is {javascript:,} bytes gzipped")
     if load_database and args.load_seconds:
         for copies in (True, False):
-            load = load_run(load_database, args.load_seconds, copies=copies)
-            findings += print_load(load, args.load_seconds, copies=copies)
+            load = load_run(load_database, args.load_seconds, copies=copies, rounds=args.load_rounds)
+            findings += print_load(load, args.load_seconds, copies=copies, rounds=args.load_rounds)
     print("\ntargets missed:" if findings else "\nevery target met")
     for finding in findings:
         print(f"  - {finding}")
     print(f"bench: worst page/baseline ratio at L, built cold = {max(worst_cold.values()):.2f}")
+    print(f"bench: worst page/baseline ratio at L, against the baseline's own block = {max(worst_block.values()):.2f}")
     print(f"bench: worst page/baseline ratio at L = {max(worst.values()):.2f}")
 
 
