@@ -3,6 +3,7 @@
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import connection
@@ -101,12 +102,53 @@ class WorkCounts:
     blocked: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class CardObjective:
+    """A key result's objective, as much as its dashboard card and `okrs.progress` read."""
+
+    title: str
+    period: Period
+
+
+_NO_WORK = WorkCounts()
+
+
+@dataclass(slots=True)
+class CardKeyResult:
+    """A key result as its dashboard card and `okrs.progress` read it, made of the plain values
+    one query gives (read as models with their objectives, a page of them took twice as long).
+    `_set_counts` gives it its linked issues counted and its state."""
+
+    pk: int
+    title: str
+    kind: str
+    unit: str
+    start_value: Decimal | None
+    target_value: Decimal | None
+    current_value: Decimal | None
+    is_done: bool
+    weight_by_points: bool
+    due_date: datetime.date
+    confidence: str
+    last_check_in_at: datetime.datetime | None
+    created_at: datetime.datetime
+    team_name: str
+    team_id: int
+    objective: CardObjective
+    counts: WorkCounts = _NO_WORK
+    issues_total: int = 0
+    issues_closed: int = 0
+    points_total: int = 0
+    points_closed: int = 0
+    state: KeyResultState | None = None
+
+
 @dataclass(slots=True)
 class KeyResultWork:
     """A KR of the quarter with the GitHub work that delivers it: its state, its linked issues
     counted, and a few of them by name."""
 
-    key_result: KeyResult
+    key_result: CardKeyResult
     url: str
     state: KeyResultState
     counts: WorkCounts
@@ -286,10 +328,10 @@ def _key_results_page(
         read = keyset_page(rows, ordering=ORDERING, size=size, after=after, before=before)
     else:
         read = first_page(_first_rows(team_ids=team_ids, period_id=period.pk, size=size), ordering=ORDERING, size=size)
+    read = replace(read, items=[_card_key_result(row, period) for row in read])
     bounded = team_ids is not None
     counts = _work_counts(_ids_in(team_ids=team_ids, period_id=period.pk) if bounded else [kr.pk for kr in read], now)
     for key_result in read:
-        key_result.objective.period = period  # every KR here is in it: one Period, not a copy a row
         _set_counts(key_result, counts.get(key_result.pk, _NO_WORK), now)
     if status:
         rows = _displayed(team_ids=team_ids, period_id=period.pk)
@@ -304,9 +346,11 @@ def _key_results_page(
 
 
 # Fields a dashboard card and `okrs.progress` read; everything else (score comments, the
-# objective's why) stays in the database. The team's name comes as `team_name`, without the rest
-# of the team (its guidelines can be 20,000 characters).
+# objective's why) stays in the database. The objective's title and the team's name come as
+# `objective_title` and `team_name`, without the rest of them (a team's guidelines can be 20,000
+# characters).
 _DISPLAYED = (
+    "pk",
     "title",
     "kind",
     "unit",
@@ -319,8 +363,8 @@ _DISPLAYED = (
     "confidence",
     "last_check_in_at",
     "created_at",
-    "objective__title",
 )
+_CARD_FIELDS = (*_DISPLAYED, "team_name", "team_id")
 
 
 def _key_results_in(*, team_ids: list[int] | None, period_id: int) -> QuerySet[KeyResult]:
@@ -330,19 +374,24 @@ def _key_results_in(*, team_ids: list[int] | None, period_id: int) -> QuerySet[K
     return key_results
 
 
-def _displayed(*, team_ids: list[int] | None, period_id: int) -> QuerySet[KeyResult]:
-    """The key results with what a dashboard card shows of them."""
-    return (
-        _key_results_in(team_ids=team_ids, period_id=period_id)
-        .select_related("objective")
-        .only(*_DISPLAYED)
-        .annotate(team_name=F("objective__team__name"), team_id=F("objective__team_id"))
+def _displayed(*, team_ids: list[int] | None, period_id: int) -> QuerySet[dict]:
+    """The key results with what a dashboard card shows of them, as values."""
+    return _key_results_in(team_ids=team_ids, period_id=period_id).values(
+        *_DISPLAYED,
+        objective_title=F("objective__title"),
+        team_name=F("objective__team__name"),
+        team_id=F("objective__team_id"),
     )
 
 
 @prepared(shape=("size",))
-def _first_rows(*, team_ids: list[int] | None, period_id: int, size: int) -> QuerySet[KeyResult]:
+def _first_rows(*, team_ids: list[int] | None, period_id: int, size: int) -> QuerySet[dict]:
     return first_page_query(_displayed(team_ids=team_ids, period_id=period_id), ordering=ORDERING, size=size)
+
+
+def _card_key_result(row: dict, period: Period) -> CardKeyResult:
+    """A row of `_displayed` as a key result of `period` (every KR on the page is in it)."""
+    return CardKeyResult(*(row[name] for name in _CARD_FIELDS), objective=CardObjective(row["objective_title"], period))
 
 
 @prepared
@@ -351,13 +400,13 @@ def _ids_in(*, team_ids: list[int], period_id: int) -> QuerySet[KeyResult]:
 
 
 def _matching_page(
-    rows: QuerySet[KeyResult],
-    scanned: KeysetPage[KeyResult],
+    rows: QuerySet[dict],
+    scanned: KeysetPage[CardKeyResult],
     *,
     status: Status,
     after: str | None,
     before: str | None,
-) -> KeysetPage[KeyResult]:
+) -> KeysetPage[CardKeyResult]:
     """The KRs with `status` among those `scanned` after (or before) the cursor, PAGE_SIZE at
     most: the keyset helper picks the ones nearest the cursor (the first ones when the cursor is
     not valid) and makes the cursors of the page's ends. When every match is shown, the cursors
@@ -365,11 +414,9 @@ def _matching_page(
     (One query more than the unfiltered page, whether few or many match; none when none do.)"""
     matching = {kr.pk: kr for kr in scanned if kr.state.status == status}
     page = keyset_page(rows.filter(pk__in=matching), ordering=ORDERING, size=PAGE_SIZE, after=after, before=before)
-    shown = [matching[kr.pk] for kr in page]
+    shown = [matching[row["pk"]] for row in page]
     return replace(scanned if len(matching) <= PAGE_SIZE else page, items=shown)
 
-
-_NO_WORK = WorkCounts()
 
 # What the dashboard says about an issue `i`, in SQL that SQLite and PostgreSQL both run, as
 # `GitHubIssue.is_closed`, `.is_blocked` and `.assignees`, STALE_AFTER and RECENTLY say in Python (a
@@ -454,7 +501,7 @@ def _work_counts(ids: list[int], now: datetime.datetime) -> dict[int, WorkCounts
     return {row[0]: WorkCounts(*(int(value or 0) for value in row[1:])) for row in _run(_COUNTS_SQL, ids, now)}
 
 
-def _set_counts(key_result: KeyResult, counts: WorkCounts, now: datetime.datetime) -> None:
+def _set_counts(key_result: CardKeyResult, counts: WorkCounts, now: datetime.datetime) -> None:
     """Give the KR its counts (the names `okrs.progress.linked_issue_counts` reads, as annotated
     by `with_issue_counts`) and then its state."""
     key_result.counts = counts
@@ -463,7 +510,7 @@ def _set_counts(key_result: KeyResult, counts: WorkCounts, now: datetime.datetim
     key_result.state = key_result_state(key_result, now)
 
 
-def _work_of(key_result: KeyResult, url: str) -> KeyResultWork:
+def _work_of(key_result: CardKeyResult, url: str) -> KeyResultWork:
     return KeyResultWork(key_result=key_result, url=url, state=key_result.state, counts=key_result.counts)
 
 

@@ -9,7 +9,7 @@ a reader who edits it only moves to another page of what they may already read. 
 not decode to values of the right types is ignored and the first page is shown.
 
 Ordering fields must be non-null, and the last one unique (end with "pk"), so that every row
-has one place in the order.
+has one place in the order. Rows may be models or, from a `values()` queryset, dicts.
 """
 
 import base64
@@ -126,7 +126,9 @@ def _beyond(ordering: tuple[str, ...], position: list, *, backwards: bool) -> Q:
 
 
 def _encode(row: object, count: int) -> str:
-    values = [getattr(row, f"keyset_{index}") for index in range(count)]
+    """The cursor of `row`: its `keyset_<n>` annotations, as attributes of a model or keys of a dict."""
+    names = [f"keyset_{index}" for index in range(count)]
+    values = [row[name] for name in names] if isinstance(row, dict) else [getattr(row, name) for name in names]
     text = json.dumps(values, default=_exact_text, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 

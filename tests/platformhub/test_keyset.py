@@ -39,6 +39,20 @@ def test_pages_forward_and_back_cover_every_row_once_in_order():
     assert forward[-1].next_cursor is None
 
 
+def test_rows_read_as_values_page_as_models_do():
+    for index in range(12):
+        TeamFactory(name=f"Team {index % 4:02d}-{index:02d}")
+    everyone = list(Team.objects.order_by("name", "pk").values("pk", "name"))
+
+    forward, backward = walk(Team.objects.values("pk", "name"), ("name", "pk"), 5)
+
+    assert [[row["pk"] for row in page] for page in forward] == [
+        [row["pk"] for row in everyone[n : n + 5]] for n in (0, 5, 10)
+    ]
+    assert [row for page in backward for row in page] == [row for page in forward for row in page]
+    assert {name for page in forward for row in page for name in row} == {"pk", "name", "keyset_0", "keyset_1"}
+
+
 def test_descending_times_page_alike_on_every_database():
     """Times go through the cursor as text and come back as aware datetimes the column compares with."""
     key_result = KeyResultFactory()
