@@ -5,10 +5,11 @@ allowlist, so neither a <script> nor an on*= attribute nor a javascript: URL sur
 """
 
 import functools
+import html
 from collections.abc import Iterable
 
 import nh3
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from markdown_it import MarkdownIt
 
@@ -84,13 +85,16 @@ def status_badge(status) -> SafeString | str:
 
 
 def select_options(choices) -> SafeString:
-    """`<option>`s for (value, label, selected) triples, every value and label escaped: the
-    dashboard's team filter lists hundreds of teams, and a template loop over them cost several
-    times the rest of the page's filters."""
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((value, " selected" if selected else "", label) for value, label, selected in choices),
+    """`<option>`s for (value, label, selected) triples, every value and label escaped as text
+    (as `escape` does, without making a SafeString of each): the dashboard's team filter lists
+    hundreds of teams, and a template loop over them cost several times the rest of the page's
+    filters; `format_html_join` took five times as long as this."""
+    text = html.escape
+    return mark_safe(  # noqa: S308 - every value and label is escaped
+        "".join(
+            f'<option value="{text(str(value))}"{" selected" if selected else ""}>{text(str(label))}</option>'
+            for value, label, selected in choices
+        )
     )
 
 
