@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber, TruncDate
 
 from integrations.models import GitHubIssue, IssueFacts, IssueLink
 from okrs.models import (
@@ -649,7 +650,7 @@ def _first_check_ins(*, key_result_id: int, size: int) -> QuerySet[CheckIn]:
 
 def with_page_details(key_result: KeyResult, *, now: datetime.datetime) -> KeyResult:
     """Give the key result (loaded by `key_result_to_show`) what its page shows, in two queries:
-    its linked issues (`.linked_issues`), what the chart needs of every check-in
+    its linked issues (`.linked_issues`), what the chart needs of the last check-in of each day
     (`.chart_check_ins`: (created_at, value, done), newest first; the list of check-ins is
     `check_ins_page`), its linked issues' counts (counted here as with_issue_counts counts them:
     the annotation's GROUP BY over five joined tables cost more than the rest of the page's
@@ -667,8 +668,15 @@ def with_page_details(key_result: KeyResult, *, now: datetime.datetime) -> KeyRe
 
 @prepared
 def _chart_check_ins(*, key_result_id: int) -> QuerySet[CheckIn]:
+    """The last check-in of each day (UTC) the key result was checked in on: the chart draws a day
+    at a time, and a key result checked in hundreds of times a day (by a script, say) still sends
+    it one row a day."""
+    day = TruncDate("created_at", tzinfo=datetime.UTC)
+    latest_first = (F("created_at").desc(), F("pk").desc())
     return (
         CheckIn.objects.filter(key_result_id=key_result_id)
+        .annotate(place_in_day=Window(RowNumber(), partition_by=day, order_by=latest_first))
+        .filter(place_in_day=1)
         .order_by("-created_at", "-pk")
         .values_list("created_at", "value", "done")
     )

@@ -133,12 +133,25 @@ def test_a_milestone_chart_follows_each_check_ins_done_flag():
     assert [point.y for point in chart.points] == [BOTTOM, BOTTOM, TOP]
 
 
-def test_check_ins_on_the_same_day_keep_the_order_they_were_recorded_in():
+def test_a_day_of_several_check_ins_draws_the_last_one_recorded():
+    """The chart draws a day at a time: a day ends where its last check-in left it (recorded last
+    at the same moment is later)."""
     key_result = KeyResultFactory(objective__period=PeriodFactory(year=2022, quarter=4), kind=KeyResult.Kind.PERCENT)
+    CheckInFactory(key_result=key_result, value=Decimal(5), created_at=at(10, 9, hour=23))
     for value in (10, 30, 20):
         CheckInFactory(key_result=key_result, value=Decimal(value), created_at=at(10, 10))
+    CheckInFactory(key_result=key_result, value=Decimal(15), created_at=at(10, 10, hour=9))
     chart = chart_of(key_result)
-    assert [point.label for point in chart.points[1:]] == ["10 Oct: 10%", "10 Oct: 30%", "10 Oct: 20%"]
+    assert [point.label for point in chart.points[1:]] == ["9 Oct: 5%", "10 Oct: 20%"]
+
+
+def test_hundreds_of_check_ins_a_day_send_the_chart_one_row_a_day():
+    key_result = KeyResultFactory(objective__period=PeriodFactory(year=2022, quarter=4), kind=KeyResult.Kind.PERCENT)
+    CheckInFactory.create_batch(300, key_result=key_result, value=Decimal(40), created_at=at(11, 2, hour=8))
+    CheckInFactory(key_result=key_result, value=Decimal(60), created_at=at(11, 3))
+    loaded = key_result_for_page(key_result_id=key_result.pk, now=NOW)
+    drawn = [(moment, int(value)) for moment, value, _ in loaded.chart_check_ins]
+    assert drawn == [(at(11, 3), 60), (at(11, 2, hour=8), 40)]
 
 
 def test_chart_of_the_key_result_page_needs_no_further_queries(metric, django_assert_num_queries):
