@@ -330,7 +330,10 @@ def _key_results_page(
         read = first_page(_first_rows(team_ids=team_ids, period_id=period.pk, size=size), ordering=ORDERING, size=size)
     read = replace(read, items=[_card_key_result(row, period) for row in read])
     bounded = team_ids is not None
-    counts = _work_counts(_ids_in(team_ids=team_ids, period_id=period.pk) if bounded else [kr.pk for kr in read], now)
+    if bounded:
+        counts = _work_counts(_IN_TEAMS, now, teams=team_ids, period_id=period.pk)
+    else:
+        counts = _work_counts(_WITH_IDS, now, ids=[kr.pk for kr in read])
     for key_result in read:
         _set_counts(key_result, counts.get(key_result.pk, _NO_WORK), now)
     if status:
@@ -394,11 +397,6 @@ def _card_key_result(row: dict, period: Period) -> CardKeyResult:
     return CardKeyResult(*(row[name] for name in _CARD_FIELDS), objective=CardObjective(row["objective_title"], period))
 
 
-@prepared
-def _ids_in(*, team_ids: list[int], period_id: int) -> QuerySet[KeyResult]:
-    return _key_results_in(team_ids=team_ids, period_id=period_id).values_list("pk", flat=True)
-
-
 def _matching_page(
     rows: QuerySet[dict],
     scanned: KeysetPage[CardKeyResult],
@@ -433,6 +431,7 @@ _BLOCKED = f"{_OPEN} AND i.blocked_label"
 _RECENTLY_CLOSED = f"{_CLOSED} AND i.closed_at >= %(closed_since)s"
 _TABLES = {
     "key_results": KeyResult._meta.db_table,
+    "objectives": Objective._meta.db_table,
     "links": IssueLink._meta.db_table,
     "issues": GitHubIssue._meta.db_table,
 }
@@ -451,9 +450,17 @@ SELECT kr.id,
 FROM {_TABLES["key_results"]} kr
 LEFT JOIN {_TABLES["links"]} l ON l.key_result_id = kr.id
 LEFT JOIN {_TABLES["issues"]} i ON i.id = l.issue_id
-WHERE kr.id IN (%(ids)s)
+WHERE %(which)s
 GROUP BY kr.id
 """  # noqa: S608 (table names and the conditions above; every value is a parameter)
+# Which key results `_COUNTS_SQL` counts: those of ids given, or every one `_key_results_in` gives
+# for a team tree (its conditions written out, so that the tiles of a team tree cost one query,
+# not a second one for the ids; tests/platformhub/test_dashboard_pages.py holds the two together).
+_WITH_IDS = "kr.id IN (%(ids)s)"
+_IN_TEAMS = f"""kr.objective_id IN (
+    SELECT o.id FROM {_TABLES["objectives"]} o
+    WHERE o.period_id = %(period_id)s AND NOT o.archived AND o.team_id IN (%(teams)s)
+)"""  # noqa: S608 (a table name; every value is a parameter)
 
 # Up to LISTED issues of each kind a KR, ranked in SQL so that a KR with hundreds of issues
 # sends no more: recently closed (latest first), blocked, and stale but not blocked (by number).
@@ -478,9 +485,10 @@ ORDER BY key_result_id, kind, position
 """  # noqa: S608 (as above)
 
 
-def _run(sql: str, ids: list[int], now: datetime.datetime) -> list[tuple]:
-    """Run one of the queries above for the KRs `ids` (none: no query)."""
-    if not ids:
+def _run(sql: str, now: datetime.datetime, *, period_id: int | None = None, **lists: list[int]) -> list[tuple]:
+    """Run one of the queries above with each of `lists` (the KRs' `ids`, or `teams`) in place of
+    its `%(name)s`; none at all when one of them is empty."""
+    if not all(lists.values()):
         return []
     params = {
         "open": GitHubIssue.State.OPEN.value,
@@ -488,17 +496,21 @@ def _run(sql: str, ids: list[int], now: datetime.datetime) -> list[tuple]:
         "quiet_since": connection.ops.adapt_datetimefield_value(now - STALE_AFTER),
         "closed_since": connection.ops.adapt_datetimefield_value(now - RECENTLY),
         "listed": LISTED,
-        **{f"id_{n}": pk for n, pk in enumerate(ids)},
+        "period_id": period_id,
     }
-    names = ", ".join(f"%(id_{n})s" for n in range(len(ids)))
+    for name, items in lists.items():
+        params |= {f"{name}_{n}": item for n, item in enumerate(items)}
+        sql = sql.replace(f"%({name})s", ", ".join(f"%({name}_{n})s" for n in range(len(items))))
     with connection.cursor() as cursor:
-        cursor.execute(sql.replace("%(ids)s", names), params)
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def _work_counts(ids: list[int], now: datetime.datetime) -> dict[int, WorkCounts]:
-    """The linked issues of the KRs `ids` counted, in one query."""
-    return {row[0]: WorkCounts(*(int(value or 0) for value in row[1:])) for row in _run(_COUNTS_SQL, ids, now)}
+def _work_counts(which: str, now: datetime.datetime, **values) -> dict[int, WorkCounts]:
+    """The linked issues of the KRs `which` (`_WITH_IDS` with `ids`, or `_IN_TEAMS` with `teams`
+    and `period_id`) counted, in one query."""
+    rows = _run(_COUNTS_SQL.replace("%(which)s", which), now, **values)
+    return {row[0]: WorkCounts(*(int(value or 0) for value in row[1:])) for row in rows}
 
 
 def _set_counts(key_result: CardKeyResult, counts: WorkCounts, now: datetime.datetime) -> None:
@@ -526,7 +538,7 @@ def _name_issues(work: list[KeyResultWork], now: datetime.datetime) -> None:
     in one query."""
     by_key_result = {entry.key_result.pk: entry for entry in work}
     lists = {"recently_closed": "recently_closed", "blocked": "blocked_issues", "stale": "stale_issues"}
-    for key_result_id, kind, repo, number, title, html_url in _run(_ISSUES_SQL, list(by_key_result), now):
+    for key_result_id, kind, repo, number, title, html_url in _run(_ISSUES_SQL, now, ids=list(by_key_result)):
         line = IssueLine(
             reference=issue_reference(repo, number),
             url=issue_url(repo, number, html_url),

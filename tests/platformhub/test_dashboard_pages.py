@@ -16,6 +16,7 @@ from integrations import selectors
 from integrations.models import GitHubIssue, IssueLink
 from okrs.models import KeyResult, with_issue_counts
 from okrs.services import key_result_create, objective_create
+from tests.factories import KeyResultFactory, PeriodFactory, TeamFactory
 
 DASHBOARD = reverse("dashboard")
 KR_ID = re.compile(r'<article class="card work" aria-labelledby="kr-(\d+)">')
@@ -312,7 +313,7 @@ def test_the_sql_counts_what_the_python_says(okr):
             fields["last_activity_at"] = now - datetime.timedelta(days=spec.get("quiet_days", 0))
         _link(key_result, 1, start=number, **fields)
 
-    counts = selectors._work_counts([key_result.pk], now)[key_result.pk]
+    counts = selectors._work_counts(selectors._WITH_IDS, now, ids=[key_result.pk])[key_result.pk]
 
     issues = [link.issue for link in key_result.issue_links.select_related("issue")]
     live = [issue for issue in issues if not issue.deleted]
@@ -334,7 +335,28 @@ def test_the_sql_counts_what_the_python_says(okr):
 
 
 def test_a_key_result_with_no_linked_issue_counts_zero(okr):
-    assert selectors._work_counts([okr.kr.pk], timezone.now()) == {okr.kr.pk: selectors.WorkCounts()}
+    counts = selectors._work_counts(selectors._WITH_IDS, timezone.now(), ids=[okr.kr.pk])
+    assert counts == {okr.kr.pk: selectors.WorkCounts()}
+
+
+def test_a_team_trees_tiles_count_exactly_the_key_results_its_pages_list(okr):
+    """The tiles' SQL writes out `_key_results_in`'s conditions: the quarter, not archived, the teams."""
+    sub_team = TeamFactory(parent=okr.objective.team)
+    listed = [
+        okr.kr,
+        KeyResultFactory(objective__team=sub_team, objective__period=okr.period),
+        KeyResultFactory(objective=okr.objective),
+    ]
+    KeyResultFactory(objective__team=okr.objective.team, objective__period=okr.period, objective__archived=True)
+    KeyResultFactory(objective__team=okr.objective.team, objective__period=PeriodFactory(year=2023, quarter=1))
+    KeyResultFactory(objective__team=TeamFactory(), objective__period=okr.period)
+    teams = [okr.objective.team.pk, sub_team.pk]
+
+    counted = selectors._work_counts(selectors._IN_TEAMS, timezone.now(), teams=teams, period_id=okr.period.pk)
+
+    expected = selectors._key_results_in(team_ids=teams, period_id=okr.period.pk).values_list("pk", flat=True)
+    assert sorted(counted) == sorted(expected) == sorted(key_result.pk for key_result in listed)
+    assert selectors._work_counts(selectors._IN_TEAMS, timezone.now(), teams=[], period_id=okr.period.pk) == {}
 
 
 def test_a_team_dashboard_links_each_card_to_its_key_result_and_counts_its_tree(okr, client_as):
