@@ -311,12 +311,16 @@ def parse_quarter(text: str) -> tuple[int, int] | None:
 
 def default_period(*, today: datetime.date, team_ids: list[int] | None, active_only: bool = False) -> Period:
     """This quarter if the teams (None: every team) have objectives in it (`active_only`: not
-    archived), else the latest quarter in which they have some (else this one)."""
-    current = period_find(*Period.quarter_of(today))
-    if current.pk and _objective_in(period_id=current.pk, team_ids=team_ids, active_only=active_only):
-        return current
+    archived), else the latest quarter in which they have some (else this one, as `period_find`
+    gives it). One query when this quarter is planned, as it mostly is; two otherwise."""
+    year, quarter = Period.quarter_of(today)
+    stored = _quarter_and_whether_planned(year=year, quarter=quarter, team_ids=team_ids, active_only=active_only)
+    if stored and stored[0].planned:
+        return stored[0]
     latest = _latest_period_with_objectives(team_ids=team_ids, active_only=active_only)
-    return latest[0] if latest else current
+    if latest:
+        return latest[0]
+    return stored[0] if stored else period_find(year, quarter)
 
 
 def _objectives_of(team_ids: list[int] | None, active_only: bool) -> QuerySet[Objective]:
@@ -325,8 +329,11 @@ def _objectives_of(team_ids: list[int] | None, active_only: bool) -> QuerySet[Ob
 
 
 @prepared
-def _objective_in(*, period_id: int, team_ids: list[int] | None, active_only: bool) -> QuerySet[Objective]:
-    return _objectives_of(team_ids, active_only).filter(period_id=period_id).order_by().values_list("pk")[:1]
+def _quarter_and_whether_planned(
+    *, year: int, quarter: int, team_ids: list[int] | None, active_only: bool
+) -> QuerySet[Period]:
+    planned = _objectives_of(team_ids, active_only).filter(period=OuterRef("pk"))
+    return Period.objects.filter(year=year, quarter=quarter).annotate(planned=Exists(planned))[:1]
 
 
 @prepared

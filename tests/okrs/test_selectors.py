@@ -331,6 +331,17 @@ def test_default_period_is_the_current_quarter_when_there_are_no_objectives(org)
     )
 
 
+def test_default_period_of_a_planned_quarter_takes_one_query(org, q4, django_assert_num_queries):
+    ObjectiveFactory(team=org.team, period=q4)
+    with django_assert_num_queries(1):
+        assert default_period(today=TODAY, team_ids=[org.team.pk]) == q4
+
+
+def test_default_period_is_the_stored_current_quarter_when_the_teams_never_planned(org, q4):
+    ObjectiveFactory(team=org.other_team, period=q4)
+    assert default_period(today=TODAY, team_ids=[org.team.pk]).pk == q4.pk
+
+
 def test_default_period_of_active_work_passes_over_a_quarter_whose_objectives_are_archived(org, q3, q4):
     ObjectiveFactory(team=org.team, period=q3)
     ObjectiveFactory(team=org.team, period=q4, archived=True)
