@@ -7,12 +7,13 @@ from django import template
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 
-from integrations.selectors import IssueLine, KeyResultWork, WorkCounts
+from integrations.selectors import Dashboard, IssueLine, KeyResultWork, Totals, WorkCounts
 from okrs.forms import CheckInForm
 from okrs.models import KeyResult, RoadmapItem
 from okrs.progress import Status, linked_issue_counts
 from okrs.selectors import ObjectivePlace
 from platformhub.fragments import locale_of
+from platformhub.templatetags.platformhub import PagerLinks, ago, pager_links
 from platformhub.timesince import time_since
 from platformhub.urls_cache import reverse_cached, reverse_pk
 
@@ -588,8 +589,7 @@ class WorkCardRun:
     rows: tuple[WorkCardRow, ...]
 
 
-@register.simple_tag
-def work_card_runs(entries) -> list[WorkCardRun]:
+def work_card_runs(entries) -> tuple[WorkCardRun, ...]:
     """The dashboard's cards (listed team by team) as runs of one team each, so that each run is
     drawn by `{% memo_each %}` under one heading."""
     runs = []
@@ -597,4 +597,51 @@ def work_card_runs(entries) -> list[WorkCardRun]:
         first, *rest = entries_of_team
         rows = tuple(work_card_row(entry) for entry in (first, *rest))
         runs.append(WorkCardRun(team_name=first.key_result.team_name, rows=rows))
-    return runs
+    return tuple(runs)
+
+
+@dataclass(frozen=True)
+class DashboardBody:
+    """All the dashboard shows below the site header, as plain values (platformhub/fragments.py):
+    a page built again is drawn again only when something on it changed, and its cards only
+    when theirs did. `synced_ago` is "" when GitHub was never synced; `status_label` "" when no
+    status is filtered on."""
+
+    team_name: str
+    team_is_top_level: bool
+    period_name: str
+    synced_ago: str
+    sync_error: str
+    team_choices: tuple[tuple[str, str, bool], ...]
+    quarter_choices: tuple[tuple[str, str, bool], ...]
+    status_choices: tuple[tuple[str, str, bool], ...]
+    totals: Totals
+    status_label: str
+    runs: tuple[WorkCardRun, ...]
+    is_paginated: bool
+    scan_size: int
+    scanned_without_filling: bool  # a status filter found fewer than a page in its scan, and more lie beyond
+    pager: PagerLinks | None
+
+
+@register.simple_tag(takes_context=True)
+def dashboard_body(context, board: Dashboard) -> DashboardBody:
+    """The dashboard `board` (integrations.selectors.dashboard) as the row its page is drawn from."""
+    team, page, last_sync = board.team, board.page, board.last_sync
+    return DashboardBody(
+        team_name="" if team is None else team["name"] if isinstance(team, dict) else team.name,
+        team_is_top_level=team is not None and not (team["parent_id"] if isinstance(team, dict) else team.parent_id),
+        period_name=board.period.name,
+        synced_ago=ago(last_sync.started_at) if last_sync else "",
+        sync_error=(last_sync.error or "") if last_sync else "",
+        team_choices=tuple(board.team_choices),
+        quarter_choices=tuple(board.quarter_choices),
+        status_choices=tuple(board.status_choices),
+        totals=board.totals,
+        status_label=board.status.label if board.status else "",
+        runs=work_card_runs(page),
+        is_paginated=page.is_paginated,
+        scan_size=board.scan_size,
+        scanned_without_filling=bool(board.status and page.items and page.has_next and len(page) < board.page_size),
+        pager=pager_links(context, page, "Pages of key results", board.page_size),
+    )

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from django import template
 from django.template.base import Node, TemplateSyntaxError
+from django.template.defaulttags import querystring
 from django.utils import timezone
 from django.utils.datastructures import DeferredSubDict
 
@@ -28,6 +29,33 @@ def ago(moment) -> str:
     if timezone.now() - moment < datetime.timedelta(minutes=1):
         return "just now"
     return f"{time_since(moment)} ago"
+
+
+@dataclass(frozen=True)
+class PagerLinks:
+    """A keyset page's links (platformhub/keyset.py) as plain values, for includes/keyset_nav.html:
+    each the address's query string with the cursor changed ("" for no such page)."""
+
+    label: str
+    size: str  # what a page holds: "25", "5 teams"
+    previous: str
+    first: str
+    next: str
+
+
+@register.simple_tag(takes_context=True)
+def pager_links(context, page, label: str, size) -> PagerLinks | None:
+    """The links of a paginated keyset `page` (None when it is the only page), keeping the rest
+    of the request's query string (filters) as `{% querystring %}` does."""
+    if not page.is_paginated:
+        return None
+    return PagerLinks(
+        label=label,
+        size=str(size),
+        previous=querystring(context, after=None, before=page.previous_cursor) if page.has_previous else "",
+        first=querystring(context, after=None, before=None) if page.has_previous else "",
+        next=querystring(context, before=None, after=page.next_cursor) if page.has_next else "",
+    )
 
 
 @register.simple_tag

@@ -8,6 +8,7 @@ from django.utils import timezone
 from integrations.models import GitHubIssue, IssueLink
 from okrs.models import KeyResult, Period
 from okrs.services import key_result_create, objective_create
+from platformhub import fragments
 from tests.rows import same_as_built_afresh
 
 ROLE_STATUS = {"lead": 200, "engineer": 200, "viewer": 200, "outsider": 200, "staff": 200, "anonymous": 302}
@@ -128,6 +129,27 @@ def test_the_dashboard_with_remembered_cards_is_the_page_built_afresh_after_each
     page = same_as_built_afresh(client_as("lead"), url)
     assert "1 of 1 linked issues closed" in page
     assert "Recently closed" in page
+
+
+def test_the_dashboard_is_drawn_again_only_when_something_on_it_changed(okr, client_as, monkeypatch):
+    fragments.forget_rendered_rows()
+    drawn = []
+    monkeypatch.setattr(fragments, "check_plain", lambda row: drawn.append(type(row).__name__))
+    url = reverse("dashboard") + "?quarter=2022-q4"
+    lead = client_as("lead")
+    first = lead.get(url).content
+    assert drawn.count("DashboardBody") == drawn.count("WorkCardRow") == 1
+    again = lead.get(url).content
+    assert (drawn.count("DashboardBody"), drawn.count("WorkCardRow")) == (1, 1), "drawn from memory"
+    assert again.count(b"Migrate postgres out of heroku") == first.count(b"Migrate postgres out of heroku") == 1
+
+    key_result_create(objective=okr.objective, title="Move the workers to EKS", kind="milestone")
+
+    page = lead.get(url).content.decode()
+    assert "Move the workers to EKS" in page
+    assert "<strong>2</strong> key results" in page
+    assert drawn.count("DashboardBody") == 2
+    assert drawn.count("WorkCardRow") == 2, "only the new key result's card drawn"
 
 
 def _options(content: str, select_id: str) -> list[tuple[str, bool, str]]:
