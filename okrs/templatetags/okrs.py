@@ -510,6 +510,76 @@ def roadmap_lane_row(context, lane) -> LaneRow:
 
 
 @dataclass(frozen=True)
+class RoadmapHead:
+    """A roadmap page's heading, actions and filters (platformhub/fragments.py). `health` is ""
+    when no health is filtered on; `team_name` and `team_slug` are "" on the roadmap of every team."""
+
+    all_teams: bool
+    team_name: str
+    team_slug: str
+    can_edit: bool
+    team_query: str
+    health: str
+    health_choices: tuple[tuple[str, str], ...]
+
+
+@register.simple_tag(takes_context=True)
+def roadmap_head(context) -> RoadmapHead:
+    """The head of the roadmap page drawn in `context` (okrs/roadmap_views.py's)."""
+    team, page = context.get("team"), context["page"]
+    return RoadmapHead(
+        all_teams=bool(context.get("all_teams")),
+        team_name=team.name if team else "",
+        team_slug=team.slug if team else "",
+        can_edit=bool(context.get("can_edit")),
+        team_query=getattr(page, "team_query", "") or "",
+        health=page.health or "",
+        health_choices=tuple((value, str(label)) for value, label in context["health_choices"]),
+    )
+
+
+@dataclass(frozen=True)
+class RoadmapTreeRow:
+    """A top-level team on the roadmap of every team, with its lanes (its sub-teams' work in them)."""
+
+    pk: int
+    name: str
+    url: str
+    lanes: tuple[LaneRow, ...]
+
+
+@dataclass(frozen=True)
+class OrgRoadmapBody:
+    """All the roadmap of every team shows below the site header (platformhub/fragments.py)."""
+
+    head: RoadmapHead
+    health_counts: tuple[tuple[str, str, str], ...]  # (health, shown count, label)
+    trees: tuple[RoadmapTreeRow, ...]
+    pager: PagerLinks | None
+
+
+@register.simple_tag(takes_context=True)
+def org_roadmap_body(context, page, health_choices, page_size: int) -> OrgRoadmapBody:
+    """`page` (okrs.selectors.org_roadmap_page) as the row its page is drawn from: each tree's
+    lanes as `roadmap_lane_row` makes them there (lanes headed h3, cards h4, nothing to edit)."""
+    lane_context = {"all_teams": True, "page": page, "lane_heading": 3, "item_heading": 4}
+    return OrgRoadmapBody(
+        head=roadmap_head(context),
+        health_counts=tuple((count.health, count.shown, str(count.label)) for count in page.health_counts),
+        trees=tuple(
+            RoadmapTreeRow(
+                pk=tree.team.pk,
+                name=tree.team.name,
+                url=reverse_cached("okrs:team_roadmap", tree.team.slug),
+                lanes=tuple(roadmap_lane_row(lane_context | {"team": tree.team}, lane) for lane in tree.lanes),
+            )
+            for tree in page.trees
+        ),
+        pager=pager_links(context, page.pager, "More teams", f"{page_size:d} teams"),
+    )
+
+
+@dataclass(frozen=True)
 class OverviewObjectiveRow:
     pk: int
     title: str

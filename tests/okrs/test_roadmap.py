@@ -31,10 +31,11 @@ from okrs.services import (
     roadmap_share_link_revoke,
     roadmap_snapshot_take,
 )
+from platformhub import fragments
 from platformhub.models import Team
 from tests.factories import TeamFactory, UserFactory
 from tests.pager import pager_link
-from tests.rows import same_as_built_afresh
+from tests.rows import normalised, same_as_built_afresh
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -89,6 +90,31 @@ def test_the_lanes_remembered_are_the_lanes_drawn_afresh_when_they_fill_empty_an
     assert "Add item" not in same_as_built_afresh(viewer, url)
     everyone = same_as_built_afresh(viewer, reverse("okrs:roadmap"))
     assert f'aria-labelledby="tree-{org.team.pk} lane-' in everyone
+
+
+def test_the_roadmap_of_every_team_is_drawn_again_only_when_something_on_it_changed(
+    roadmap, org, okr, client_as, monkeypatch
+):
+    fragments.forget_rendered_rows()
+    drawn = []
+    monkeypatch.setattr(fragments, "check_plain", lambda row: drawn.append(type(row).__name__))
+    url = reverse("okrs:roadmap")
+    viewer = client_as("viewer")
+    first = normalised(viewer.get(url).content)
+    lanes = drawn.count("LaneRow")
+    assert drawn.count("OrgRoadmapBody") == drawn.count("RoadmapHead") == 1
+    assert lanes >= 2, "the Now lane and the horizons'"
+    assert normalised(viewer.get(url).content) == first
+    assert (drawn.count("OrgRoadmapBody"), drawn.count("LaneRow")) == (1, lanes), "drawn from memory"
+
+    check_in_record(key_result=okr.kr, author=None, expected_version=okr.kr.version, confidence="low", value=2)
+
+    assert 'aria-valuenow="67"' in viewer.get(url).content.decode()
+    assert drawn.count("OrgRoadmapBody") == 2
+    assert drawn.count("LaneRow") == lanes + 2, "only the Now lane (the KR's objective) and the item's lane"
+    assert drawn.count("RoadmapHead") == 1, "the head and filters did not change"
+    assert 'value="health"' not in viewer.get(url + "?health=at_risk").content.decode()
+    assert drawn.count("RoadmapHead") == 2, "a filter is part of the head"
 
 
 # Roll-up
