@@ -36,7 +36,7 @@ from okrs.progress import (
     roadmap_item_rollup,
 )
 from okrs.services import share_token_hash, team_quarter_is_closed
-from platformhub.keyset import KeysetPage, first_page, first_page_query, keyset_page
+from platformhub.keyset import KeysetPage, first_page, first_page_query, keyed, keyset_page
 from platformhub.models import Membership, Person, Team
 from platformhub.permissions import access_for
 from platformhub.prepared import prepared
@@ -747,10 +747,9 @@ def org_overview(
     if after or before:
         top_level = _readable_top_level_teams(user)
         pager = keyset_page(top_level, ordering=_TEAM_ORDER, size=OVERVIEW_TEAMS_PER_PAGE, after=after, before=before)
+        sub_teams = _sub_teams(pager.items)
     else:
-        first = _first_top_level_teams(root_ids=readable_root_ids(user), size=OVERVIEW_TEAMS_PER_PAGE)
-        pager = first_page(first, ordering=_TEAM_ORDER, size=OVERVIEW_TEAMS_PER_PAGE)
-    sub_teams = _sub_teams(pager.items)
+        pager, sub_teams = _first_trees(root_ids=readable_root_ids(user), size=OVERVIEW_TEAMS_PER_PAGE)
     teams = [team for top in pager.items for team in (top, *sub_teams.get(top.pk, []))]
     by_id = {team.pk: team for team in teams}
     objectives = _plain_objectives(
@@ -809,9 +808,29 @@ def _top_level_teams(root_ids: list[int] | None) -> QuerySet[Team]:
     return teams if root_ids is None else teams.filter(pk__in=root_ids)
 
 
+def _first_trees(*, root_ids: list[int] | None, size: int) -> tuple[KeysetPage[Team], dict[int, list[Team]]]:
+    """The first page of `size` top-level teams the reader of `root_ids` reads (None: every
+    team), and the sub-teams of each, by name, as `_sub_teams` gives them: in one query."""
+    top_level, sub_teams = [], {}
+    rows = _first_trees_rows(root_ids=root_ids, size=size)
+    for team in rows:
+        if team.parent_id is None:
+            top_level.append(team)
+    by_id = {team.pk: team for team in top_level}
+    for team in rows:
+        if team.parent_id is not None:
+            team.parent = by_id[team.parent_id]
+            sub_teams.setdefault(team.parent_id, []).append(team)
+    return first_page(top_level, ordering=_TEAM_ORDER, size=size), sub_teams
+
+
 @prepared(shape=("size",))
-def _first_top_level_teams(*, root_ids: list[int] | None, size: int) -> QuerySet[Team]:
-    return first_page_query(_top_level_teams(root_ids), ordering=_TEAM_ORDER, size=size)
+def _first_trees_rows(*, root_ids: list[int] | None, size: int) -> QuerySet[Team]:
+    """The teams of `_first_trees` (the page's top-level teams, and one more to tell whether there
+    is a next page, with their sub-teams), by name."""
+    first = first_page_query(_top_level_teams(root_ids), ordering=_TEAM_ORDER, size=size).values("pk")
+    in_trees = Team.objects.filter(Q(pk__in=first) | Q(parent_id__in=first)).only("name", "slug", "parent")
+    return keyed(in_trees, _TEAM_ORDER).order_by(*_TEAM_ORDER)
 
 
 def _sub_teams(top_level: list[Team]) -> dict[int, list[Team]]:
@@ -1389,8 +1408,7 @@ def org_roadmap_page(
     trees with items of that health (and only those items)."""
     root_ids = readable_root_ids(user)
     if not (team_query or health or after or before):
-        first = _first_top_level_teams(root_ids=root_ids, size=ROADMAP_TEAMS_PER_PAGE)
-        pager = first_page(first, ordering=_TEAM_ORDER, size=ROADMAP_TEAMS_PER_PAGE)
+        pager, sub_teams = _first_trees(root_ids=root_ids, size=ROADMAP_TEAMS_PER_PAGE)
     else:
         top_level = _readable_top_level_teams(user)
         if team_query:
@@ -1400,7 +1418,7 @@ def org_roadmap_page(
             in_tree = Q(team=OuterRef("pk")) | Q(team__parent=OuterRef("pk"))
             top_level = top_level.filter(Exists(RoadmapItem.objects.filter(in_tree, health=health)))
         pager = keyset_page(top_level, ordering=_TEAM_ORDER, size=ROADMAP_TEAMS_PER_PAGE, after=after, before=before)
-    sub_teams = _sub_teams(pager.items)
+        sub_teams = _sub_teams(pager.items)
     trees = [[top, *sub_teams.get(top.pk, [])] for top in pager.items]
     lanes = _roadmap_lanes(trees, health=health, now=now)
     return OrgRoadmapPage(

@@ -56,7 +56,7 @@ def keyset_page[T](
     """The `size` rows of `queryset` in `ordering` after the cursor `after` (or before `before`),
     or the first `size` rows; one query, of at most size + 1 rows."""
     _check_size(size)
-    queryset = _keyed(queryset, ordering)
+    queryset = keyed(queryset, ordering)
     backwards = False
     if (position := _decode(queryset, ordering, after)) is not None:
         queryset = queryset.filter(_beyond(ordering, position, backwards=False))
@@ -73,7 +73,7 @@ def first_page_query[T](queryset: QuerySet[T], *, ordering: tuple[str, ...], siz
     compiled once can return (platformhub/prepared.py); `first_page` makes the page of its rows.
     Most requests are for the first page, and building a keyset query costs more than running it."""
     _check_size(size)
-    return _keyed(queryset, ordering).order_by(*ordering)[: size + 1]
+    return keyed(queryset, ordering).order_by(*ordering)[: size + 1]
 
 
 def first_page[T](rows: list[T], *, ordering: tuple[str, ...], size: int) -> KeysetPage[T]:
@@ -86,8 +86,9 @@ def _check_size(size: int) -> None:
         raise ValueError(f"a page has 1 to {MAX_PAGE_SIZE} rows")
 
 
-def _keyed(queryset: QuerySet, ordering: tuple[str, ...]) -> QuerySet:
-    """`queryset` with its ordering values as `keyset_<n>`, which cursors are made of."""
+def keyed(queryset: QuerySet, ordering: tuple[str, ...]) -> QuerySet:
+    """`queryset` with its ordering values as `keyset_<n>`, which cursors are made of: for a query
+    that reads a first page's rows among others, to make the page of with `first_page`."""
     return queryset.annotate(**{f"keyset_{index}": F(field.removeprefix("-")) for index, field in enumerate(ordering)})
 
 

@@ -247,8 +247,8 @@ def build_objectives(*, teams, period, count: int, owners, parent_for=None) -> l
     return objectives
 
 
-ORG_OVERVIEW_QUERIES = 7  # person and memberships, top-level teams, sub-teams, objectives, key results, their
-# linked issues' counts, quarters
+ORG_OVERVIEW_QUERIES = 6  # person and memberships, top-level teams with their sub-teams, objectives, key results,
+# their linked issues' counts, quarters
 
 
 @pytest.mark.parametrize("count", [2, 40])
