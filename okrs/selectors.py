@@ -1052,7 +1052,8 @@ def _roadmap_lanes(
     for horizon in horizons:
         horizon.team = by_id.get(horizon.team_id)
     period = default_period(today=now.date(), team_ids=list(by_id), active_only=True)
-    work = _lane_work(team_ids=team_ids, health=health or None, period=period, now=now)
+    rows = _roadmap_item_rows(team_ids=team_ids, health=health or None)
+    work = _lane_work(team_ids=team_ids, links=[(row[0], row[-2], row[-1]) for row in rows], period=period, now=now)
     lanes = []
     for index, tree in enumerate(trees):
         prefix = f"t{tree[0].pk}-" if len(trees) > 1 else ""
@@ -1063,8 +1064,11 @@ def _roadmap_lanes(
                 tree_lanes.append(Lane(key=f"{prefix}h{horizon.pk}", name=str(horizon), horizon=horizon))
         lanes.append(tree_lanes)
     lane_of = {(index, lane.horizon.pk): lane for index, tree_lanes in enumerate(lanes) for lane in tree_lanes[1:]}
-    rows = _roadmap_item_rows(team_ids=team_ids, health=health or None)
-    for pk, version, team_id, horizon_id, title, description, status, commitment, health in rows:
+    drawn = set()
+    for pk, version, team_id, horizon_id, title, description, status, commitment, health, _, _ in rows:
+        if pk in drawn:  # the same item again, with another of its links
+            continue
+        drawn.add(pk)
         index = tree_of[team_id]
         krs = work.key_results_of.get(pk, [])
         objectives = work.objectives_of.get(pk, [])
@@ -1113,28 +1117,38 @@ def _roadmap_items_of(team_ids: list[int], health: str | None) -> QuerySet[Roadm
 
 @prepared
 def _roadmap_item_rows(*, team_ids: list[int], health: str | None) -> QuerySet[RoadmapItem]:
+    """The teams' items in order, each with its links: a row for each (objective, key result) it
+    links (None for a kind it links none of; an item links few), its rows one after another."""
     return (
         _roadmap_items_of(team_ids, health)
         .order_by("order", "pk")
-        .values_list("pk", "version", "team_id", "horizon_id", "title", "description", "status", "commitment", "health")
+        .values_list(
+            "pk",
+            "version",
+            "team_id",
+            "horizon_id",
+            "title",
+            "description",
+            "status",
+            "commitment",
+            "health",
+            "objectives",
+            "key_results",
+        )
     )
 
 
-@prepared
-def _roadmap_item_links(*, team_ids: list[int], health: str | None) -> QuerySet[RoadmapItem]:
-    """(item, objective, key result) of each link of the items (one of the two is None)."""
-    return _roadmap_items_of(team_ids, health).order_by().values_list("pk", "objectives", "key_results")
-
-
-def _lane_work(*, team_ids: list[int], health: str | None, period: Period, now: datetime.datetime) -> LaneWork:
+def _lane_work(
+    *, team_ids: list[int], links: list[tuple[int, int | None, int | None]], period: Period, now: datetime.datetime
+) -> LaneWork:
     """The teams' objectives for the quarter (the Now lane), and the objectives and key results
-    linked to each of the `items`, with their progress, in four queries: the items' links (both
-    kinds in one, an item links few), the objectives (the Now lane's and the linked ones together,
-    as they are mostly the same), the key results (of those objectives and the linked ones) and
-    their linked issues' counts."""
+    the items link to (`links`: (item, objective, key result), as `_roadmap_item_rows` reads them),
+    with their progress, in three queries: the objectives (the Now lane's and the linked ones
+    together, as they are mostly the same), the key results (of those objectives and the linked
+    ones) and their linked issues' counts."""
     objective_links: set[tuple[int, int]] = set()
     key_result_links: set[tuple[int, int]] = set()
-    for item_id, objective_id, key_result_id in _roadmap_item_links(team_ids=team_ids, health=health):
+    for item_id, objective_id, key_result_id in links:
         if objective_id is not None:
             objective_links.add((item_id, objective_id))
         if key_result_id is not None:

@@ -522,12 +522,30 @@ def test_a_team_roadmap_runs_a_constant_number_of_queries(
         roadmap_item_link_key_result(item=item, key_result=kr)
         roadmap_item_link_objective(item=item, objective=objective)
     client = client_as("lead")
-    # session, user, access, team, sub-teams, horizons, quarter lookups (2), the items' links to
-    # objectives and KRs, the quarter's and the linked objectives, their KRs and the linked ones, the
-    # KRs' issue counts, items
-    with django_assert_num_queries(13):
+    # session, user, access, team, sub-teams, horizons, quarter lookups (2), the items with their
+    # links to objectives and KRs, the quarter's and the linked objectives, their KRs and the linked
+    # ones, the KRs' issue counts
+    with django_assert_num_queries(12):
         response = client.get(reverse("okrs:team_roadmap", args=["platform"]))
     assert response.content.decode().count('class="roadmap-item roadmap-item--') >= items
+
+
+def test_an_item_linking_several_objectives_and_key_results_is_drawn_once_with_all_of_them(
+    roadmap, okr, org, client_as
+):
+    """Its links come as a row each (objective × key result); the item is one card."""
+    second = objective_create(team=org.team, period=okr.period, title="Cheaper hosting")
+    roadmap_item_link_objective(item=roadmap["item"], objective=okr.objective)
+    roadmap_item_link_objective(item=roadmap["item"], objective=second)
+    roadmap_item_link_key_result(item=roadmap["item"], key_result=roadmap["unlinked"])
+
+    page = client_as("lead").get(reverse("okrs:team_roadmap", args=[org.team.slug])).content.decode()
+
+    card = page[page.index(f'<article id="item-{roadmap["item"].pk}"') :]
+    card = card[: card.index("</article>")]
+    assert page.count(f'<article id="item-{roadmap["item"].pk}"') == 1
+    for title in ("High uptime", "Cheaper hosting", "Migrate postgres out of heroku", "Load testing"):
+        assert card.count(f">{title}</a>") == 1, title
 
 
 def test_demo_roadmap_tells_the_story(db, client):
@@ -727,10 +745,10 @@ def test_the_roadmap_of_every_team_runs_a_constant_number_of_queries(
     _trees(trees, okr.period, roadmap["six_month"])
     client = client_as("viewer")
     # session, user, access, top-level teams with their sub-teams, horizons, quarter lookups (2: this
-    # quarter is not planned here), the items' links to objectives and KRs, the quarter's and the
-    # linked objectives, their KRs and the linked ones, the KRs' issue counts, items, the counts by
+    # quarter is not planned here), the items with their links to objectives and KRs, the quarter's
+    # and the linked objectives, their KRs and the linked ones, the KRs' issue counts, the counts by
     # health
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(reverse("okrs:roadmap"))
     assert len(_tree_ids(response.content.decode())) == min(trees + 2, ROADMAP_TEAMS_PER_PAGE)
 
