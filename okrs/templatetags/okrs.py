@@ -559,7 +559,7 @@ class OrgRoadmapBody:
 
 
 @register.simple_tag(takes_context=True)
-def org_roadmap_body(context, page, health_choices, page_size: int) -> OrgRoadmapBody:
+def org_roadmap_body(context, page, page_size: int) -> OrgRoadmapBody:
     """`page` (okrs.selectors.org_roadmap_page) as the row its page is drawn from: each tree's
     lanes as `roadmap_lane_row` makes them there (lanes headed h3, cards h4, nothing to edit)."""
     lane_context = {"all_teams": True, "page": page, "lane_heading": 3, "item_heading": 4}
