@@ -68,6 +68,15 @@ def test_every_people_and_team_model_keeps_a_history():
         assert hasattr(model, "history"), f"{model.__name__} has no change history"
 
 
+def test_a_history_manager_is_of_one_class_per_model_and_reads_its_own_objects_history(okr):
+    """simple-history made a new manager class on every `instance.history`; ours make it once."""
+    objective = ObjectiveFactory(team=okr.objective.team, period=okr.period)
+    assert type(okr.objective.history) is type(Objective.history) is type(objective.history)
+    assert type(okr.kr.history.first().owners) is type(okr.kr.history.last().owners)
+    assert {row.title for row in okr.objective.history.all()} == {"High uptime"}
+    assert Objective.history.count() == okr.objective.history.count() + objective.history.count()
+
+
 def test_an_edit_through_the_page_is_recorded_with_who_and_what(org, client_as):
     client_as("lead").post(
         reverse("team_about_edit", args=[org.team.slug]), {"mission": "Recorded", "guidelines": "", "version": 1}
