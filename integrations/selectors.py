@@ -185,6 +185,16 @@ class Dashboard:
     page_size: int
     scan_size: int
 
+    @property
+    def team_name(self) -> str:
+        """The shown team's name; "" for every team the reader reads."""
+        return _team_value(self.team, "name") or ""
+
+    @property
+    def team_is_top_level(self) -> bool:
+        """Whether a team is shown and has no parent (so its sub-teams are counted with it)."""
+        return self.team is not None and _team_value(self.team, "parent_id") is None
+
 
 def dashboard(
     *,
@@ -261,8 +271,8 @@ def _dashboard_team_choices(
     return choices
 
 
-def _team_value(team: Team | dict | None, name: str) -> int | None:
-    """`team.pk` or `team.parent_id` of a Team or of one of `_dashboard_teams`' rows."""
+def _team_value(team: Team | dict | None, name: str) -> int | str | None:
+    """`team.pk`, `.parent_id` or `.name` of a Team or of one of `_dashboard_teams`' rows."""
     if team is None:
         return None
     return team[name] if isinstance(team, dict) else getattr(team, name)
@@ -394,7 +404,9 @@ def _first_rows(*, team_ids: list[int] | None, period_id: int, size: int) -> Que
 
 def _card_key_result(row: dict, period: Period) -> CardKeyResult:
     """A row of `_displayed` as a key result of `period` (every KR on the page is in it)."""
-    return CardKeyResult(*(row[name] for name in _CARD_FIELDS), objective=CardObjective(row["objective_title"], period))
+    return CardKeyResult(
+        **{name: row[name] for name in _CARD_FIELDS}, objective=CardObjective(row["objective_title"], period)
+    )
 
 
 def _matching_page(

@@ -811,16 +811,9 @@ def _top_level_teams(root_ids: list[int] | None) -> QuerySet[Team]:
 def _first_trees(*, root_ids: list[int] | None, size: int) -> tuple[KeysetPage[Team], dict[int, list[Team]]]:
     """The first page of `size` top-level teams the reader of `root_ids` reads (None: every
     team), and the sub-teams of each, by name, as `_sub_teams` gives them: in one query."""
-    top_level, sub_teams = [], {}
     rows = _first_trees_rows(root_ids=root_ids, size=size)
-    for team in rows:
-        if team.parent_id is None:
-            top_level.append(team)
-    by_id = {team.pk: team for team in top_level}
-    for team in rows:
-        if team.parent_id is not None:
-            team.parent = by_id[team.parent_id]
-            sub_teams.setdefault(team.parent_id, []).append(team)
+    top_level = [team for team in rows if team.parent_id is None]
+    sub_teams = _by_parent(top_level, [team for team in rows if team.parent_id is not None])
     return first_page(top_level, ordering=_TEAM_ORDER, size=size), sub_teams
 
 
@@ -835,12 +828,17 @@ def _first_trees_rows(*, root_ids: list[int] | None, size: int) -> QuerySet[Team
 
 def _sub_teams(top_level: list[Team]) -> dict[int, list[Team]]:
     """The sub-teams of each of the top-level teams, by name, in one query."""
+    return _by_parent(top_level, _sub_teams_of(parent_ids=[team.pk for team in top_level]))
+
+
+def _by_parent(top_level: list[Team], sub_teams: list[Team]) -> dict[int, list[Team]]:
+    """`sub_teams` (of the `top_level` teams) by their parent's id, each given its parent."""
     by_id = {team.pk: team for team in top_level}
-    sub_teams: dict[int, list[Team]] = {}
-    for sub_team in _sub_teams_of(parent_ids=list(by_id)):
+    by_parent: dict[int, list[Team]] = {}
+    for sub_team in sub_teams:
         sub_team.parent = by_id[sub_team.parent_id]
-        sub_teams.setdefault(sub_team.parent_id, []).append(sub_team)
-    return sub_teams
+        by_parent.setdefault(sub_team.parent_id, []).append(sub_team)
+    return by_parent
 
 
 @prepared

@@ -697,10 +697,10 @@ class DashboardBody:
 @register.simple_tag(takes_context=True)
 def dashboard_body(context, board: Dashboard) -> DashboardBody:
     """The dashboard `board` (integrations.selectors.dashboard) as the row its page is drawn from."""
-    team, page, last_sync = board.team, board.page, board.last_sync
+    page, last_sync = board.page, board.last_sync
     return DashboardBody(
-        team_name="" if team is None else team["name"] if isinstance(team, dict) else team.name,
-        team_is_top_level=team is not None and not (team["parent_id"] if isinstance(team, dict) else team.parent_id),
+        team_name=board.team_name,
+        team_is_top_level=board.team_is_top_level,
         period_name=board.period.name,
         synced_ago=ago(last_sync.started_at) if last_sync else "",
         sync_error=(last_sync.error or "") if last_sync else "",
