@@ -121,6 +121,31 @@ def test_the_same_shape_is_compiled_once_and_a_new_shape_again():
     assert len(objectives_of.shapes) == 4
 
 
+def test_a_shape_works_out_its_converters_once_per_connection(monkeypatch):
+    from django.db.models.sql.compiler import SQLCompiler
+
+    worked_out = []
+    work_out = SQLCompiler.get_converters
+
+    def counted(compiler, expressions):
+        worked_out.append(len(expressions))
+        return work_out(compiler, expressions)
+
+    key_result = KeyResultFactory()
+    now = timezone.now()
+    first = CheckInFactory(key_result=key_result, created_at=now - datetime.timedelta(days=2), value=5)
+    check_ins_since.shapes.clear()
+    monkeypatch.setattr(SQLCompiler, "get_converters", counted)
+
+    runs = [check_ins_since(key_result_id=key_result.pk, since=now - datetime.timedelta(days=days)) for days in (3, 4)]
+
+    assert len(worked_out) == 1
+    for run in runs:
+        assert run == [first]
+        assert run[0].created_at == first.created_at and run[0].created_at.tzinfo is not None
+        assert run[0].value == first.value
+
+
 def test_repeats_and_none_in_a_list_are_dropped_as_django_drops_them():
     team = TeamFactory()
     objective = ObjectiveFactory(team=team)
