@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,9 +16,10 @@ from okrs.models import KeyResult, Objective, Period
 from okrs.progress import KeyResultState, Status, key_result_state
 from okrs.selectors import (
     LinkedIssue,
-    default_period,
+    default_period_among,
     parse_quarter,
     period_find,
+    planned_quarters,
     readable_root_ids,
     team_period_is_closed,
     teams_in_trees,
@@ -217,7 +218,7 @@ def dashboard(
     access = access_for(user)
     whole_org = access.is_staff or access.is_org_viewer
     team_ids = _dashboard_tree_ids(teams=teams, team=team, whole_org=whole_org)
-    period = _dashboard_period(quarter=quarter, team_ids=team_ids, today=timezone.localdate(now))
+    period, quarter_choices = _dashboard_quarters(quarter=quarter, team_ids=team_ids, today=timezone.localdate(now))
     known = Status(status) if status in STATUS_VALUES else None
     page, totals = _key_results_page(
         team_ids=team_ids, period=period, status=known, now=now, after=after, before=before
@@ -225,7 +226,7 @@ def dashboard(
     return Dashboard(
         team=team,
         team_choices=_dashboard_team_choices(teams=teams, team=team, whole_org=whole_org),
-        quarter_choices=_dashboard_quarter_choices(period),
+        quarter_choices=quarter_choices,
         status_choices=[(value, label, value == known) for value, label in STATUS_CHOICES],
         period=period,
         status=known,
@@ -278,20 +279,24 @@ def _team_value(team: Team | dict | None, name: str) -> int | str | None:
     return team[name] if isinstance(team, dict) else getattr(team, name)
 
 
-def _dashboard_quarter_choices(period: Period) -> list[tuple[str, str, bool]]:
-    """The quarter filter's options: the quarters anything was planned in, latest first, with the
-    one shown selected (and listed last when nothing was planned in it). Built here, not by a
-    template loop, as the teams' are."""
-    choices = [(quarter.slug, quarter.name, quarter.pk == period.pk) for quarter in _dashboard_quarters()]
+def _dashboard_quarters(
+    *, quarter: str, team_ids: list[int] | None, today: datetime.date
+) -> tuple[Period, list[tuple[str, str, bool]]]:
+    """The quarter shown, the one asked for ("2022-q4") or else `default_period`'s, and the quarter
+    filter's options: the quarters anything was planned in, latest first, with the one shown
+    selected (and listed last when nothing was planned in it). Both from one query; the options
+    built here, not by a template loop, as the teams' are."""
+    year, number = Period.quarter_of(today)
+    quarters = planned_quarters(team_ids=team_ids, year=year, quarter=number)
+    if parsed := parse_quarter(quarter):
+        asked = next((period for period in quarters if (period.year, period.quarter) == parsed), None)
+        period = asked or period_find(*parsed)
+    else:
+        period = default_period_among(quarters, today=today)
+    choices = [(option.slug, option.name, option.pk == period.pk) for option in quarters if option.used]
     if not any(selected for _, _, selected in choices):
         choices.append((period.slug, period.name, True))
-    return choices
-
-
-@prepared
-def _dashboard_quarters() -> QuerySet[Period]:
-    """The quarters anything was planned in, latest first."""
-    return Period.objects.filter(Exists(Objective.objects.filter(period=OuterRef("pk")))).order_by("-start")
+    return period, choices
 
 
 def _dashboard_tree_ids(*, teams: list[dict], team: Team | dict | None, whole_org: bool) -> list[int] | None:
@@ -301,13 +306,6 @@ def _dashboard_tree_ids(*, teams: list[dict], team: Team | dict | None, whole_or
         return None if whole_org else [option["pk"] for option in teams]
     chosen = _team_value(team, "pk")
     return [option["pk"] for option in teams if chosen in (option["pk"], option["parent_id"])]
-
-
-def _dashboard_period(*, quarter: str, team_ids: list[int] | None, today: datetime.date) -> Period:
-    """The quarter asked for ("2022-q4"), else this one or the latest the teams planned in."""
-    if parsed := parse_quarter(quarter):
-        return period_find(*parsed)
-    return default_period(today=today, team_ids=team_ids)
 
 
 def _key_results_page(

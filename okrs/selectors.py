@@ -323,6 +323,37 @@ def default_period(*, today: datetime.date, team_ids: list[int] | None, active_o
     return stored[0] if stored else period_find(year, quarter)
 
 
+def default_period_among(quarters: list[Period], *, today: datetime.date) -> Period:
+    """`default_period`'s choice, made from `planned_quarters`' rows instead of asking again."""
+    year, quarter = Period.quarter_of(today)
+    stored = next((period for period in quarters if (period.year, period.quarter) == (year, quarter)), None)
+    if stored is not None and stored.planned:
+        return stored
+    latest = next((period for period in quarters if period.planned), None)
+    if latest is not None:
+        return latest
+    if stored is not None:
+        return stored
+    start, end = Period.bounds(year, quarter)
+    return Period(year=year, quarter=quarter, start=start, end=end)  # not stored: it would be among them
+
+
+@prepared
+def planned_quarters(*, team_ids: list[int] | None, year: int, quarter: int) -> QuerySet[Period]:
+    """Every quarter anything was planned in, and the quarter (`year`, `quarter`) if it is stored,
+    latest first; each with whether the teams `team_ids` (None: every team) have objectives in it
+    (`planned`) and whether any team has (`used`). One query for what a page offering the quarters
+    and opening on `default_period`'s would otherwise ask in two or three."""
+    return (
+        Period.objects.annotate(
+            planned=Exists(_objectives_of(team_ids, False).filter(period=OuterRef("pk"))),
+            used=Exists(Objective.objects.filter(period=OuterRef("pk"))),
+        )
+        .filter(Q(used=True) | Q(year=year, quarter=quarter))
+        .order_by("-start")
+    )
+
+
 def _objectives_of(team_ids: list[int] | None, active_only: bool) -> QuerySet[Objective]:
     objectives = Objective.objects.all() if team_ids is None else Objective.objects.filter(team_id__in=team_ids)
     return objectives.filter(archived=False) if active_only else objectives

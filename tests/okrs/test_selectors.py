@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from integrations.models import GitHubIssue, IssueLink
 from okrs.models import CheckIn, KeyResult, Objective
 from okrs.progress import Status
-from okrs.selectors import default_period, org_overview, team_okr_page
+from okrs.selectors import default_period, default_period_among, org_overview, planned_quarters, team_okr_page
 from okrs.services import period_close
 from platformhub.models import Membership
 from tests.factories import (
@@ -340,6 +340,73 @@ def test_default_period_of_a_planned_quarter_takes_one_query(org, q4, django_ass
 def test_default_period_is_the_stored_current_quarter_when_the_teams_never_planned(org, q4):
     ObjectiveFactory(team=org.other_team, period=q4)
     assert default_period(today=TODAY, team_ids=[org.team.pk]).pk == q4.pk
+
+
+def _plan_nothing(org, q3, q4):
+    """No objectives anywhere: this quarter, unsaved."""
+
+
+def _plan_this_quarter(org, q3, q4):
+    ObjectiveFactory(team=org.team, period=q3)
+    ObjectiveFactory(team=org.team, period=q4)
+
+
+def _plan_an_earlier_quarter(org, q3, q4):
+    ObjectiveFactory(team=org.team, period=PeriodFactory(year=2022, quarter=1))
+    ObjectiveFactory(team=org.team, period=q3)
+    ObjectiveFactory(team=org.other_team, period=q4)
+
+
+def _plan_elsewhere_only(org, q3, q4):
+    ObjectiveFactory(team=org.other_team, period=q4)
+
+
+def _plan_an_archived_objective(org, q3, q4):
+    ObjectiveFactory(team=org.team, period=q4, archived=True)
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [_plan_nothing, _plan_this_quarter, _plan_an_earlier_quarter, _plan_elsewhere_only, _plan_an_archived_objective],
+)
+@pytest.mark.parametrize("whole_org", [False, True])
+def test_default_period_among_the_planned_quarters_is_default_periods_choice(org, q3, q4, plan, whole_org):
+    plan(org, q3, q4)
+    team_ids = None if whole_org else [org.team.pk]
+    quarters = planned_quarters(team_ids=team_ids, year=2022, quarter=4)
+    chosen, expected = default_period_among(quarters, today=TODAY), default_period(today=TODAY, team_ids=team_ids)
+    assert (chosen.pk, chosen.year, chosen.quarter, chosen.start, chosen.end) == (
+        expected.pk,
+        expected.year,
+        expected.quarter,
+        expected.start,
+        expected.end,
+    )
+
+
+def test_default_period_among_no_stored_quarters_is_this_quarter_unsaved(org):
+    period = default_period_among(planned_quarters(team_ids=[org.team.pk], year=2022, quarter=4), today=TODAY)
+    assert (period.pk, period.slug, period.start, period.end) == (
+        None,
+        "2022-q4",
+        datetime.date(2022, 10, 1),
+        datetime.date(2022, 12, 31),
+    )
+
+
+def test_planned_quarters_lists_every_quarter_anyone_planned_in_and_this_one_latest_first(
+    org, q3, q4, django_assert_num_queries
+):
+    ObjectiveFactory(team=org.team, period=q3)
+    ObjectiveFactory(team=org.other_team, period=PeriodFactory(year=2022, quarter=1))
+    PeriodFactory(year=2022, quarter=2)  # stored, planned by nobody: not offered
+    with django_assert_num_queries(1):
+        quarters = planned_quarters(team_ids=[org.team.pk], year=2022, quarter=4)
+    assert [(period.slug, period.planned, period.used) for period in quarters] == [
+        (q4.slug, False, False),
+        (q3.slug, True, True),
+        ("2022-q1", False, True),
+    ]
 
 
 def test_default_period_of_active_work_passes_over_a_quarter_whose_objectives_are_archived(org, q3, q4):
