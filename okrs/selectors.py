@@ -3,6 +3,7 @@ attaches the computed progress and status (from okrs.progress) to the objects.""
 
 import datetime
 import functools
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -1464,13 +1465,28 @@ def org_roadmap_page(
         sub_teams = _sub_teams(pager.items)
     trees = [[top, *sub_teams.get(top.pk, [])] for top in pager.items]
     lanes = _roadmap_lanes(trees, health=health, now=now)
+    every_item_shown = root_ids is not None and not (team_query or health or pager.is_paginated)
     return OrgRoadmapPage(
         trees=[RoadmapTree(team=tree[0], lanes=tree_lanes) for tree, tree_lanes in zip(trees, lanes, strict=True)],
         pager=pager,
         health=health,
         team_query=team_query,
-        health_counts=_health_counts(root_ids),
+        health_counts=_health_counts_shown(lanes) if every_item_shown else _health_counts(root_ids),
     )
+
+
+_HEALTH_WORST_FIRST = (RoadmapItem.Health.OFF_TRACK, RoadmapItem.Health.AT_RISK, RoadmapItem.Health.ON_TRACK)
+
+
+def _health_counts_shown(lanes: list[list[Lane]]) -> list[HealthCount]:
+    """`_health_counts` of a page that shows every item of the trees it counts (unfiltered, on
+    one page: most readers, who read a tree or two), from the items it read, without asking again."""
+    labels = dict(RoadmapItem.Health.choices)
+    counted = Counter(item.health for tree_lanes in lanes for lane in tree_lanes for item in lane.items)
+    return [
+        HealthCount(health, labels[health], min(counted[health], HEALTH_COUNT_CAP + 1))
+        for health in _HEALTH_WORST_FIRST
+    ]
 
 
 def _health_counts(root_ids: list[int] | None) -> list[HealthCount]:
@@ -1480,7 +1496,7 @@ def _health_counts(root_ids: list[int] | None) -> list[HealthCount]:
     the teams' subquery, than SQLite takes to run them): each count reads at most
     HEALTH_COUNT_CAP + 1 items, however big the org."""
     labels = dict(RoadmapItem.Health.choices)
-    worst_first = [RoadmapItem.Health.OFF_TRACK, RoadmapItem.Health.AT_RISK, RoadmapItem.Health.ON_TRACK]
+    worst_first = _HEALTH_WORST_FIRST
     if root_ids == []:  # in no team, so no items
         return [HealthCount(health, labels[health], 0) for health in worst_first]
     in_trees, tree_params = "", []

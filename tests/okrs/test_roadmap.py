@@ -14,6 +14,9 @@ from okrs.progress import key_result_progress, roadmap_item_rollup
 from okrs.selectors import (
     HEALTH_COUNT_CAP,
     ROADMAP_TEAMS_PER_PAGE,
+    _health_counts,
+    org_roadmap_page,
+    readable_root_ids,
     roadmap_diff,
     roadmap_item_summaries,
     share_link_for_token,
@@ -751,6 +754,43 @@ def test_the_roadmap_of_every_team_runs_a_constant_number_of_queries(
     with django_assert_num_queries(12):
         response = client.get(reverse("okrs:roadmap"))
     assert len(_tree_ids(response.content.decode())) == min(trees + 2, ROADMAP_TEAMS_PER_PAGE)
+
+
+@pytest.mark.parametrize("trees", [2, 12])
+def test_the_roadmap_of_every_team_of_a_lead_runs_a_constant_number_of_queries(
+    roadmap, okr, org, client_as, django_assert_num_queries, trees
+):
+    _trees(trees, okr.period, roadmap["six_month"])  # teams the lead does not read
+    for number in range(trees):
+        roadmap_item_create(team=org.sub_team, horizon=roadmap["three_year"], title=f"Plan {number}", health="at_risk")
+    client = client_as("lead")
+    # session, user, access, the lead's tree, horizons, quarter lookups (2), the items with their
+    # links, the objectives, their KRs (none measured by issues: nothing to count); and no count by
+    # health, as the page holds every item of the one tree the lead reads
+    with django_assert_num_queries(10):
+        response = client.get(reverse("okrs:roadmap"))
+    content = response.content.decode()
+    assert "Plan 0" in content and f"Plan {trees - 1}" in content
+    assert "Squad 00 plan" not in content
+
+
+@pytest.mark.parametrize("role", ["lead", "engineer", "outsider", "viewer"])
+def test_the_counts_by_health_of_the_items_shown_are_those_counted_in_the_database(roadmap, okr, org, role):
+    _trees(3, okr.period, roadmap["six_month"], health="off_track")
+    for number, health in enumerate(["at_risk", "at_risk", "off_track", "on_track", "off_track"]):
+        team = (org.team, org.sub_team, org.other_team)[number % 3]
+        roadmap_item_create(team=team, horizon=roadmap["three_year"], title=f"Plan {number}", health=health)
+    user = org.users[role]
+
+    page = org_roadmap_page(user=user, team_query="", health=None, now=timezone.now())
+
+    assert page.health_counts == _health_counts(readable_root_ids(user))
+    if role == "lead":
+        assert [(count.health, count.count) for count in page.health_counts] == [
+            ("off_track", 1),
+            ("at_risk", 2),
+            ("on_track", 2),
+        ]
 
 
 @pytest.mark.parametrize(
