@@ -62,7 +62,7 @@ class _Compiled:
     params: tuple = ()  # constants, and _Slot where a caller's value goes
     # The converters of the compiler's select (the ids of its expressions, which it keeps alive),
     # worked out once per database connection, as they are the connection's own functions:
-    # Django works them out again for every query, 60–100 µs for a row of 16 columns.
+    # Django works them out again for every query, 60 to 100 µs for a row of 16 columns.
     selected: frozenset[int] = frozenset()
     converters: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary, compare=False)
 

@@ -142,7 +142,8 @@ def test_a_shape_works_out_its_converters_once_per_connection(monkeypatch):
     assert len(worked_out) == 1
     for run in runs:
         assert run == [first]
-        assert run[0].created_at == first.created_at and run[0].created_at.tzinfo is not None
+        assert run[0].created_at == first.created_at
+        assert run[0].created_at.tzinfo is not None
         assert run[0].value == first.value
 
 
