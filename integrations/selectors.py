@@ -1,6 +1,7 @@
 """Reads for linked issues: a KR's issues, and the dashboard of every KR and its work."""
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -172,6 +173,24 @@ class Totals:
     without_work: int
 
 
+@dataclass(frozen=True)
+class KeyResultReads:
+    """What a page of key results without a status filter is worked out from, as three queries
+    read it: the page's rows (`_ROW_FIELDS`) with the keyset page's flags and cursors, the linked
+    issues counted (`_COUNTS_SQL`: of the page's key results, or of the whole team tree for its
+    tiles when `bounded`) and the issues named (`_ISSUES_SQL`). Plain values only, so that a page
+    drawn from them is remembered under them (`Dashboard.source`)."""
+
+    rows: tuple[tuple, ...]
+    has_next: bool
+    has_previous: bool
+    next_cursor: str | None
+    previous_cursor: str | None
+    counts: tuple[tuple, ...]
+    names: tuple[tuple, ...]
+    bounded: bool
+
+
 @dataclass
 class Dashboard:
     team: Team | dict | None  # a Team, or one of `_dashboard_teams`' rows when chosen in the filter
@@ -180,11 +199,49 @@ class Dashboard:
     status_choices: list[tuple[str, str, bool]]  # (value, label, selected)
     period: Period
     status: Status | None
-    page: KeysetPage[KeyResultWork]
-    totals: Totals
     last_sync: SyncRun | None
     page_size: int
     scan_size: int
+    now: datetime.datetime
+    reads: KeyResultReads | None = None  # without a status filter: what the page is worked out from
+    filtered: tuple[KeysetPage[KeyResultWork], Totals] | None = None  # with one: the page and tiles
+
+    @functools.cached_property
+    def _worked_out(self) -> tuple[KeysetPage[KeyResultWork], Totals]:
+        return self.filtered or _work_out(self.reads, period=self.period, now=self.now)
+
+    @property
+    def page(self) -> KeysetPage[KeyResultWork]:
+        """The page of key results with their work: worked out when first asked for, which a
+        page drawn from memory never does (`source`)."""
+        return self._worked_out[0]
+
+    @property
+    def totals(self) -> Totals:
+        return self._worked_out[1]
+
+    @property
+    def source(self) -> tuple | None:
+        """Everything the page shows is a function of, as plain values: what was read and the
+        minute it is judged at; None with a status filter (the filter works the page out to choose
+        what it shows). What the page says of the last sync is judged against the clock and
+        comes on its own (`okrs.templatetags.okrs.dashboard_body`)."""
+        if self.reads is None:
+            return None
+        period = self.period
+        return (
+            self.reads,
+            self.now,
+            (period.year, period.quarter, period.start, period.end),
+            self.team_name,
+            self.team_is_top_level,
+            tuple(self.team_choices),
+            tuple(self.quarter_choices),
+            tuple(self.status_choices),
+            (self.last_sync.started_at, self.last_sync.error) if self.last_sync else None,
+            self.page_size,
+            self.scan_size,
+        )
 
     @property
     def team_name(self) -> str:
@@ -220,9 +277,11 @@ def dashboard(
     team_ids = _dashboard_tree_ids(teams=teams, team=team, whole_org=whole_org)
     period, quarter_choices = _dashboard_quarters(quarter=quarter, team_ids=team_ids, today=timezone.localdate(now))
     known = Status(status) if status in STATUS_VALUES else None
-    page, totals = _key_results_page(
-        team_ids=team_ids, period=period, status=known, now=now, after=after, before=before
-    )
+    if known is None:
+        reads, filtered = _key_result_reads(team_ids=team_ids, period=period, now=now, after=after, before=before), None
+    else:
+        reads = None
+        filtered = _filtered_page(team_ids=team_ids, period=period, status=known, now=now, after=after, before=before)
     return Dashboard(
         team=team,
         team_choices=_dashboard_team_choices(teams=teams, team=team, whole_org=whole_org),
@@ -230,11 +289,12 @@ def dashboard(
         status_choices=[(value, label, value == known) for value, label in STATUS_CHOICES],
         period=period,
         status=known,
-        page=page,
-        totals=totals,
         last_sync=latest_sync(),
         page_size=PAGE_SIZE,
         scan_size=SCAN_SIZE,
+        now=now,
+        reads=reads,
+        filtered=filtered,
     )
 
 
@@ -308,34 +368,83 @@ def _dashboard_tree_ids(*, teams: list[dict], team: Team | dict | None, whole_or
     return [option["pk"] for option in teams if chosen in (option["pk"], option["parent_id"])]
 
 
-def _key_results_page(
-    *,
-    team_ids: list[int] | None,
-    period: Period,
-    status: Status | None,
-    now: datetime.datetime,
-    after: str | None,
-    before: str | None,
-) -> tuple[KeysetPage[KeyResultWork], Totals]:
+def _key_result_reads(
+    *, team_ids: list[int] | None, period: Period, now: datetime.datetime, after: str | None, before: str | None
+) -> KeyResultReads:
     """A page of the quarter's KRs in the teams `team_ids` (None: every team), in team, objective
-    and KR order, with their linked work; filtered by `status` when given.
-
-    Status comes from `okrs.progress` (progress, pace, confidence), which SQL cannot repeat
-    without a second definition of it; so a status filter looks through the next SCAN_SIZE
-    key results (one keyset page, with their issues counted but none loaded) and shows those
-    that match, PAGE_SIZE at most; "Next" looks further. Every request reads a bounded number
-    of rows, in the same number of queries.
+    and KR order, after or before a cursor, with their linked issues counted and a few named.
 
     The tiles sum the whole selection when it is bounded (a team tree, or the trees of a reader
     who is not an org-wide viewer): its KRs' issues are counted anyway, in the same query as the
     page's. For the whole org they sum the page, and say so: counting every linked issue of the
     quarter on every request is what this page must not do at the scale of hundreds of teams."""
-    size = SCAN_SIZE if status else PAGE_SIZE
+    read = _read_rows(team_ids=team_ids, period=period, size=PAGE_SIZE, after=after, before=before)
+    rows = tuple(tuple(row[name] for name in _ROW_FIELDS) for row in read)
+    ids = [row[0] for row in rows]
+    bounded = team_ids is not None
+    if bounded:
+        counts = _run(_COUNTS_SQL.replace("%(which)s", _IN_TEAMS), now, teams=team_ids, period_id=period.pk)
+    else:
+        counts = _run(_COUNTS_SQL.replace("%(which)s", _WITH_IDS), now, ids=ids)
+    return KeyResultReads(
+        rows=rows,
+        has_next=read.has_next,
+        has_previous=read.has_previous,
+        next_cursor=read.next_cursor,
+        previous_cursor=read.previous_cursor,
+        counts=tuple(counts),
+        names=tuple(_run(_ISSUES_SQL, now, ids=ids)),
+        bounded=bounded,
+    )
+
+
+def _read_rows(
+    *, team_ids: list[int] | None, period: Period, size: int, after: str | None, before: str | None
+) -> KeysetPage[dict]:
     if after or before:
         rows = _displayed(team_ids=team_ids, period_id=period.pk)
-        read = keyset_page(rows, ordering=ORDERING, size=size, after=after, before=before)
-    else:
-        read = first_page(_first_rows(team_ids=team_ids, period_id=period.pk, size=size), ordering=ORDERING, size=size)
+        return keyset_page(rows, ordering=ORDERING, size=size, after=after, before=before)
+    return first_page(_first_rows(team_ids=team_ids, period_id=period.pk, size=size), ordering=ORDERING, size=size)
+
+
+def _work_out(
+    reads: KeyResultReads, *, period: Period, now: datetime.datetime
+) -> tuple[KeysetPage[KeyResultWork], Totals]:
+    """The page and tiles `reads` make: each KR with its state, its issues counted and named."""
+    counts = _counted(reads.counts)
+    key_results = [_card_key_result(dict(zip(_ROW_FIELDS, row, strict=True)), period) for row in reads.rows]
+    for key_result in key_results:
+        _set_counts(key_result, counts.get(key_result.pk, _NO_WORK), now)
+    work = _work_of_each(key_results)
+    _named(work, reads.names)
+    page = KeysetPage(
+        items=work,
+        has_next=reads.has_next,
+        has_previous=reads.has_previous,
+        next_cursor=reads.next_cursor,
+        previous_cursor=reads.previous_cursor,
+    )
+    totals = _totals(counts.values() if reads.bounded else [entry.counts for entry in work], of_page=not reads.bounded)
+    return page, totals
+
+
+def _filtered_page(
+    *,
+    team_ids: list[int] | None,
+    period: Period,
+    status: Status,
+    now: datetime.datetime,
+    after: str | None,
+    before: str | None,
+) -> tuple[KeysetPage[KeyResultWork], Totals]:
+    """`_key_result_reads`' page and tiles worked out, of the KRs with `status` only.
+
+    Status comes from `okrs.progress` (progress, pace, confidence), which SQL cannot repeat
+    without a second definition of it; so a status filter looks through the next SCAN_SIZE
+    key results (one keyset page, with their issues counted but none loaded) and shows those
+    that match, PAGE_SIZE at most; "Next" looks further. Every request reads a bounded number
+    of rows, in the same number of queries."""
+    read = _read_rows(team_ids=team_ids, period=period, size=SCAN_SIZE, after=after, before=before)
     read = replace(read, items=[_card_key_result(row, period) for row in read])
     bounded = team_ids is not None
     if bounded:
@@ -344,14 +453,10 @@ def _key_results_page(
         counts = _work_counts(_WITH_IDS, now, ids=[kr.pk for kr in read])
     for key_result in read:
         _set_counts(key_result, counts.get(key_result.pk, _NO_WORK), now)
-    if status:
-        rows = _displayed(team_ids=team_ids, period_id=period.pk)
-        page = _matching_page(rows, read, status=status, after=after, before=before)
-    else:
-        page = read
-    key_result_url = _url_maker("okrs:key_result_detail")
-    work = [_work_of(key_result, key_result_url(key_result.pk)) for key_result in page]
-    _name_issues(work, now)
+    rows = _displayed(team_ids=team_ids, period_id=period.pk)
+    page = _matching_page(rows, read, status=status, after=after, before=before)
+    work = _work_of_each(page)
+    _named(work, _run(_ISSUES_SQL, now, ids=[entry.key_result.pk for entry in work]))
     totals = _totals(counts.values() if bounded else [entry.counts for entry in work], of_page=not bounded)
     return replace(page, items=work), totals
 
@@ -376,6 +481,7 @@ _DISPLAYED = (
     "created_at",
 )
 _CARD_FIELDS = (*_DISPLAYED, "team_name", "team_id")
+_ROW_FIELDS = (*_CARD_FIELDS, "objective_title")  # a row of `KeyResultReads`
 
 
 def _key_results_in(*, team_ids: list[int] | None, period_id: int) -> QuerySet[KeyResult]:
@@ -519,7 +625,11 @@ def _run(sql: str, now: datetime.datetime, *, period_id: int | None = None, **li
 def _work_counts(which: str, now: datetime.datetime, **values) -> dict[int, WorkCounts]:
     """The linked issues of the KRs `which` (`_WITH_IDS` with `ids`, or `_IN_TEAMS` with `teams`
     and `period_id`) counted, in one query."""
-    rows = _run(_COUNTS_SQL.replace("%(which)s", which), now, **values)
+    return _counted(_run(_COUNTS_SQL.replace("%(which)s", which), now, **values))
+
+
+def _counted(rows: Iterable[tuple]) -> dict[int, WorkCounts]:
+    """`_COUNTS_SQL`'s rows by key result."""
     return {row[0]: WorkCounts(*(int(value or 0) for value in row[1:])) for row in rows}
 
 
@@ -543,12 +653,17 @@ def _url_maker(name: str) -> Callable[[int], str]:
     return lambda pk: f"{head}{pk}{tail}"
 
 
-def _name_issues(work: list[KeyResultWork], now: datetime.datetime) -> None:
-    """Name up to LISTED recently closed, blocked and stale (not blocked) issues of each KR,
-    in one query."""
+def _work_of_each(key_results: Iterable[CardKeyResult]) -> list[KeyResultWork]:
+    key_result_url = _url_maker("okrs:key_result_detail")
+    return [_work_of(key_result, key_result_url(key_result.pk)) for key_result in key_results]
+
+
+def _named(work: list[KeyResultWork], names: Iterable[tuple]) -> None:
+    """Name the issues of `_ISSUES_SQL`'s rows on their KRs' lists: up to LISTED recently closed,
+    blocked and stale (not blocked) issues of each."""
     by_key_result = {entry.key_result.pk: entry for entry in work}
     lists = {"recently_closed": "recently_closed", "blocked": "blocked_issues", "stale": "stale_issues"}
-    for key_result_id, kind, repo, number, title, html_url in _run(_ISSUES_SQL, now, ids=list(by_key_result)):
+    for key_result_id, kind, repo, number, title, html_url in names:
         line = IssueLine(
             reference=issue_reference(repo, number),
             url=issue_url(repo, number, html_url),

@@ -15,6 +15,7 @@ import dataclasses
 import datetime
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.template import Context
@@ -68,6 +69,17 @@ def csrf_token_for_row(context):
     return context.get("csrf_token")
 
 
+@dataclasses.dataclass(frozen=True)
+class Sourced:
+    """A row named by what it is made from, for a row that costs more to make than its sources
+    cost to name (a whole page below its header): `build()` makes the row from `source` and
+    nothing else, and `source` is plain values, as a row is. The page is then remembered under
+    its source, and a request that read the same rows draws it without making the row at all."""
+
+    source: object
+    build: Callable[[], object] = dataclasses.field(compare=False, repr=False)
+
+
 def render_row(partial: PartialTemplate, row, *, template, csrf_token, locale: tuple | None = None) -> str:
     """`partial` rendered with `row` as its only variable, in the active language and URLconf,
     with the reader's CSRF token in its forms (`{% csrf_input_placeholder %}`). `template` is the
@@ -77,13 +89,18 @@ def render_row(partial: PartialTemplate, row, *, template, csrf_token, locale: t
     drawn inside another keeps its placeholders (`csrf_token_for_row`).
 
     The key holds `repr(row)`, not `row`: equal is not identical (`True == 1`, and
-    `Decimal("0.7") == Decimal("0.70")` prints differently), while a plain value's repr is."""
-    key = (partial, locale or page_locale(), type(row), repr(row))
+    `Decimal("0.7") == Decimal("0.70")` prints differently), while a plain value's repr is. A
+    `Sourced` row is kept under its source, and made only when its source is new."""
+    sourced = isinstance(row, Sourced)
+    key = (partial, locale or page_locale(), type(row), repr(row.source if sourced else row))
     with _lock:
         rendered = _memo.get(key)
         if rendered is not None:
             _memo.move_to_end(key)
     if rendered is None:
+        if sourced:
+            check_plain(row.source, "source")
+            row = row.build()
         check_plain(row)
         context = Context({"row": row})
         context.render_context.dicts[0][_IN_ROW] = True

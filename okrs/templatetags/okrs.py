@@ -12,7 +12,7 @@ from okrs.forms import CheckInForm
 from okrs.models import KeyResult, RoadmapItem
 from okrs.progress import Status, linked_issue_counts
 from okrs.selectors import ObjectivePlace
-from platformhub.fragments import locale_of
+from platformhub.fragments import Sourced, locale_of
 from platformhub.templatetags.platformhub import PagerLinks, ago, pager_links
 from platformhub.timesince import time_since
 from platformhub.urls_cache import reverse_cached, reverse_pk
@@ -695,23 +695,35 @@ class DashboardBody:
 
 
 @register.simple_tag(takes_context=True)
-def dashboard_body(context, board: Dashboard) -> DashboardBody:
-    """The dashboard `board` (integrations.selectors.dashboard) as the row its page is drawn from."""
-    page, last_sync = board.page, board.last_sync
-    return DashboardBody(
-        team_name=board.team_name,
-        team_is_top_level=board.team_is_top_level,
-        period_name=board.period.name,
-        synced_ago=ago(last_sync.started_at) if last_sync else "",
-        sync_error=(last_sync.error or "") if last_sync else "",
-        team_choices=tuple(board.team_choices),
-        quarter_choices=tuple(board.quarter_choices),
-        status_choices=tuple(board.status_choices),
-        totals=board.totals,
-        status_label=board.status.label if board.status else "",
-        runs=work_card_runs(page),
-        is_paginated=page.is_paginated,
-        scan_size=board.scan_size,
-        scanned_without_filling=bool(board.status and page.items and page.has_next and len(page) < board.page_size),
-        pager=pager_links(context, page, "Pages of key results", board.page_size),
-    )
+def dashboard_body(context, board: Dashboard) -> DashboardBody | Sourced:
+    """The dashboard `board` (integrations.selectors.dashboard) as the row its page is drawn from;
+    without a status filter, named by what it is made from (`board.source`, what the last sync's
+    "5 minutes ago" says, and the query string its pager's links keep), so that a page whose
+    reads are unchanged is drawn without working its key results out again."""
+    last_sync = board.last_sync
+    synced_ago = ago(last_sync.started_at) if last_sync else ""
+
+    def build() -> DashboardBody:
+        page = board.page
+        return DashboardBody(
+            team_name=board.team_name,
+            team_is_top_level=board.team_is_top_level,
+            period_name=board.period.name,
+            synced_ago=synced_ago,
+            sync_error=(last_sync.error or "") if last_sync else "",
+            team_choices=tuple(board.team_choices),
+            quarter_choices=tuple(board.quarter_choices),
+            status_choices=tuple(board.status_choices),
+            totals=board.totals,
+            status_label=board.status.label if board.status else "",
+            runs=work_card_runs(page),
+            is_paginated=page.is_paginated,
+            scan_size=board.scan_size,
+            scanned_without_filling=bool(board.status and page.items and page.has_next and len(page) < board.page_size),
+            pager=pager_links(context, page, "Pages of key results", board.page_size),
+        )
+
+    source = board.source
+    if source is None:
+        return build()
+    return Sourced(source=(source, synced_ago, context.request.GET.urlencode()), build=build)

@@ -1,13 +1,14 @@
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from integrations.models import GitHubIssue, IssueLink
-from okrs.models import KeyResult, Period
-from okrs.services import key_result_create, objective_create
+from okrs.models import KeyResult, Objective, Period
+from okrs.services import check_in_record, key_result_create, objective_create
 from platformhub import fragments
 from tests.rows import same_as_built_afresh
 
@@ -134,7 +135,7 @@ def test_the_dashboard_with_remembered_cards_is_the_page_built_afresh_after_each
 def test_the_dashboard_is_drawn_again_only_when_something_on_it_changed(okr, client_as, monkeypatch):
     fragments.forget_rendered_rows()
     drawn = []
-    monkeypatch.setattr(fragments, "check_plain", lambda row: drawn.append(type(row).__name__))
+    monkeypatch.setattr(fragments, "check_plain", lambda row, path="row": drawn.append(type(row).__name__))
     url = reverse("dashboard") + "?quarter=2022-q4"
     lead = client_as("lead")
     first = lead.get(url).content
@@ -150,6 +151,56 @@ def test_the_dashboard_is_drawn_again_only_when_something_on_it_changed(okr, cli
     assert "<strong>2</strong> key results" in page
     assert drawn.count("DashboardBody") == 2
     assert drawn.count("WorkCardRow") == 2, "only the new key result's card drawn"
+
+
+def test_a_dashboard_whose_reads_are_unchanged_is_drawn_without_working_its_key_results_out(
+    okr, client_as, monkeypatch
+):
+    from integrations import selectors
+
+    worked_out = []
+    work_out = selectors._work_out
+
+    def counted(*args, **kwargs):
+        worked_out.append(1)
+        return work_out(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "_work_out", counted)
+    fragments.forget_rendered_rows()
+    url = reverse("dashboard") + "?quarter=2022-q4"
+    lead = client_as("lead")
+    pages = [lead.get(url).content.decode() for _ in range(3)]
+
+    assert len(worked_out) == 1, "the second and third requests read the same rows and drew them from memory"
+    assert all(page.count("Migrate postgres out of heroku") == 1 for page in pages)
+    key_result_create(objective=okr.objective, title="Move the workers to EKS", kind="milestone")
+    assert "Move the workers to EKS" in lead.get(url).content.decode()
+    assert len(worked_out) == 2
+
+
+def test_the_dashboard_drawn_from_memory_follows_check_ins_renames_syncs_and_the_clock(okr, client_as, monkeypatch):
+    """What the page is remembered under is what it shows: the key results' values, their
+    objectives' titles, the last sync and the time the key results are judged at."""
+    from integrations.models import SyncRun
+
+    KeyResult.objects.filter(pk=okr.kr.pk).update(kind=KeyResult.Kind.PERCENT, current_value=10, start_value=0)
+    url = reverse("dashboard") + "?quarter=2022-q4"
+    lead = client_as("lead")
+    same_as_built_afresh(lead, url)
+    kr = KeyResult.objects.get(pk=okr.kr.pk)
+    check_in_record(key_result=kr, author=None, expected_version=kr.version, confidence="high", value=Decimal(12))
+    assert "12% of 100%" in same_as_built_afresh(lead, url)
+    Objective.objects.filter(pk=okr.objective.pk).update(title="Boring uptime")
+    assert "Boring uptime" in same_as_built_afresh(lead, url)
+    SyncRun.objects.create(started_at=timezone.now() - datetime.timedelta(minutes=5), error="GitHub answered 502")
+    page = same_as_built_afresh(lead, url)
+    assert "GitHub synced 5\xa0minutes ago" in page
+    assert "GitHub answered 502" in page
+
+    monkeypatch.setattr(timezone, "now", lambda: datetime.datetime(2022, 10, 11, 9, 0, tzinfo=datetime.UTC))
+    assert "status--on_track" in same_as_built_afresh(lead, url), "a tenth of the quarter gone at 12%"
+    monkeypatch.setattr(timezone, "now", lambda: datetime.datetime(2022, 11, 30, 9, 0, tzinfo=datetime.UTC))
+    assert "status--off_track" in same_as_built_afresh(lead, url), "two thirds of the quarter gone at 12%"
 
 
 def _options(content: str, select_id: str) -> list[tuple[str, bool, str]]:

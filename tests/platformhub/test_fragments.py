@@ -72,6 +72,31 @@ def test_a_row_that_can_change_is_refused():
         _render(MutableRow("changes"))
 
 
+def test_a_sourced_row_is_made_only_when_its_source_is_new():
+    made = []
+
+    def sourced(text: str, number: int) -> fragments.Sourced:
+        def build() -> Row:
+            made.append(text)
+            return Row(text.upper(), number)
+
+        return fragments.Sourced(source=(text, number), build=build)
+
+    template = Template(ROW_TEMPLATE)  # one partial, as a page's is
+    fragments.forget_rendered_rows()
+    assert template.render(Context({"row": sourced("one", 1)})) == "<p>ONE 1</p>"
+    assert template.render(Context({"row": sourced("one", 1)})) == "<p>ONE 1</p>"
+    assert template.render(Context({"row": sourced("one", 2)})) == "<p>ONE 2</p>"
+    assert made == ["one", "one"]
+
+
+@pytest.mark.django_db
+def test_a_source_holding_a_model_is_refused(org):
+    row = fragments.Sourced(source=("owner", Person.objects.first()), build=lambda: Row("owner"))
+    with pytest.raises(TypeError, match=r"source\[1\] is a Person"):
+        _render(row)
+
+
 def test_each_reader_gets_a_token_for_their_own_csrf_cookie():
     template = Template(
         "{% load platformhub %}{% partialdef form %}<form>{% csrf_input_placeholder %}{{ row.text }}</form>"
