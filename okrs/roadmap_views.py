@@ -28,7 +28,7 @@ from okrs.forms import (
 from okrs.models import Horizon, KeyResult, Objective, RoadmapItem, RoadmapShareLink, RoadmapSnapshot
 from platformhub.access import get_for_user, team_for_user
 from platformhub.concurrency import EditConflict, last_change
-from platformhub.conditional import conditional_page
+from platformhub.conditional import conditional_page, page_clock
 from platformhub.editing import save_form
 from platformhub.models import Team
 
@@ -102,7 +102,7 @@ def roadmap(request: HttpRequest) -> HttpResponse:
         user=request.user,
         team_query=_team_query(request),
         health=_health(request),
-        now=timezone.now(),
+        now=page_clock(),
         after=request.GET.get("after"),
         before=request.GET.get("before"),
     )

@@ -216,11 +216,20 @@ _OBJECTIVE_FIELDS = (
 
 
 def _objective_rows(
-    shown: Callable[..., Q], *, teams: dict[int, Team], periods: dict[int, Period], with_parents: bool, **values
+    shown: Callable[..., Q],
+    *,
+    teams: dict[int, Team],
+    periods: dict[int, Period],
+    with_parents: bool,
+    reads: list | None = None,
+    **values,
 ) -> list[PlainObjective]:
     """The objectives `shown(**values)`, in order, as plain values without their key results, in
-    one query; `with_parents`, each with the objective it aligns to (its title, team and quarter)."""
+    one query; `with_parents`, each with the objective it aligns to (its title, team and quarter).
+    `reads`, if given, gets the rows read (what a page made from them is remembered under)."""
     rows = _objective_values(shown=shown, with_parents=with_parents, **values)
+    if reads is not None:
+        reads.append(tuple(rows))
     width = len(_OBJECTIVE_FIELDS)
     objectives = []
     for pk, why, order, archived, parent_id, *fields in rows:
@@ -931,6 +940,9 @@ class OrgRoadmapPage:
     health: str | None
     team_query: str
     health_counts: list[HealthCount]
+    # Everything the page shows is a function of, as plain values: the trees, the pager, the
+    # filters, the time it is judged at and what `_roadmap_lanes` read (its `reads`).
+    source: tuple
 
 
 def readable_teams(user: User) -> QuerySet[Team]:
@@ -1070,11 +1082,18 @@ class LaneWork:
 
 
 def _roadmap_lanes(
-    trees: list[list[Team]], *, health: str | None, now: datetime.datetime, only_own_work: bool = False
+    trees: list[list[Team]],
+    *,
+    health: str | None,
+    now: datetime.datetime,
+    only_own_work: bool = False,
+    reads: list | None = None,
 ) -> list[list[Lane]]:
     """The lanes of each tree of teams: Now (the quarter's objectives), then each horizon the tree
     sees with its items and their KRs; in a fixed number of queries however many trees. With more
-    than one tree, lane keys start with the tree's first team, so that they are unique on the page."""
+    than one tree, lane keys start with the tree's first team, so that they are unique on the page.
+    `reads`, if given, gets what was read, as plain values: the lanes are a function of it, of
+    the trees and of `now`."""
     by_id = {team.pk: team for tree in trees for team in tree}
     tree_of = {team.pk: index for index, tree in enumerate(trees) for team in tree}
     team_ids = list(by_id)
@@ -1083,7 +1102,13 @@ def _roadmap_lanes(
         horizon.team = by_id.get(horizon.team_id)
     period = default_period(today=now.date(), team_ids=list(by_id), active_only=True)
     rows = _roadmap_item_rows(team_ids=team_ids, health=health or None)
-    work = _lane_work(team_ids=team_ids, links=[(row[0], row[-2], row[-1]) for row in rows], period=period, now=now)
+    if reads is not None:
+        reads.append(tuple((h.pk, h.version, h.team_id, h.name, h.target_date, h.order) for h in horizons))
+        reads.append((period.pk, period.year, period.quarter, period.start, period.end))
+        reads.append(tuple(rows))
+    work = _lane_work(
+        team_ids=team_ids, links=[(row[0], row[-2], row[-1]) for row in rows], period=period, now=now, reads=reads
+    )
     lanes = []
     for index, tree in enumerate(trees):
         prefix = f"t{tree[0].pk}-" if len(trees) > 1 else ""
@@ -1169,7 +1194,12 @@ def _roadmap_item_rows(*, team_ids: list[int], health: str | None) -> QuerySet[R
 
 
 def _lane_work(
-    *, team_ids: list[int], links: list[tuple[int, int | None, int | None]], period: Period, now: datetime.datetime
+    *,
+    team_ids: list[int],
+    links: list[tuple[int, int | None, int | None]],
+    period: Period,
+    now: datetime.datetime,
+    reads: list | None = None,
 ) -> LaneWork:
     """The teams' objectives for the quarter (the Now lane), and the objectives and key results
     the items link to (`links`: (item, objective, key result), as `_roadmap_item_rows` reads them),
@@ -1192,11 +1222,13 @@ def _lane_work(
         teams={},
         periods=periods,
         with_parents=False,
+        reads=reads,
     )
     key_results = plain_key_results(
         _of_objectives_or,
         periods,
         now,
+        reads=reads,
         objective_ids=[objective.pk for objective in objectives],
         pks={pk for _, pk in key_result_links},
     )
@@ -1261,12 +1293,14 @@ _KIND = _KEY_RESULT_FIELDS.index("kind")
 
 
 def plain_key_results(
-    shown: Callable[..., Q], periods: dict[int, Period], now: datetime.datetime, **values
+    shown: Callable[..., Q], periods: dict[int, Period], now: datetime.datetime, *, reads: list | None = None, **values
 ) -> dict[int, PlainKeyResult]:
     """The key results `shown(**values)`, by id, with their state and what it needs of their
     objectives, in two queries (one without key results). `periods`: the quarters already made, by
-    id (more are added as read)."""
+    id (more are added as read). `reads`, if given, gets the rows read."""
     rows = _key_result_values(shown=shown, **values)
+    if reads is not None:
+        reads.append(tuple(rows))
     objectives: dict[int, KeyResultObjective] = {}
     read = []
     for *fields, objective_id, team_id, order, period_id, year, quarter, start, end in rows:
@@ -1275,7 +1309,7 @@ def plain_key_results(
             period = _period(periods, period_id, year, quarter, start, end)
             objective = objectives[objective_id] = KeyResultObjective(team_id=team_id, order=order, period=period)
         read.append((fields, objective_id, objective))
-    return _with_state(read, now)
+    return _with_state(read, now, reads=reads)
 
 
 @prepared
@@ -1325,13 +1359,19 @@ def _key_result_values_of(*, objective_ids: list[int]) -> QuerySet[KeyResult]:
 
 
 def _with_state(
-    rows: list[tuple[list, int, "KeyResultObjective | PlainObjective"]], now: datetime.datetime
+    rows: list[tuple[list, int, "KeyResultObjective | PlainObjective"]],
+    now: datetime.datetime,
+    *,
+    reads: list | None = None,
 ) -> dict[int, PlainKeyResult]:
     """PlainKeyResults, by id, from the values of their `_KEY_RESULT_FIELDS`, their objective's id
     and what they need of it, with their state and, for those measured by linked issues, the
-    issues' counts (one query, over only their links: the others' links are not read)."""
+    issues' counts (one query, over only their links: the others' links are not read). `reads`,
+    if given, gets the counts read."""
     issues = KeyResult.Kind.ISSUES
     counts = _issue_counts([fields[0] for fields, _, _ in rows if fields[_KIND] == issues])
+    if reads is not None:
+        reads.append(tuple(counts.items()))
     key_results = {}
     for fields, objective_id, objective in rows:
         pk = fields[0]
@@ -1464,14 +1504,25 @@ def org_roadmap_page(
         pager = keyset_page(top_level, ordering=_TEAM_ORDER, size=ROADMAP_TEAMS_PER_PAGE, after=after, before=before)
         sub_teams = _sub_teams(pager.items)
     trees = [[top, *sub_teams.get(top.pk, [])] for top in pager.items]
-    lanes = _roadmap_lanes(trees, health=health, now=now)
+    reads = []
+    lanes = _roadmap_lanes(trees, health=health, now=now, reads=reads)
     every_item_shown = root_ids is not None and not (team_query or health or pager.is_paginated)
+    health_counts = _health_counts_shown(lanes) if every_item_shown else _health_counts(root_ids)
     return OrgRoadmapPage(
         trees=[RoadmapTree(team=tree[0], lanes=tree_lanes) for tree, tree_lanes in zip(trees, lanes, strict=True)],
         pager=pager,
         health=health,
         team_query=team_query,
-        health_counts=_health_counts_shown(lanes) if every_item_shown else _health_counts(root_ids),
+        health_counts=health_counts,
+        source=(
+            tuple(tuple((team.pk, team.name, team.slug, team.parent_id) for team in tree) for tree in trees),
+            (pager.has_next, pager.has_previous, pager.next_cursor, pager.previous_cursor),
+            health,
+            team_query,
+            now,
+            tuple(reads),
+            tuple((count.health, count.count) for count in health_counts),
+        ),
     )
 
 

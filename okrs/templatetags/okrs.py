@@ -559,24 +559,31 @@ class OrgRoadmapBody:
 
 
 @register.simple_tag(takes_context=True)
-def org_roadmap_body(context, page, page_size: int) -> OrgRoadmapBody:
+def org_roadmap_body(context, page, page_size: int) -> Sourced:
     """`page` (okrs.selectors.org_roadmap_page) as the row its page is drawn from: each tree's
-    lanes as `roadmap_lane_row` makes them there (lanes headed h3, cards h4, nothing to edit)."""
-    lane_context = {"all_teams": True, "page": page, "lane_heading": 3, "item_heading": 4}
-    return OrgRoadmapBody(
-        head=roadmap_head(context),
-        health_counts=tuple((count.health, count.shown, str(count.label)) for count in page.health_counts),
-        trees=tuple(
-            RoadmapTreeRow(
-                pk=tree.team.pk,
-                name=tree.team.name,
-                url=reverse_cached("okrs:team_roadmap", tree.team.slug),
-                lanes=tuple(roadmap_lane_row(lane_context | {"team": tree.team}, lane) for lane in tree.lanes),
-            )
-            for tree in page.trees
-        ),
-        pager=pager_links(context, page.pager, "More teams", f"{page_size:d} teams"),
-    )
+    lanes as `roadmap_lane_row` makes them there (lanes headed h3, cards h4, nothing to edit).
+    Named by what it is made from (`page.source`, its head, and the query string its pager's links
+    keep), so that a page whose reads are unchanged is drawn without making its lanes' rows."""
+    head = roadmap_head(context)
+
+    def build() -> OrgRoadmapBody:
+        lane_context = {"all_teams": True, "page": page, "lane_heading": 3, "item_heading": 4}
+        return OrgRoadmapBody(
+            head=head,
+            health_counts=tuple((count.health, count.shown, str(count.label)) for count in page.health_counts),
+            trees=tuple(
+                RoadmapTreeRow(
+                    pk=tree.team.pk,
+                    name=tree.team.name,
+                    url=reverse_cached("okrs:team_roadmap", tree.team.slug),
+                    lanes=tuple(roadmap_lane_row(lane_context | {"team": tree.team}, lane) for lane in tree.lanes),
+                )
+                for tree in page.trees
+            ),
+            pager=pager_links(context, page.pager, "More teams", f"{page_size:d} teams"),
+        )
+
+    return Sourced(source=(page.source, head, page_size, context.request.GET.urlencode()), build=build)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.models import GitHubIssue, IssueLink
-from okrs.models import Horizon, KeyResult, RoadmapItem, RoadmapShareLink, with_issue_counts
+from okrs.models import Horizon, KeyResult, Objective, RoadmapItem, RoadmapShareLink, with_issue_counts
 from okrs.progress import key_result_progress, roadmap_item_rollup
 from okrs.selectors import (
     HEALTH_COUNT_CAP,
@@ -118,6 +118,40 @@ def test_the_roadmap_of_every_team_is_drawn_again_only_when_something_on_it_chan
     assert drawn.count("RoadmapHead") == 1, "the head and filters did not change"
     assert 'value="health"' not in viewer.get(url + "?health=at_risk").content.decode()
     assert drawn.count("RoadmapHead") == 2, "a filter is part of the head"
+
+
+def test_the_roadmap_of_every_team_drawn_from_memory_follows_each_thing_it_shows(
+    roadmap, org, okr, client_as, monkeypatch
+):
+    """What the page is remembered under is what it shows: items, horizons, objectives, key
+    results and their linked issues, and the time they are judged at."""
+    url = reverse("okrs:roadmap")
+    lead = client_as("lead")
+    same_as_built_afresh(lead, url)
+    RoadmapItem.objects.filter(pk=roadmap["item"].pk).update(title="No Heroku, ever")
+    assert "No Heroku, ever" in same_as_built_afresh(lead, url)
+    RoadmapItem.objects.filter(pk=roadmap["item"].pk).update(health="at_risk")
+    assert 'status status--at_risk">At risk</span>' in same_as_built_afresh(lead, url)
+    Horizon.objects.filter(pk=roadmap["six_month"].pk).update(name="Half a year")
+    assert "Half a year" in same_as_built_afresh(lead, url)
+    roadmap_item_link_objective(item=roadmap["item"], objective=okr.objective)
+    Objective.objects.filter(pk=okr.objective.pk).update(title="Boring uptime")
+    assert "Boring uptime" in same_as_built_afresh(lead, url)
+    KeyResult.objects.filter(pk=okr.kr.pk).update(kind=KeyResult.Kind.ISSUES)
+    issue = GitHubIssue.objects.create(repo="posthog/posthog", number=7, title="Move the database", state="open")
+    IssueLink.objects.create(issue=issue, key_result=okr.kr)
+    assert 'aria-valuenow="0"' in same_as_built_afresh(lead, url)
+    GitHubIssue.objects.filter(pk=issue.pk).update(state="closed", closed_at=timezone.now())
+    assert 'aria-valuenow="100"' in same_as_built_afresh(lead, url)
+
+    KeyResult.objects.filter(pk=okr.kr.pk).update(kind=KeyResult.Kind.PERCENT, current_value=10, start_value=0)
+    quarter_start = datetime.datetime(2022, 10, 3, 9, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: quarter_start)
+    assert "bar bar--on_track" in same_as_built_afresh(lead, url), "10% a few days into the quarter"
+    monkeypatch.setattr(timezone, "now", lambda: quarter_start + datetime.timedelta(days=80))
+    page = same_as_built_afresh(lead, url)
+    assert "bar bar--on_track" not in page, "10% with most of the quarter gone"
+    assert "bar bar--off_track" in page
 
 
 # Roll-up
