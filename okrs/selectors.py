@@ -4,12 +4,12 @@ attaches the computed progress and status (from okrs.progress) to the objects.""
 import datetime
 import functools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, router
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncDate
 
@@ -216,20 +216,18 @@ _OBJECTIVE_FIELDS = (
 
 
 def _objective_rows(
-    shown: Callable[..., Q],
-    *,
-    teams: dict[int, Team],
-    periods: dict[int, Period],
-    with_parents: bool,
-    reads: list | None = None,
-    **values,
+    shown: Callable[..., Q], *, teams: dict[int, Team], periods: dict[int, Period], with_parents: bool, **values
 ) -> list[PlainObjective]:
     """The objectives `shown(**values)`, in order, as plain values without their key results, in
-    one query; `with_parents`, each with the objective it aligns to (its title, team and quarter).
-    `reads`, if given, gets the rows read (what a page made from them is remembered under)."""
+    one query; `with_parents`, each with the objective it aligns to (its title, team and quarter)."""
     rows = _objective_values(shown=shown, with_parents=with_parents, **values)
-    if reads is not None:
-        reads.append(tuple(rows))
+    return _objectives_from(rows, teams=teams, periods=periods, with_parents=with_parents)
+
+
+def _objectives_from(
+    rows: Iterable[tuple], *, teams: dict[int, Team], periods: dict[int, Period], with_parents: bool
+) -> list[PlainObjective]:
+    """`_objective_values`' rows as PlainObjectives (`teams` and `periods`: those made already)."""
     width = len(_OBJECTIVE_FIELDS)
     objectives = []
     for pk, why, order, archived, parent_id, *fields in rows:
@@ -935,14 +933,35 @@ class HealthCount:
 class OrgRoadmapPage:
     """A page of the roadmap of every team: top-level teams by name, each with its sub-teams."""
 
-    trees: list[RoadmapTree]
+    teams: list[list[Team]]  # each tree: its top-level team, then its sub-teams
     pager: KeysetPage[Team]
     health: str | None
     team_query: str
     health_counts: list[HealthCount]
-    # Everything the page shows is a function of, as plain values: the trees, the pager, the
-    # filters, the time it is judged at and what `_roadmap_lanes` read (its `reads`).
-    source: tuple
+    now: datetime.datetime
+    reads: "LaneReads"
+
+    @functools.cached_property
+    def trees(self) -> list[RoadmapTree]:
+        """Each tree in its lanes: made when first asked for, which a page drawn from memory never
+        does (`source`)."""
+        lanes = _lanes_from(self.reads, self.teams, now=self.now)
+        return [RoadmapTree(team=tree[0], lanes=tree_lanes) for tree, tree_lanes in zip(self.teams, lanes, strict=True)]
+
+    @property
+    def source(self) -> tuple:
+        """Everything the page shows is a function of, as plain values: the trees, the pager, the
+        filters, the time it is judged at, what the lanes are made from and the counts by health."""
+        pager = self.pager
+        return (
+            tuple(tuple((team.pk, team.name, team.slug, team.parent_id) for team in tree) for tree in self.teams),
+            (pager.has_next, pager.has_previous, pager.next_cursor, pager.previous_cursor),
+            self.health,
+            self.team_query,
+            self.now,
+            self.reads,
+            tuple((count.health, count.count) for count in self.health_counts),
+        )
 
 
 def readable_teams(user: User) -> QuerySet[Team]:
@@ -1081,34 +1100,77 @@ class LaneWork:
     key_results_of: dict[int, list[PlainKeyResult]]
 
 
+@dataclass(frozen=True)
+class LaneReads:
+    """What a roadmap's lanes are made from, as six queries read it, in plain values (so that a
+    page drawn from them can be remembered under them): the horizons the trees see (every field
+    of each), the quarter of the Now lane, the items with their links (`_roadmap_item_rows`), the
+    objectives of the Now lane and those linked (`_objective_values`), their key results and those
+    linked (`_key_result_values`), and the issues counted of the key results they measure."""
+
+    horizons: tuple[tuple, ...]
+    period: tuple  # pk (None when the quarter is not stored), year, quarter, start, end
+    items: tuple[tuple, ...]
+    objectives: tuple[tuple, ...]
+    key_results: tuple[tuple, ...]
+    issue_counts: tuple[tuple[int, tuple[int, int, int, int]], ...]
+
+
+_HORIZON_FIELDS = ("id", "version", "team_id", "name", "target_date", "order")
+
+
 def _roadmap_lanes(
-    trees: list[list[Team]],
-    *,
-    health: str | None,
-    now: datetime.datetime,
-    only_own_work: bool = False,
-    reads: list | None = None,
+    trees: list[list[Team]], *, health: str | None, now: datetime.datetime, only_own_work: bool = False
 ) -> list[list[Lane]]:
     """The lanes of each tree of teams: Now (the quarter's objectives), then each horizon the tree
-    sees with its items and their KRs; in a fixed number of queries however many trees. With more
-    than one tree, lane keys start with the tree's first team, so that they are unique on the page.
-    `reads`, if given, gets what was read, as plain values: the lanes are a function of it, of
-    the trees and of `now`."""
+    sees with its items and their KRs; in a fixed number of queries however many trees."""
+    return _lanes_from(_lane_reads(trees, health=health, now=now), trees, now=now, only_own_work=only_own_work)
+
+
+def _lane_reads(trees: list[list[Team]], *, health: str | None, now: datetime.datetime) -> LaneReads:
+    """What the lanes of the trees are made from (`health`: only items of that health)."""
+    team_ids = [team.pk for tree in trees for team in tree]
+    horizons = _horizons_of(team_ids=team_ids)
+    period = default_period(today=now.date(), team_ids=team_ids, active_only=True)
+    items = _roadmap_item_rows(team_ids=team_ids, health=health or None)
+    objectives = _objective_values(
+        shown=_in_now_lane_or,
+        with_parents=False,
+        team_ids=team_ids,
+        period_id=period.pk,
+        pks={row[-2] for row in items if row[-2] is not None},
+    )
+    key_results = _key_result_values(
+        shown=_of_objectives_or,
+        objective_ids=[row[0] for row in objectives],
+        pks={row[-1] for row in items if row[-1] is not None},
+    )
+    measured_by_issues = [row[0] for row in key_results if row[_KIND] == KeyResult.Kind.ISSUES]
+    return LaneReads(
+        horizons=tuple(tuple(getattr(horizon, name) for name in _HORIZON_FIELDS) for horizon in horizons),
+        period=(period.pk, period.year, period.quarter, period.start, period.end),
+        items=tuple(items),
+        objectives=tuple(objectives),
+        key_results=tuple(key_results),
+        issue_counts=tuple(_issue_counts(measured_by_issues).items()),
+    )
+
+
+def _lanes_from(
+    reads: LaneReads, trees: list[list[Team]], *, now: datetime.datetime, only_own_work: bool = False
+) -> list[list[Lane]]:
+    """The lanes `reads` make for the trees, judged at `now`. With more than one tree, lane keys
+    start with the tree's first team, so that they are unique on the page."""
     by_id = {team.pk: team for tree in trees for team in tree}
     tree_of = {team.pk: index for index, tree in enumerate(trees) for team in tree}
     team_ids = list(by_id)
-    horizons = _horizons_of(team_ids=team_ids)
+    horizons = [Horizon.from_db(router.db_for_read(Horizon), _HORIZON_FIELDS, row) for row in reads.horizons]
     for horizon in horizons:
         horizon.team = by_id.get(horizon.team_id)
-    period = default_period(today=now.date(), team_ids=list(by_id), active_only=True)
-    rows = _roadmap_item_rows(team_ids=team_ids, health=health or None)
-    if reads is not None:
-        reads.append(tuple((h.pk, h.version, h.team_id, h.name, h.target_date, h.order) for h in horizons))
-        reads.append((period.pk, period.year, period.quarter, period.start, period.end))
-        reads.append(tuple(rows))
-    work = _lane_work(
-        team_ids=team_ids, links=[(row[0], row[-2], row[-1]) for row in rows], period=period, now=now, reads=reads
-    )
+    period_id, *period_fields = reads.period
+    period = Period(period_id, *period_fields)
+    rows = reads.items
+    work = _lane_work(reads, team_ids=team_ids, period=period, now=now)
     lanes = []
     for index, tree in enumerate(trees):
         prefix = f"t{tree[0].pk}-" if len(trees) > 1 else ""
@@ -1193,45 +1255,21 @@ def _roadmap_item_rows(*, team_ids: list[int], health: str | None) -> QuerySet[R
     )
 
 
-def _lane_work(
-    *,
-    team_ids: list[int],
-    links: list[tuple[int, int | None, int | None]],
-    period: Period,
-    now: datetime.datetime,
-    reads: list | None = None,
-) -> LaneWork:
+def _lane_work(reads: LaneReads, *, team_ids: list[int], period: Period, now: datetime.datetime) -> LaneWork:
     """The teams' objectives for the quarter (the Now lane), and the objectives and key results
-    the items link to (`links`: (item, objective, key result), as `_roadmap_item_rows` reads them),
-    with their progress, in three queries: the objectives (the Now lane's and the linked ones
-    together, as they are mostly the same), the key results (of those objectives and the linked
-    ones) and their linked issues' counts."""
+    the items link to, with their progress, as `reads` hold them: the objectives (the Now lane's and
+    the linked ones together, as they are mostly the same), the key results (of those objectives
+    and the linked ones) and their linked issues' counts."""
     objective_links: set[tuple[int, int]] = set()
     key_result_links: set[tuple[int, int]] = set()
-    for item_id, objective_id, key_result_id in links:
+    for item_id, *_, objective_id, key_result_id in reads.items:
         if objective_id is not None:
             objective_links.add((item_id, objective_id))
         if key_result_id is not None:
             key_result_links.add((item_id, key_result_id))
     periods = {period.pk: period} if period.pk else {}
-    objectives = _objective_rows(
-        _in_now_lane_or,
-        team_ids=team_ids,
-        period_id=period.pk,
-        pks={pk for _, pk in objective_links},
-        teams={},
-        periods=periods,
-        with_parents=False,
-        reads=reads,
-    )
-    key_results = plain_key_results(
-        _of_objectives_or,
-        periods,
-        now,
-        reads=reads,
-        objective_ids=[objective.pk for objective in objectives],
-        pks={pk for _, pk in key_result_links},
-    )
+    objectives = _objectives_from(reads.objectives, teams={}, periods=periods, with_parents=False)
+    key_results = _key_results_from(reads.key_results, periods, now, counts=dict(reads.issue_counts))
     key_results_of_objective: dict[int, list[PlainKeyResult]] = {}
     for key_result in sorted(key_results.values(), key=lambda kr: (kr.order, kr.pk)):
         key_results_of_objective.setdefault(key_result.objective_id, []).append(key_result)
@@ -1293,14 +1331,23 @@ _KIND = _KEY_RESULT_FIELDS.index("kind")
 
 
 def plain_key_results(
-    shown: Callable[..., Q], periods: dict[int, Period], now: datetime.datetime, *, reads: list | None = None, **values
+    shown: Callable[..., Q], periods: dict[int, Period], now: datetime.datetime, **values
 ) -> dict[int, PlainKeyResult]:
     """The key results `shown(**values)`, by id, with their state and what it needs of their
     objectives, in two queries (one without key results). `periods`: the quarters already made, by
-    id (more are added as read). `reads`, if given, gets the rows read."""
-    rows = _key_result_values(shown=shown, **values)
-    if reads is not None:
-        reads.append(tuple(rows))
+    id (more are added as read)."""
+    return _key_results_from(_key_result_values(shown=shown, **values), periods, now)
+
+
+def _key_results_from(
+    rows: Iterable[tuple],
+    periods: dict[int, Period],
+    now: datetime.datetime,
+    *,
+    counts: dict[int, tuple[int, int, int, int]] | None = None,
+) -> dict[int, PlainKeyResult]:
+    """`_key_result_values`' rows as `plain_key_results` gives them (`counts`: their issues counted
+    already, else counted in one query)."""
     objectives: dict[int, KeyResultObjective] = {}
     read = []
     for *fields, objective_id, team_id, order, period_id, year, quarter, start, end in rows:
@@ -1309,7 +1356,7 @@ def plain_key_results(
             period = _period(periods, period_id, year, quarter, start, end)
             objective = objectives[objective_id] = KeyResultObjective(team_id=team_id, order=order, period=period)
         read.append((fields, objective_id, objective))
-    return _with_state(read, now, reads=reads)
+    return _with_state(read, now, counts=counts)
 
 
 @prepared
@@ -1362,16 +1409,15 @@ def _with_state(
     rows: list[tuple[list, int, "KeyResultObjective | PlainObjective"]],
     now: datetime.datetime,
     *,
-    reads: list | None = None,
+    counts: dict[int, tuple[int, int, int, int]] | None = None,
 ) -> dict[int, PlainKeyResult]:
     """PlainKeyResults, by id, from the values of their `_KEY_RESULT_FIELDS`, their objective's id
     and what they need of it, with their state and, for those measured by linked issues, the
-    issues' counts (one query, over only their links: the others' links are not read). `reads`,
-    if given, gets the counts read."""
-    issues = KeyResult.Kind.ISSUES
-    counts = _issue_counts([fields[0] for fields, _, _ in rows if fields[_KIND] == issues])
-    if reads is not None:
-        reads.append(tuple(counts.items()))
+    issues' counts (`counts`, else one query, over only their links: the others' links are not
+    read)."""
+    if counts is None:
+        issues = KeyResult.Kind.ISSUES
+        counts = _issue_counts([fields[0] for fields, _, _ in rows if fields[_KIND] == issues])
     key_results = {}
     for fields, objective_id, objective in rows:
         pk = fields[0]
@@ -1504,36 +1550,29 @@ def org_roadmap_page(
         pager = keyset_page(top_level, ordering=_TEAM_ORDER, size=ROADMAP_TEAMS_PER_PAGE, after=after, before=before)
         sub_teams = _sub_teams(pager.items)
     trees = [[top, *sub_teams.get(top.pk, [])] for top in pager.items]
-    reads = []
-    lanes = _roadmap_lanes(trees, health=health, now=now, reads=reads)
+    reads = _lane_reads(trees, health=health, now=now)
     every_item_shown = root_ids is not None and not (team_query or health or pager.is_paginated)
-    health_counts = _health_counts_shown(lanes) if every_item_shown else _health_counts(root_ids)
     return OrgRoadmapPage(
-        trees=[RoadmapTree(team=tree[0], lanes=tree_lanes) for tree, tree_lanes in zip(trees, lanes, strict=True)],
+        teams=trees,
         pager=pager,
         health=health,
         team_query=team_query,
-        health_counts=health_counts,
-        source=(
-            tuple(tuple((team.pk, team.name, team.slug, team.parent_id) for team in tree) for tree in trees),
-            (pager.has_next, pager.has_previous, pager.next_cursor, pager.previous_cursor),
-            health,
-            team_query,
-            now,
-            tuple(reads),
-            tuple((count.health, count.count) for count in health_counts),
-        ),
+        health_counts=_health_counts_shown(reads.items) if every_item_shown else _health_counts(root_ids),
+        now=now,
+        reads=reads,
     )
 
 
 _HEALTH_WORST_FIRST = (RoadmapItem.Health.OFF_TRACK, RoadmapItem.Health.AT_RISK, RoadmapItem.Health.ON_TRACK)
 
 
-def _health_counts_shown(lanes: list[list[Lane]]) -> list[HealthCount]:
+def _health_counts_shown(items: Iterable[tuple]) -> list[HealthCount]:
     """`_health_counts` of a page that shows every item of the trees it counts (unfiltered, on
-    one page: most readers, who read a tree or two), from the items it read, without asking again."""
+    one page: most readers, who read a tree or two), from the items it read (`_roadmap_item_rows`,
+    a row per link), without asking again."""
     labels = dict(RoadmapItem.Health.choices)
-    counted = Counter(item.health for tree_lanes in lanes for lane in tree_lanes for item in lane.items)
+    health_of = {pk: health for pk, *_, health, _, _ in items}
+    counted = Counter(health_of.values())
     return [
         HealthCount(health, labels[health], min(counted[health], HEALTH_COUNT_CAP + 1))
         for health in _HEALTH_WORST_FIRST

@@ -120,6 +120,31 @@ def test_the_roadmap_of_every_team_is_drawn_again_only_when_something_on_it_chan
     assert drawn.count("RoadmapHead") == 2, "a filter is part of the head"
 
 
+def test_a_roadmap_of_every_team_whose_reads_are_unchanged_is_drawn_without_making_its_lanes(
+    roadmap, okr, client_as, monkeypatch
+):
+    from okrs import selectors
+
+    made = []
+    lanes_from = selectors._lanes_from
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return lanes_from(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "_lanes_from", counted)
+    fragments.forget_rendered_rows()
+    url = reverse("okrs:roadmap")
+    viewer = client_as("viewer")
+    pages = [normalised(viewer.get(url).content) for _ in range(3)]
+
+    assert len(made) == 1, "the second and third requests read the same rows and drew them from memory"
+    assert pages[0] == pages[1] == pages[2]
+    check_in_record(key_result=okr.kr, author=None, expected_version=okr.kr.version, confidence="low", value=2)
+    assert 'aria-valuenow="67"' in viewer.get(url).content.decode()
+    assert len(made) == 2
+
+
 def test_the_roadmap_of_every_team_drawn_from_memory_follows_each_thing_it_shows(
     roadmap, org, okr, client_as, monkeypatch
 ):
