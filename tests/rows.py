@@ -19,3 +19,17 @@ def same_as_built_afresh(client, url: str) -> str:
     afresh = normalised(client.get(url).content)
     assert remembered == afresh
     return remembered
+
+
+def calls_of(monkeypatch, module, name: str) -> list[tuple]:
+    """The calls made to `module.name` from now on, which still runs: a spy on what a page drawn
+    from memory must not work out again."""
+    calls = []
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls

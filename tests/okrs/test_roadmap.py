@@ -38,7 +38,7 @@ from platformhub import fragments
 from platformhub.models import Team
 from tests.factories import TeamFactory, UserFactory
 from tests.pager import pager_link
-from tests.rows import normalised, same_as_built_afresh
+from tests.rows import calls_of, normalised, same_as_built_afresh
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -125,14 +125,7 @@ def test_a_roadmap_of_every_team_whose_reads_are_unchanged_is_drawn_without_maki
 ):
     from okrs import selectors
 
-    made = []
-    lanes_from = selectors._lanes_from
-
-    def counted(*args, **kwargs):
-        made.append(1)
-        return lanes_from(*args, **kwargs)
-
-    monkeypatch.setattr(selectors, "_lanes_from", counted)
+    made = calls_of(monkeypatch, selectors, "_lanes_from")
     fragments.forget_rendered_rows()
     url = reverse("okrs:roadmap")
     viewer = client_as("viewer")

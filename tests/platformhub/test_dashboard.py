@@ -10,7 +10,7 @@ from integrations.models import GitHubIssue, IssueLink
 from okrs.models import KeyResult, Objective, Period
 from okrs.services import check_in_record, key_result_create, objective_create
 from platformhub import fragments
-from tests.rows import same_as_built_afresh
+from tests.rows import calls_of, same_as_built_afresh
 
 ROLE_STATUS = {"lead": 200, "engineer": 200, "viewer": 200, "outsider": 200, "staff": 200, "anonymous": 302}
 
@@ -158,14 +158,7 @@ def test_a_dashboard_whose_reads_are_unchanged_is_drawn_without_working_its_key_
 ):
     from integrations import selectors
 
-    worked_out = []
-    work_out = selectors._work_out
-
-    def counted(*args, **kwargs):
-        worked_out.append(1)
-        return work_out(*args, **kwargs)
-
-    monkeypatch.setattr(selectors, "_work_out", counted)
+    worked_out = calls_of(monkeypatch, selectors, "_work_out")
     fragments.forget_rendered_rows()
     url = reverse("dashboard") + "?quarter=2022-q4"
     lead = client_as("lead")
