@@ -106,7 +106,14 @@ class Objective(Versioned):
 
     class Meta:
         ordering = ["order", "pk"]
-        indexes = [models.Index(fields=["team", "period", "order"])]
+        indexes = [
+            models.Index(fields=["team", "period", "order"]),
+            # A quarter's objectives of a few teams, when the query also takes others by id (a
+            # roadmap's Now lane and its items' links: an OR). SQLite, without statistics, takes
+            # the quarter's index for such a query and reads every objective of the quarter
+            # (0.32 ms at L); with the teams in the same index, it reads theirs (0.05 ms).
+            models.Index(fields=["period", "team"], name="okrs_objective_period_team"),
+        ]
 
     def __str__(self) -> str:
         return self.title
