@@ -176,16 +176,12 @@ class Totals:
 @dataclass(frozen=True)
 class KeyResultReads:
     """What a page of key results without a status filter is worked out from, as three queries
-    read it: the page's rows (`_ROW_FIELDS`) with the keyset page's flags and cursors, the linked
+    read it: the keyset page of the key results' rows (`_ROW_FIELDS`, as tuples), the linked
     issues counted (`_COUNTS_SQL`: of the page's key results, or of the whole team tree for its
     tiles when `bounded`) and the issues named (`_ISSUES_SQL`). Plain values only, so that a page
     drawn from them is remembered under them (`Dashboard.source`)."""
 
-    rows: tuple[tuple, ...]
-    has_next: bool
-    has_previous: bool
-    next_cursor: str | None
-    previous_cursor: str | None
+    page: KeysetPage[tuple]
     counts: tuple[tuple, ...]
     names: tuple[tuple, ...]
     bounded: bool
@@ -379,22 +375,13 @@ def _key_result_reads(
     page's. For the whole org they sum the page, and say so: counting every linked issue of the
     quarter on every request is what this page must not do at the scale of hundreds of teams."""
     read = _read_rows(team_ids=team_ids, period=period, size=PAGE_SIZE, after=after, before=before)
-    rows = tuple(tuple(row[name] for name in _ROW_FIELDS) for row in read)
-    ids = [row[0] for row in rows]
-    bounded = team_ids is not None
-    if bounded:
-        counts = _run(_COUNTS_SQL.replace("%(which)s", _IN_TEAMS), now, teams=team_ids, period_id=period.pk)
-    else:
-        counts = _run(_COUNTS_SQL.replace("%(which)s", _WITH_IDS), now, ids=ids)
+    page = replace(read, items=tuple(tuple(row[name] for name in _ROW_FIELDS) for row in read))
+    ids = [row[0] for row in page]
     return KeyResultReads(
-        rows=rows,
-        has_next=read.has_next,
-        has_previous=read.has_previous,
-        next_cursor=read.next_cursor,
-        previous_cursor=read.previous_cursor,
-        counts=tuple(counts),
+        page=page,
+        counts=tuple(_count_rows(team_ids=team_ids, period_id=period.pk, now=now, ids=ids)),
         names=tuple(_run(_ISSUES_SQL, now, ids=ids)),
-        bounded=bounded,
+        bounded=team_ids is not None,
     )
 
 
@@ -412,20 +399,13 @@ def _work_out(
 ) -> tuple[KeysetPage[KeyResultWork], Totals]:
     """The page and tiles `reads` make: each KR with its state, its issues counted and named."""
     counts = _counted(reads.counts)
-    key_results = [_card_key_result(dict(zip(_ROW_FIELDS, row, strict=True)), period) for row in reads.rows]
+    key_results = [_card_key_result(dict(zip(_ROW_FIELDS, row, strict=True)), period) for row in reads.page]
     for key_result in key_results:
         _set_counts(key_result, counts.get(key_result.pk, _NO_WORK), now)
     work = _work_of_each(key_results)
     _named(work, reads.names)
-    page = KeysetPage(
-        items=work,
-        has_next=reads.has_next,
-        has_previous=reads.has_previous,
-        next_cursor=reads.next_cursor,
-        previous_cursor=reads.previous_cursor,
-    )
     totals = _totals(counts.values() if reads.bounded else [entry.counts for entry in work], of_page=not reads.bounded)
-    return page, totals
+    return replace(reads.page, items=work), totals
 
 
 def _filtered_page(
@@ -447,10 +427,7 @@ def _filtered_page(
     read = _read_rows(team_ids=team_ids, period=period, size=SCAN_SIZE, after=after, before=before)
     read = replace(read, items=[_card_key_result(row, period) for row in read])
     bounded = team_ids is not None
-    if bounded:
-        counts = _work_counts(_IN_TEAMS, now, teams=team_ids, period_id=period.pk)
-    else:
-        counts = _work_counts(_WITH_IDS, now, ids=[kr.pk for kr in read])
+    counts = _counted(_count_rows(team_ids=team_ids, period_id=period.pk, now=now, ids=[kr.pk for kr in read]))
     for key_result in read:
         _set_counts(key_result, counts.get(key_result.pk, _NO_WORK), now)
     rows = _displayed(team_ids=team_ids, period_id=period.pk)
@@ -626,6 +603,14 @@ def _work_counts(which: str, now: datetime.datetime, **values) -> dict[int, Work
     """The linked issues of the KRs `which` (`_WITH_IDS` with `ids`, or `_IN_TEAMS` with `teams`
     and `period_id`) counted, in one query."""
     return _counted(_run(_COUNTS_SQL.replace("%(which)s", which), now, **values))
+
+
+def _count_rows(*, team_ids: list[int] | None, period_id: int | None, now: datetime.datetime, ids: list[int]) -> list:
+    """`_COUNTS_SQL`'s rows for a page: of every KR of the team tree `team_ids` (its tiles sum
+    them), or of the page's `ids` for the whole org (None)."""
+    if team_ids is not None:
+        return _run(_COUNTS_SQL.replace("%(which)s", _IN_TEAMS), now, teams=team_ids, period_id=period_id)
+    return _run(_COUNTS_SQL.replace("%(which)s", _WITH_IDS), now, ids=ids)
 
 
 def _counted(rows: Iterable[tuple]) -> dict[int, WorkCounts]:
