@@ -1586,9 +1586,8 @@ def _health_counts(root_ids: list[int] | None) -> list[HealthCount]:
     the teams' subquery, than SQLite takes to run them): each count reads at most
     HEALTH_COUNT_CAP + 1 items, however big the org."""
     labels = dict(RoadmapItem.Health.choices)
-    worst_first = _HEALTH_WORST_FIRST
     if root_ids == []:  # in no team, so no items
-        return [HealthCount(health, labels[health], 0) for health in worst_first]
+        return [HealthCount(health, labels[health], 0) for health in _HEALTH_WORST_FIRST]
     in_trees, tree_params = "", []
     if root_ids is not None:
         marks = ", ".join(["%s"] * len(root_ids))
@@ -1601,11 +1600,13 @@ def _health_counts(root_ids: list[int] | None) -> list[HealthCount]:
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM {RoadmapItem._meta.db_table}"  # noqa: S608 (every value is a parameter)
         f" WHERE health = %s{in_trees} LIMIT %s) capped)"
     )
-    params = [value for health in worst_first for value in (health, *tree_params, HEALTH_COUNT_CAP + 1)]
+    params = [value for health in _HEALTH_WORST_FIRST for value in (health, *tree_params, HEALTH_COUNT_CAP + 1)]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join([capped] * len(worst_first)), params)
+        cursor.execute("SELECT " + ", ".join([capped] * len(_HEALTH_WORST_FIRST)), params)
         counts = cursor.fetchone()
-    return [HealthCount(health, labels[health], count) for health, count in zip(worst_first, counts, strict=True)]
+    return [
+        HealthCount(health, labels[health], count) for health, count in zip(_HEALTH_WORST_FIRST, counts, strict=True)
+    ]
 
 
 def roadmap_item_summaries(*, team: Team, now: datetime.datetime) -> list[dict]:
